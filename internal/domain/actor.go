@@ -1,0 +1,141 @@
+package domain
+
+// Action is something a caller may be allowed to do. Endpoints and commands name the
+// action they perform; Actor.Can decides from roles (people) or permissions (applications).
+type Action string
+
+const (
+	ActReadUsers    Action = "read users"
+	ActWriteUsers   Action = "write users"
+	ActReadGroups   Action = "read groups"
+	ActWriteGroups  Action = "write groups"
+	ActReadMethods  Action = "read authentication methods"
+	ActWriteMethods Action = "write authentication methods"
+	ActReadPolicy   Action = "read policies"
+	ActWritePolicy  Action = "write authentication methods policy"
+	ActReadAudit    Action = "read audit and sign-in logs"
+	ActManageApps   Action = "manage applications"
+	ActManageRoles  Action = "manage directory roles"
+)
+
+// ActorType says who is acting.
+type ActorType string
+
+const (
+	ActorUser   ActorType = "user"   // a signed-in person, checked by directory role
+	ActorApp    ActorType = "app"    // an OAuth client, checked by application permission
+	ActorSystem ActorType = "system" // the local operator using the CLI on the data store
+)
+
+// Actor is the authenticated initiator of a change. It is also what audit records name.
+type Actor struct {
+	Type        ActorType
+	UserID      string
+	UPN         string
+	Roles       []Role
+	AppID       string // client id for applications
+	AppName     string
+	Permissions []Permission
+	IPAddress   string
+}
+
+// SystemActor is the local operator running the CLI directly on the store: like
+// root, it may do anything, and audit records say so.
+func SystemActor() Actor { return Actor{Type: ActorSystem, AppName: "firstkey CLI"} }
+
+var roleActions = map[Role][]Action{
+	RoleGlobalAdministrator: {ActReadUsers, ActWriteUsers, ActReadGroups, ActWriteGroups, ActReadMethods,
+		ActWriteMethods, ActReadPolicy, ActWritePolicy, ActReadAudit, ActManageApps, ActManageRoles},
+	RolePrivilegedAuthenticationAdministrator: {ActReadUsers, ActReadGroups, ActReadMethods, ActWriteMethods, ActReadPolicy},
+	RoleAuthenticationAdministrator:           {ActReadUsers, ActReadGroups, ActReadMethods, ActWriteMethods, ActReadPolicy},
+	RoleAuthenticationPolicyAdministrator:     {ActReadUsers, ActReadGroups, ActReadPolicy, ActWritePolicy},
+	RoleUserAdministrator:                     {ActReadUsers, ActWriteUsers, ActReadGroups, ActWriteGroups},
+	RoleReportsReader:                         {ActReadUsers, ActReadGroups, ActReadAudit},
+}
+
+var permissionActions = map[Permission][]Action{
+	PermUserReadAll:                       {ActReadUsers},
+	PermUserReadWriteAll:                  {ActReadUsers, ActWriteUsers},
+	PermGroupReadAll:                      {ActReadGroups},
+	PermGroupReadWriteAll:                 {ActReadGroups, ActWriteGroups},
+	PermUserAuthenticationMethodReadAll:   {ActReadMethods},
+	PermUserAuthenticationMethodReadWrite: {ActReadMethods, ActWriteMethods},
+	PermPolicyReadAll:                     {ActReadPolicy},
+	PermPolicyReadWriteAuthMethod:         {ActReadPolicy, ActWritePolicy},
+	PermAuditLogReadAll:                   {ActReadAudit},
+	PermApplicationReadWriteAll:           {ActManageApps},
+	PermRoleManagementReadWriteDirectory:  {ActManageRoles},
+}
+
+// Can reports whether the actor may perform a.
+func (a Actor) Can(act Action) bool {
+	switch a.Type {
+	case ActorSystem:
+		return true
+	case ActorUser:
+		for _, r := range a.Roles {
+			for _, x := range roleActions[r] {
+				if x == act {
+					return true
+				}
+			}
+		}
+	case ActorApp:
+		for _, p := range a.Permissions {
+			for _, x := range permissionActions[p] {
+				if x == act {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// Require returns a Forbidden error unless the actor may perform act.
+func (a Actor) Require(act Action) error {
+	if a.Can(act) {
+		return nil
+	}
+	if a.Type == ActorApp {
+		return &Error{Kind: KindForbidden, Code: "Authorization_RequestDenied",
+			Message: "Insufficient privileges to complete the operation: the application lacks a permission to " + string(act) + "."}
+	}
+	return &Error{Kind: KindForbidden, Code: "Authorization_RequestDenied",
+		Message: "Insufficient privileges to complete the operation: no directory role of the caller allows it to " + string(act) + "."}
+}
+
+func (a Actor) hasRole(r Role) bool {
+	for _, x := range a.Roles {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
+
+// CanManageMethodsOf decides whether the actor may create or delete authentication
+// methods (passes, passkeys) of target, who holds targetRoles. An Authentication
+// Administrator may act only on users with no role; a Privileged Authentication
+// Administrator or Global Administrator on anyone; nobody on themselves, so that a
+// compromised administrator cannot mint their own way back in.
+func (a Actor) CanManageMethodsOf(target User, targetRoles []Role) error {
+	if err := a.Require(ActWriteMethods); err != nil {
+		return err
+	}
+	if a.Type != ActorUser {
+		return nil
+	}
+	if a.UserID == target.ID {
+		return &Error{Kind: KindForbidden, Code: "accessDenied",
+			Message: "Administrators cannot manage their own authentication methods through the admin API; ask another administrator."}
+	}
+	if a.hasRole(RoleGlobalAdministrator) || a.hasRole(RolePrivilegedAuthenticationAdministrator) {
+		return nil
+	}
+	if len(targetRoles) > 0 {
+		return &Error{Kind: KindForbidden, Code: "Authorization_RequestDenied",
+			Message: "An Authentication Administrator can manage methods only of users who hold no directory role; this user holds " + targetRoles[0].DisplayName() + "."}
+	}
+	return nil
+}

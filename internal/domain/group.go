@@ -1,0 +1,29 @@
+package domain
+
+import (
+	"strings"
+	"time"
+)
+
+// Group is a set of users; policies target groups.
+type Group struct {
+	ID              string
+	DisplayName     string
+	Description     string
+	MailNickname    string
+	CreatedDateTime time.Time
+}
+
+// Validate checks the fields a group must have before it is stored.
+func (g Group) Validate() error {
+	if strings.TrimSpace(g.DisplayName) == "" {
+		return Invalid("displayName is required.")
+	}
+	if len(g.DisplayName) > 256 {
+		return Invalid("displayName must be at most 256 characters.")
+	}
+	if len(g.Description) > 1024 {
+		return Invalid("description must be at most 1024 characters.")
+	}
+	return nil
+}

@@ -1,0 +1,133 @@
+// Package store defines the one storage interface every backend implements, and the
+// sentinel errors every backend returns. Backends live in sub-packages (sqlite,
+// postgres) and prove themselves against the shared conformance suite.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/firstkey/firstkey/internal/domain"
+	"github.com/firstkey/firstkey/internal/odata"
+)
+
+// Sentinel errors, the same from every backend.
+var (
+	ErrNotFound      = errors.New("not found")
+	ErrAlreadyExists = errors.New("already exists")
+	// ErrConflict means a conditional change lost a race: for example a one-time pass
+	// that another attempt consumed first.
+	ErrConflict = errors.New("conflict")
+	// ErrUnsupportedFilter wraps a filter that names a field or operator the list
+	// cannot filter on; the message says which.
+	ErrUnsupportedFilter = errors.New("unsupported filter")
+)
+
+// ListOptions selects a page of a list. Filter fields use Graph's property names
+// (for example userPrincipalName, displayName, activityDateTime).
+type ListOptions struct {
+	Filter  odata.Expr
+	OrderBy []odata.OrderBy
+	Top     int  // page size; 0 means the backend default of 100
+	Skip    int  // rows to skip (paging)
+	Count   bool // also return the total number of matching rows
+}
+
+// Store is firstkey's persistence. Every method is safe for concurrent use. Update
+// methods are read-modify-write inside one transaction: the function receives the
+// current value and returns the new one, or an error that aborts the change.
+type Store interface {
+	// InTx runs fn with a Store bound to one transaction: everything fn does
+	// commits together or not at all. Nested InTx calls join the outer transaction.
+	InTx(ctx context.Context, fn func(tx Store) error) error
+	Close() error
+
+	CreateUser(ctx context.Context, u domain.User) error
+	GetUser(ctx context.Context, id string) (domain.User, error)
+	GetUserByUPN(ctx context.Context, upn string) (domain.User, error)
+	// ListUsers filters on id, userPrincipalName, displayName, givenName, surname,
+	// mail, accountEnabled, createdDateTime, employeeHireDate; default order by
+	// userPrincipalName. The int is the total when opts.Count is set.
+	ListUsers(ctx context.Context, opts ListOptions) ([]domain.User, int, error)
+	UpdateUser(ctx context.Context, id string, fn func(domain.User) (domain.User, error)) (domain.User, error)
+	// DeleteUser removes the user and everything that is theirs: passes, sessions,
+	// role assignments, group memberships; users they managed lose their manager.
+	DeleteUser(ctx context.Context, id string) error
+
+	AssignRole(ctx context.Context, a domain.RoleAssignment) error
+	RemoveRole(ctx context.Context, a domain.RoleAssignment) error
+	ListUserRoles(ctx context.Context, userID string) ([]domain.Role, error)
+	ListRoleAssignments(ctx context.Context) ([]domain.RoleAssignment, error)
+
+	CreateGroup(ctx context.Context, g domain.Group) error
+	GetGroup(ctx context.Context, id string) (domain.Group, error)
+	// ListGroups filters on id, displayName, description, createdDateTime.
+	ListGroups(ctx context.Context, opts ListOptions) ([]domain.Group, int, error)
+	UpdateGroup(ctx context.Context, id string, fn func(domain.Group) (domain.Group, error)) (domain.Group, error)
+	DeleteGroup(ctx context.Context, id string) error
+	AddGroupMember(ctx context.Context, groupID, userID string) error
+	RemoveGroupMember(ctx context.Context, groupID, userID string) error
+	// ListGroupMembers lists users of a group with the ListUsers filters.
+	ListGroupMembers(ctx context.Context, groupID string, opts ListOptions) ([]domain.User, int, error)
+	ListUserGroupIDs(ctx context.Context, userID string) ([]string, error)
+
+	CreateApplication(ctx context.Context, a domain.Application) error
+	GetApplication(ctx context.Context, id string) (domain.Application, error)
+	GetApplicationByClientID(ctx context.Context, clientID string) (domain.Application, error)
+	ListApplications(ctx context.Context, opts ListOptions) ([]domain.Application, int, error)
+	UpdateApplication(ctx context.Context, id string, fn func(domain.Application) (domain.Application, error)) (domain.Application, error)
+	DeleteApplication(ctx context.Context, id string) error
+
+	// CreatePass stores a pass; a user holds at most one, so a second returns
+	// ErrAlreadyExists (delete the old one first, in the same transaction).
+	CreatePass(ctx context.Context, p domain.TemporaryAccessPass) error
+	GetPass(ctx context.Context, id string) (domain.TemporaryAccessPass, error)
+	ListUserPasses(ctx context.Context, userID string) ([]domain.TemporaryAccessPass, error)
+	DeletePass(ctx context.Context, id string) error
+	// ConsumePass marks a one-time pass used at `at`. Of any number of concurrent
+	// calls for the same pass, from any number of processes, exactly one succeeds;
+	// the others get ErrConflict.
+	ConsumePass(ctx context.Context, id string, at time.Time) error
+	// RecordPassFailure atomically adds one failed attempt and returns the new count.
+	RecordPassFailure(ctx context.Context, id string) (int, error)
+	// DeleteExpiredPasses removes passes that ended before `before`; returns how many.
+	DeleteExpiredPasses(ctx context.Context, before time.Time) (int, error)
+
+	// GetTAPPolicy returns the stored policy, or domain.DefaultTAPPolicy() if none was saved.
+	GetTAPPolicy(ctx context.Context) (domain.TAPPolicy, error)
+	UpdateTAPPolicy(ctx context.Context, fn func(domain.TAPPolicy) (domain.TAPPolicy, error)) (domain.TAPPolicy, error)
+
+	CreateAudit(ctx context.Context, r domain.AuditRecord) error
+	GetAudit(ctx context.Context, id string) (domain.AuditRecord, error)
+	// ListAudits filters on id, activityDateTime, activityDisplayName, category,
+	// result, loggedByService, initiatedBy/user/id, initiatedBy/user/userPrincipalName,
+	// initiatedBy/app/appId, and targetResources/any(t:t/id eq '…') (also
+	// t/userPrincipalName); default order newest first.
+	ListAudits(ctx context.Context, opts ListOptions) ([]domain.AuditRecord, int, error)
+
+	CreateSignIn(ctx context.Context, s domain.SignIn) error
+	GetSignIn(ctx context.Context, id string) (domain.SignIn, error)
+	// ListSignIns filters on id, createdDateTime, userId, userPrincipalName, appId,
+	// ipAddress, status/errorCode; default order newest first.
+	ListSignIns(ctx context.Context, opts ListOptions) ([]domain.SignIn, int, error)
+
+	CreateSession(ctx context.Context, s domain.Session) error
+	GetSession(ctx context.Context, idHash string) (domain.Session, error)
+	UpdateSession(ctx context.Context, idHash string, fn func(domain.Session) (domain.Session, error)) (domain.Session, error)
+	DeleteSession(ctx context.Context, idHash string) error
+	// DeleteSessionsByPass ends every session obtained with the pass; returns how many.
+	DeleteSessionsByPass(ctx context.Context, passID string) (int, error)
+	DeleteUserSessions(ctx context.Context, userID string) (int, error)
+
+	CreateSigningKey(ctx context.Context, k domain.SigningKey) error
+	ListSigningKeys(ctx context.Context) ([]domain.SigningKey, error)
+	DeleteSigningKey(ctx context.Context, id string) error
+
+	// GetSetting and PutSetting hold small directory-wide values (for example the
+	// master-key check and the initialisation marker). GetSetting returns ErrNotFound
+	// for a key never put. PutSetting with ifAbsent set returns ErrAlreadyExists
+	// instead of overwriting, so that two processes racing to initialise agree.
+	GetSetting(ctx context.Context, key string) (string, error)
+	PutSetting(ctx context.Context, key, value string, ifAbsent bool) error
+}
