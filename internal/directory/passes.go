@@ -1,0 +1,279 @@
+package directory
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/firstkey/firstkey/internal/domain"
+	"github.com/firstkey/firstkey/internal/secret"
+	"github.com/firstkey/firstkey/internal/store"
+)
+
+// PassView is a stored pass with its usability now. It never carries the code.
+type PassView struct {
+	domain.TemporaryAccessPass
+	IsUsable bool
+	Reason   domain.UsabilityReason
+}
+
+// IssuedPass is a freshly created pass: the only time its code exists outside the
+// holder's hands.
+type IssuedPass struct {
+	PassView
+	Code      string
+	SignInURL string
+}
+
+// IssuePass creates a Temporary Access Pass for a user, replacing any pass they hold.
+func (s *Service) IssuePass(ctx context.Context, actor domain.Actor, userRef string, req domain.PassRequest) (IssuedPass, error) {
+	if err := actor.Require(domain.ActWriteMethods); err != nil {
+		return IssuedPass{}, err
+	}
+	var issued IssuedPass
+	// Two issuances racing for one user both pass the "delete the old one" step; the
+	// loser hits the one-pass-per-user index and simply tries again, replacing the winner.
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		err = s.store.InTx(ctx, func(tx store.Store) error {
+			var err error
+			issued, err = s.issuePass(ctx, tx, actor, userRef, req)
+			return err
+		})
+		if !errors.Is(err, store.ErrAlreadyExists) {
+			break
+		}
+	}
+	if err != nil {
+		return IssuedPass{}, err
+	}
+	s.log.InfoContext(ctx, "temporary access pass issued", "pass_id", issued.ID, "user_id", issued.UserID,
+		"one_time", issued.IsUsableOnce, "start", issued.StartDateTime, "lifetime_minutes", issued.LifetimeInMinutes)
+	return issued, nil
+}
+
+func (s *Service) issuePass(ctx context.Context, tx store.Store, actor domain.Actor, userRef string, req domain.PassRequest) (IssuedPass, error) {
+	u, err := resolveUser(ctx, tx, userRef)
+	if err != nil {
+		return IssuedPass{}, err
+	}
+	roles, err := tx.ListUserRoles(ctx, u.ID)
+	if err != nil {
+		return IssuedPass{}, fmt.Errorf("list roles of target: %w", err)
+	}
+	if err := actor.CanManageMethodsOf(u, roles); err != nil {
+		return IssuedPass{}, err
+	}
+	if !u.AccountEnabled {
+		return IssuedPass{}, domain.Invalid("The user %s is disabled; enable the account before issuing a Temporary Access Pass.", u.UserPrincipalName)
+	}
+	policy, err := tx.GetTAPPolicy(ctx)
+	if err != nil {
+		return IssuedPass{}, fmt.Errorf("read pass policy: %w", err)
+	}
+	now := s.now()
+	terms, err := req.Terms(now, policy)
+	if err != nil {
+		return IssuedPass{}, err
+	}
+	code, err := secret.GeneratePass(policy.DefaultLength)
+	if err != nil {
+		return IssuedPass{}, fmt.Errorf("generate pass: %w", err)
+	}
+	hash, err := s.hasher.Hash(code, secret.EntropyBits(len(code), secret.PassAlphabet))
+	if err != nil {
+		return IssuedPass{}, fmt.Errorf("hash pass: %w", err)
+	}
+	p := domain.TemporaryAccessPass{
+		ID: newID(), UserID: u.ID, Hash: hash, CreatedDateTime: now,
+		StartDateTime: terms.StartDateTime.Truncate(time.Microsecond), LifetimeInMinutes: terms.LifetimeInMinutes,
+		IsUsableOnce: terms.IsUsableOnce, CreatedBy: actorName(actor),
+	}
+	old, err := tx.ListUserPasses(ctx, u.ID)
+	if err != nil {
+		return IssuedPass{}, fmt.Errorf("list existing passes: %w", err)
+	}
+	for _, o := range old {
+		if err := s.removePass(ctx, tx, actor, u, o, "Replaced by a new Temporary Access Pass"); err != nil {
+			return IssuedPass{}, err
+		}
+	}
+	if err := tx.CreatePass(ctx, p); err != nil {
+		return IssuedPass{}, fmt.Errorf("store pass: %w", err)
+	}
+	if err := s.record(ctx, tx, actor, entry{
+		activity: domain.ActivityAdminRegisteredSecurityInfo, category: domain.CategoryUserManagement,
+		service: domain.ServiceAuthenticationMethods, op: "Add",
+		targets: []domain.AuditTarget{userTarget(u)},
+		details: passDetails(p, "Admin registered temporary access pass method for user"),
+	}); err != nil {
+		return IssuedPass{}, err
+	}
+	groups, err := tx.ListUserGroupIDs(ctx, u.ID)
+	if err != nil {
+		return IssuedPass{}, fmt.Errorf("list groups of target: %w", err)
+	}
+	usable, reason := p.Usability(now, policy, policy.Includes(groups))
+	return IssuedPass{PassView: PassView{TemporaryAccessPass: p, IsUsable: usable, Reason: reason}, Code: code, SignInURL: s.SignInURL()}, nil
+}
+
+// passDetails describes a pass for the audit log: never the code or its hash.
+func passDetails(p domain.TemporaryAccessPass, reason string) []domain.KeyValue {
+	use := "Multiple use"
+	if p.IsUsableOnce {
+		use = "One-time use"
+	}
+	return []domain.KeyValue{
+		{Key: "AuthenticationMethod", Value: "TemporaryAccessPass"},
+		{Key: "PassId", Value: p.ID},
+		{Key: "StartDateTime", Value: p.StartDateTime.UTC().Format(time.RFC3339)},
+		{Key: "EndDateTime", Value: p.End().UTC().Format(time.RFC3339)},
+		{Key: "LifetimeInMinutes", Value: strconv.Itoa(p.LifetimeInMinutes)},
+		{Key: "Usage", Value: use},
+		{Key: "Reason", Value: reason},
+	}
+}
+
+func actorName(a domain.Actor) string {
+	switch a.Type {
+	case domain.ActorUser:
+		return a.UPN
+	case domain.ActorApp:
+		return "app:" + a.AppID
+	}
+	return "system"
+}
+
+// removePass deletes a pass, ends every session obtained with it, and audits why.
+func (s *Service) removePass(ctx context.Context, tx store.Store, actor domain.Actor, u domain.User, p domain.TemporaryAccessPass, reason string) error {
+	if err := tx.DeletePass(ctx, p.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("delete pass: %w", err)
+	}
+	if _, err := tx.DeleteSessionsByPass(ctx, p.ID); err != nil {
+		return fmt.Errorf("end sessions of pass: %w", err)
+	}
+	activity := domain.ActivityAdminDeletedSecurityInfo
+	if actor.Type == domain.ActorUser && actor.UserID == u.ID {
+		activity = domain.ActivityUserDeletedSecurityInfo
+	}
+	return s.record(ctx, tx, actor, entry{
+		activity: activity, category: domain.CategoryUserManagement, service: domain.ServiceAuthenticationMethods,
+		op: "Delete", targets: []domain.AuditTarget{userTarget(u)}, details: passDetails(p, reason),
+	})
+}
+
+// ListPasses returns a user's passes (at most one) with their usability.
+func (s *Service) ListPasses(ctx context.Context, actor domain.Actor, userRef string) ([]PassView, error) {
+	if err := actor.Require(domain.ActReadMethods); err != nil {
+		return nil, err
+	}
+	u, err := s.ResolveUser(ctx, userRef)
+	if err != nil {
+		return nil, err
+	}
+	return s.passViews(ctx, u)
+}
+
+func (s *Service) passViews(ctx context.Context, u domain.User) ([]PassView, error) {
+	passes, err := s.store.ListUserPasses(ctx, u.ID)
+	if err != nil {
+		return nil, fmt.Errorf("list passes: %w", err)
+	}
+	if len(passes) == 0 {
+		return []PassView{}, nil
+	}
+	policy, err := s.store.GetTAPPolicy(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read pass policy: %w", err)
+	}
+	groups, err := s.store.ListUserGroupIDs(ctx, u.ID)
+	if err != nil {
+		return nil, fmt.Errorf("list groups: %w", err)
+	}
+	now, inScope := s.now(), policy.Includes(groups)
+	out := make([]PassView, len(passes))
+	for i, p := range passes {
+		usable, reason := p.Usability(now, policy, inScope)
+		out[i] = PassView{TemporaryAccessPass: p, IsUsable: usable, Reason: reason}
+	}
+	return out, nil
+}
+
+// GetPass returns one pass of a user.
+func (s *Service) GetPass(ctx context.Context, actor domain.Actor, userRef, passID string) (PassView, error) {
+	views, err := s.ListPasses(ctx, actor, userRef)
+	if err != nil {
+		return PassView{}, err
+	}
+	for _, v := range views {
+		if strings.EqualFold(v.ID, passID) {
+			return v, nil
+		}
+	}
+	return PassView{}, notFound(store.ErrNotFound, "pass", passID)
+}
+
+// DeletePass removes a user's pass and ends the sessions obtained with it.
+func (s *Service) DeletePass(ctx context.Context, actor domain.Actor, userRef, passID string) error {
+	return s.store.InTx(ctx, func(tx store.Store) error {
+		u, err := resolveUser(ctx, tx, userRef)
+		if err != nil {
+			return err
+		}
+		self := actor.Type == domain.ActorUser && actor.UserID == u.ID
+		if !self {
+			roles, err := tx.ListUserRoles(ctx, u.ID)
+			if err != nil {
+				return fmt.Errorf("list roles of target: %w", err)
+			}
+			if err := actor.CanManageMethodsOf(u, roles); err != nil {
+				return err
+			}
+		}
+		p, err := tx.GetPass(ctx, strings.ToLower(passID))
+		if err != nil || p.UserID != u.ID {
+			return notFound(store.ErrNotFound, "pass", passID)
+		}
+		reason := "Deleted by an administrator"
+		if self {
+			reason = "Deleted by the user"
+		}
+		return s.removePass(ctx, tx, actor, u, p, reason)
+	})
+}
+
+// PurgeExpiredPasses deletes passes that ended before now; administrators see expired
+// passes until then, their holders never do.
+func (s *Service) PurgeExpiredPasses(ctx context.Context, actor domain.Actor) (int, error) {
+	if err := actor.Require(domain.ActWriteMethods); err != nil {
+		return 0, err
+	}
+	n, err := s.store.DeleteExpiredPasses(ctx, s.now())
+	if err != nil {
+		return 0, fmt.Errorf("purge expired passes: %w", err)
+	}
+	return n, nil
+}
+
+// OwnPasses is what a signed-in person sees of their own passes: never the code,
+// and expired passes are hidden (administrators still see them until purged).
+func (s *Service) OwnPasses(ctx context.Context, userID string) ([]PassView, error) {
+	u, err := s.store.GetUser(ctx, userID)
+	if err != nil {
+		return nil, notFound(err, "user", userID)
+	}
+	views, err := s.passViews(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	out := views[:0]
+	for _, v := range views {
+		if v.Reason != domain.Expired {
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,82 @@
+package directory
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/firstkey/firstkey/internal/domain"
+	"github.com/firstkey/firstkey/internal/secret"
+	"github.com/firstkey/firstkey/internal/store"
+)
+
+// Service is the directory's rule keeper. Build it with New.
+type Service struct {
+	store   store.Store
+	clock   domain.Clock
+	hasher  secret.Hasher
+	log     *slog.Logger
+	baseURL string
+	// dummyHash is verified against when a sign-in names nobody or someone with no
+	// pass, so that failures take as long as a wrong pass would.
+	dummyHash string
+}
+
+// Config holds what a Service needs.
+type Config struct {
+	Store   store.Store
+	Clock   domain.Clock  // defaults to the system clock
+	Hasher  secret.Hasher // zero value uses production argon2id parameters
+	Logger  *slog.Logger  // defaults to slog.Default()
+	BaseURL string        // public URL of this firstkey, e.g. https://id.example.com
+}
+
+// New builds a Service.
+func New(cfg Config) (*Service, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("directory: a store is required")
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = domain.SystemClock{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	dummy, err := cfg.Hasher.Hash("timing-equaliser", secret.EntropyBits(domain.MinPassLength, secret.PassAlphabet))
+	if err != nil {
+		return nil, fmt.Errorf("directory: prepare dummy hash: %w", err)
+	}
+	return &Service{store: cfg.Store, clock: cfg.Clock, hasher: cfg.Hasher, log: cfg.Logger,
+		baseURL: strings.TrimRight(cfg.BaseURL, "/"), dummyHash: dummy}, nil
+}
+
+// Store exposes the underlying store for read paths that need no rules (health checks).
+func (s *Service) Store() store.Store { return s.store }
+
+// Clock is the service's clock.
+func (s *Service) Clock() domain.Clock { return s.clock }
+
+// SignInURL is the page a pass holder opens: My Security Info, which asks them to sign in.
+func (s *Service) SignInURL() string { return s.baseURL + "/mysecurityinfo" }
+
+// now is the current time at the precision every store keeps (microseconds), so
+// that a value read back equals the value written.
+func (s *Service) now() time.Time { return s.clock.Now().UTC().Truncate(time.Microsecond) }
+
+func newID() string { return uuid.NewString() }
+
+// isGUID reports whether ref looks like an object id rather than a userPrincipalName.
+func isGUID(ref string) bool { _, err := uuid.Parse(ref); return err == nil && len(ref) == 36 }
+
+// notFound maps store.ErrNotFound to a domain error naming what was looked for.
+func notFound(err error, what, ref string) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return &domain.Error{Kind: domain.KindNotFound, Code: "Request_ResourceNotFound",
+			Message: fmt.Sprintf("Resource '%s' does not exist or one of its queried reference-property objects are not present.", ref)}
+	}
+	return fmt.Errorf("get %s %s: %w", what, ref, err)
+}
