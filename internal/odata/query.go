@@ -1,0 +1,248 @@
+package odata
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"fmt"
+	"maps"
+	"math"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// maxOptionLen bounds $select, $orderby and $search the way maxFilterLen bounds $filter.
+const maxOptionLen = 2048
+
+// Query holds the OData query options of one list request.
+type Query struct {
+	Filter  Expr // nil without $filter
+	Select  []string
+	Top     int // 0 without $top
+	Skip    int // rows to skip, from $skiptoken
+	OrderBy []OrderBy
+	Count   bool
+	Search  string // the raw $search text, for example `"displayName:ad"`
+}
+
+// queryOptions are the options ParseQuery knows, by name without '$'.
+var queryOptions = map[string]func(q *Query, val string, maxTop int) error{
+	"filter":    parseFilterOption,
+	"select":    parseSelect,
+	"top":       parseTop,
+	"orderby":   parseOrderBy,
+	"count":     parseCount,
+	"skiptoken": parseSkipTokenOption,
+	"search":    parseSearch,
+}
+
+// ParseQuery reads the OData system query options from v. Like Graph it accepts
+// each option with or without its '$' and in any case ($top, top, $Top). Any other
+// '$' option is an error; other parameters without '$' are left to the caller.
+// $top must be from 1 to maxTop; maxTop < 1 means no upper bound.
+func ParseQuery(v url.Values, maxTop int) (Query, error) {
+	if maxTop < 1 {
+		maxTop = math.MaxInt32
+	}
+	type option struct{ name, key string }
+	var opts []option
+	var unknown []string
+	seen := map[string]string{}
+	for _, key := range slices.Sorted(maps.Keys(v)) { // sorted: the same request always fails the same way
+		name := strings.ToLower(strings.TrimPrefix(key, "$"))
+		if _, ok := queryOptions[name]; !ok {
+			if strings.HasPrefix(key, "$") {
+				unknown = append(unknown, "'"+key+"'")
+			}
+			continue
+		}
+		if prev, dup := seen[name]; dup || len(v[key]) > 1 {
+			if !dup {
+				prev = key
+			}
+			return Query{}, &Error{Option: "$" + name, Pos: -1, Message: fmt.Sprintf("Query option '%s' is specified more than once.", prev)}
+		}
+		seen[name] = key
+		opts = append(opts, option{name, key})
+	}
+	switch len(unknown) {
+	case 0:
+	case 1:
+		return Query{}, &Error{Option: strings.Trim(unknown[0], "'"), Pos: -1, Message: fmt.Sprintf("Query option %s is not supported.", unknown[0])}
+	default:
+		return Query{}, &Error{Option: strings.Trim(unknown[0], "'"), Pos: -1, Message: fmt.Sprintf("Query options %s are not supported.", strings.Join(unknown, ", "))}
+	}
+
+	var q Query
+	for _, o := range opts {
+		if err := queryOptions[o.name](&q, v.Get(o.key), maxTop); err != nil {
+			return Query{}, err
+		}
+	}
+	return q, nil
+}
+
+func optionError(option, format string, args ...any) *Error {
+	return &Error{Option: option, Pos: -1, Message: fmt.Sprintf(format, args...)}
+}
+
+func parseFilterOption(q *Query, val string, _ int) error {
+	e, err := ParseFilter(val)
+	if err != nil {
+		return err
+	}
+	q.Filter = e
+	return nil
+}
+
+func parseTop(q *Query, val string, maxTop int) error {
+	n, err := strconv.Atoi(strings.TrimSpace(val))
+	if err != nil || n < 1 || n > maxTop {
+		// Graph's own wording, which SDK users will recognise.
+		return optionError("$top", "Invalid page size specified: '%s'. Must be between 1 and %d inclusive.", truncate(val), maxTop)
+	}
+	q.Top = n
+	return nil
+}
+
+func parseCount(q *Query, val string, _ int) error {
+	switch strings.ToLower(strings.TrimSpace(val)) {
+	case "true":
+		q.Count = true
+	case "false":
+		q.Count = false
+	default:
+		return optionError("$count", "Invalid value '%s' for query option '$count': expected true or false.", truncate(val))
+	}
+	return nil
+}
+
+func parseSelect(q *Query, val string, _ int) error {
+	if len(val) > maxOptionLen {
+		return optionError("$select", "Invalid $select: longer than %d characters.", maxOptionLen)
+	}
+	var fields []string
+	for f := range strings.SplitSeq(val, ",") {
+		f = strings.TrimSpace(f)
+		if !isIdent(f) {
+			return optionError("$select", "Invalid $select: '%s' is not a property name.", truncate(f))
+		}
+		fields = append(fields, f)
+	}
+	q.Select = fields
+	return nil
+}
+
+func parseOrderBy(q *Query, val string, _ int) error {
+	if len(val) > maxOptionLen {
+		return optionError("$orderby", "Invalid $orderby: longer than %d characters.", maxOptionLen)
+	}
+	var keys []OrderBy
+	for item := range strings.SplitSeq(val, ",") {
+		words := strings.Fields(item)
+		if len(words) == 0 || len(words) > 2 || !isPath(words[0]) {
+			return optionError("$orderby", "Invalid $orderby: expected 'property [asc|desc]' but found '%s'.", truncate(strings.TrimSpace(item)))
+		}
+		key := OrderBy{Field: words[0]}
+		if len(words) == 2 {
+			switch strings.ToLower(words[1]) {
+			case "asc":
+			case "desc":
+				key.Desc = true
+			default:
+				return optionError("$orderby", "Invalid $orderby: the direction '%s' after '%s' must be asc or desc.", truncate(words[1]), words[0])
+			}
+		}
+		keys = append(keys, key)
+	}
+	q.OrderBy = keys
+	return nil
+}
+
+func parseSearch(q *Query, val string, _ int) error {
+	s := strings.TrimSpace(val)
+	if s == "" {
+		return optionError("$search", "Invalid $search: the search text is empty.")
+	}
+	if len(s) > maxOptionLen {
+		return optionError("$search", "Invalid $search: longer than %d characters.", maxOptionLen)
+	}
+	q.Search = s
+	return nil
+}
+
+func parseSkipTokenOption(q *Query, val string, _ int) error {
+	n, err := DecodeSkipToken(val)
+	if err != nil {
+		return err
+	}
+	q.Skip = n
+	return nil
+}
+
+// A skip token is base64url(version, offset, check). The check catches tokens
+// that were cut short or edited; it is not a secret, because the offset is not one:
+// a client that forges a token only pages somewhere else in what it may list.
+const skipTokenVersion = 1
+
+const skipTokenLen = 1 + 8 + 4
+
+// maxSkip bounds a decoded offset so that it fits every backend's integer.
+const maxSkip = math.MaxInt32
+
+// EncodeSkipToken returns the opaque $skiptoken for a page starting at offset.
+// A negative offset is taken as 0.
+func EncodeSkipToken(offset int) string {
+	offset = min(max(offset, 0), maxSkip)
+	var b [skipTokenLen]byte
+	b[0] = skipTokenVersion
+	binary.BigEndian.PutUint64(b[1:9], uint64(offset))
+	sum := skipTokenCheck(b[:9])
+	copy(b[9:], sum[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// DecodeSkipToken returns the offset a token from EncodeSkipToken stands for; any
+// other text is an *Error.
+func DecodeSkipToken(token string) (int, error) {
+	bad := optionError("$skiptoken", "Invalid $skiptoken: the token is malformed or was changed; follow @odata.nextLink as given.")
+	b, err := base64.RawURLEncoding.DecodeString(strings.TrimSpace(token))
+	if err != nil || len(b) != skipTokenLen || b[0] != skipTokenVersion {
+		return 0, bad
+	}
+	if sum := skipTokenCheck(b[:9]); string(sum[:]) != string(b[9:]) {
+		return 0, bad
+	}
+	off := binary.BigEndian.Uint64(b[1:9])
+	if off > maxSkip {
+		return 0, bad
+	}
+	return int(off), nil
+}
+
+func skipTokenCheck(payload []byte) [4]byte {
+	h := sha256.New()
+	h.Write([]byte("firstkey $skiptoken\x00"))
+	h.Write(payload)
+	var out [4]byte
+	copy(out[:], h.Sum(nil))
+	return out
+}
+
+// truncate keeps an echoed value short, so a huge parameter is not copied into
+// the error response.
+func truncate(s string) string {
+	const n = 64
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !isRuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
