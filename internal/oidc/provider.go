@@ -1,0 +1,237 @@
+package oidc
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	zoidc "github.com/zitadel/oidc/v3/pkg/oidc"
+	"github.com/zitadel/oidc/v3/pkg/op"
+
+	"github.com/firstkey/firstkey/internal/domain"
+	"github.com/firstkey/firstkey/internal/seal"
+	"github.com/firstkey/firstkey/internal/store"
+)
+
+// Paths of the provider's endpoints, below the issuer's path.
+const (
+	DiscoveryPath = "/.well-known/openid-configuration"
+	TokenPath     = "/oauth/token"
+	KeysPath      = "/keys"
+)
+
+// DefaultAccessTokenLifetime is Entra's default for access tokens.
+const DefaultAccessTokenLifetime = time.Hour
+
+// maxTokenRequestBytes bounds a token request body; real ones are a few hundred bytes.
+const maxTokenRequestBytes = 64 << 10
+
+// Config lists what the provider needs.
+type Config struct {
+	// Issuer is the provider's public URL: https, or http on a loopback host.
+	Issuer              string
+	Store               store.Store
+	Sealer              *seal.Sealer // the master key; signing keys are stored sealed with it
+	Clock               domain.Clock // defaults to domain.SystemClock
+	Logger              *slog.Logger // defaults to slog.Default()
+	AccessTokenLifetime time.Duration
+}
+
+// Provider is firstkey's OpenID Provider.
+type Provider struct {
+	issuer   string
+	prefix   string // the issuer's path, under which the endpoints live
+	clock    domain.Clock
+	log      *slog.Logger
+	lifetime time.Duration
+	keys     *keyring
+	op       *op.Provider
+}
+
+// New checks the configuration, makes sure a signing key exists (generating the
+// first one on a fresh database) and builds the provider.
+func New(ctx context.Context, cfg Config) (*Provider, error) {
+	issuer, prefix, err := checkIssuer(cfg.Issuer)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Store == nil || cfg.Sealer == nil {
+		return nil, errors.New("oidc: Store and Sealer are required")
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = domain.SystemClock{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.AccessTokenLifetime <= 0 {
+		cfg.AccessTokenLifetime = DefaultAccessTokenLifetime
+	}
+	keys := &keyring{st: cfg.Store, sealer: cfg.Sealer, clock: cfg.Clock,
+		overlap: cfg.AccessTokenLifetime + maxClockSkew}
+	if _, err := keys.signer(ctx); err != nil {
+		return nil, fmt.Errorf("oidc: signing key: %w", err)
+	}
+	st := &storage{st: cfg.Store, keys: keys, clock: cfg.Clock, log: cfg.Logger, lifetime: cfg.AccessTokenLifetime}
+
+	// zitadel encrypts opaque access tokens with this key; firstkey issues JWTs, but
+	// the key must still be secret rather than zitadel's all-zero default.
+	cryptoKey, err := cfg.Sealer.DeriveKey("oidc opaque token key")
+	if err != nil {
+		return nil, fmt.Errorf("oidc: %w", err)
+	}
+	opts := []op.Option{
+		op.WithCustomTokenEndpoint(op.NewEndpoint(TokenPath)),
+		op.WithCustomKeysEndpoint(op.NewEndpoint(KeysPath)),
+	}
+	if strings.HasPrefix(issuer, "http://") {
+		opts = append(opts, op.WithAllowInsecure())
+	}
+	provider, err := op.NewProvider(&op.Config{
+		CryptoKey:      cryptoKey,
+		CodeMethodS256: true,
+		AuthMethodPost: true,
+	}, st, op.StaticIssuer(issuer), opts...)
+	if err != nil {
+		return nil, fmt.Errorf("oidc: %w", err)
+	}
+	return &Provider{issuer: issuer, prefix: prefix, clock: cfg.Clock, log: cfg.Logger,
+		lifetime: cfg.AccessTokenLifetime, keys: keys, op: provider}, nil
+}
+
+// checkIssuer returns the issuer without a trailing slash and its path.
+func checkIssuer(s string) (issuer, path string, err error) {
+	u, err := url.Parse(strings.TrimSuffix(s, "/"))
+	if err != nil || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return "", "", fmt.Errorf("oidc: issuer %q must be an absolute URL without query, fragment or user info", s)
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if !isLoopback(u.Hostname()) {
+			return "", "", fmt.Errorf("oidc: issuer %q must use https (http is allowed only on localhost)", s)
+		}
+	default:
+		return "", "", fmt.Errorf("oidc: issuer %q must use https", s)
+	}
+	return u.String(), u.Path, nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Issuer returns the issuer URL, as it appears in tokens and discovery.
+func (p *Provider) Issuer() string { return p.issuer }
+
+// TokenURL returns the absolute URL of the token endpoint.
+func (p *Provider) TokenURL() string { return p.issuer + TokenPath }
+
+// Mount registers discovery, JWKS and the token endpoint under the issuer's path.
+// zitadel's other routes (authorize, userinfo, its own /healthz, ...) are not
+// mounted until their flows exist.
+func (p *Provider) Mount(mux *http.ServeMux) {
+	zitadel := http.StripPrefix(p.prefix, p.op)
+	mux.HandleFunc("GET "+p.prefix+DiscoveryPath, p.discovery)
+	mux.Handle("GET "+p.prefix+KeysPath, zitadel)
+	mux.Handle("POST "+p.prefix+TokenPath, p.tokenGuard(zitadel))
+}
+
+// discovery answers with only what works today, so that clients do not try flows
+// that are not there yet.
+func (p *Provider) discovery(w http.ResponseWriter, r *http.Request) {
+	doc := zoidc.DiscoveryConfiguration{
+		Issuer:                            p.issuer,
+		TokenEndpoint:                     p.issuer + TokenPath,
+		JwksURI:                           p.issuer + KeysPath,
+		ScopesSupported:                   []string{ScopeGraphDefault, ScopeAPIDefault},
+		GrantTypesSupported:               []zoidc.GrantType{zoidc.GrantTypeClientCredentials},
+		TokenEndpointAuthMethodsSupported: []zoidc.AuthMethod{zoidc.AuthMethodBasic, zoidc.AuthMethodPost},
+		SubjectTypesSupported:             []string{"public"},
+		IDTokenSigningAlgValuesSupported:  []string{"ES256"},
+		ClaimsSupported:                   []string{"iss", "sub", "aud", "exp", "iat", "nbf", "jti", "roles", "appid", "azp", "idtyp", "oid"},
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	if err := json.NewEncoder(w).Encode(doc); err != nil {
+		p.log.DebugContext(r.Context(), "write discovery document", "error", err)
+	}
+}
+
+// tokenGuard turns away, before zitadel sees them, grants firstkey does not offer
+// yet (zitadel always routes authorization_code and jwt-bearer) and client secrets
+// sent in the URL, where proxies and logs would keep them.
+func (p *Provider) tokenGuard(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Has("client_secret") {
+			writeOAuthError(w, http.StatusBadRequest, zoidc.ErrInvalidRequest().
+				WithDescription("client_secret must be sent in the request body or the Authorization header, never in the URL"))
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxTokenRequestBytes)
+		if err := r.ParseForm(); err != nil {
+			writeOAuthError(w, http.StatusBadRequest, zoidc.ErrInvalidRequest().WithDescription("the request body is not a valid form"))
+			return
+		}
+		// RFC 6749 §5.1: token responses must not be cached.
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("Pragma", "no-cache")
+		switch gt := r.FormValue("grant_type"); gt {
+		case "", string(zoidc.GrantTypeClientCredentials):
+			if _, _, basic := r.BasicAuth(); basic {
+				w = basicChallenge{w}
+			}
+			next.ServeHTTP(w, r) // zitadel answers a missing grant_type with invalid_request
+		default:
+			writeOAuthError(w, http.StatusBadRequest, zoidc.ErrUnsupportedGrantType().
+				WithDescription("grant_type %q is not supported; use client_credentials", truncate(gt, 100)))
+		}
+	})
+}
+
+// basicChallenge adds the WWW-Authenticate header RFC 6749 §5.2 asks for when a
+// client that used HTTP Basic fails to authenticate.
+type basicChallenge struct{ http.ResponseWriter }
+
+func (w basicChallenge) WriteHeader(status int) {
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Basic realm="firstkey", charset="UTF-8"`)
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func writeOAuthError(w http.ResponseWriter, status int, e *zoidc.Error) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(e)
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}
+
+// RotateKeys adds a new signing key and signs with it from now on, on every
+// replica. The keys it replaces stay in JWKS, and keep verifying, for the access
+// token lifetime plus clock skew, so no token issued before the rotation fails.
+func (p *Provider) RotateKeys(ctx context.Context) error {
+	if err := p.keys.addKey(ctx, true); err != nil {
+		return fmt.Errorf("rotate signing keys: %w", err)
+	}
+	p.log.InfoContext(ctx, "signing keys rotated")
+	return nil
+}

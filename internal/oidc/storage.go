@@ -1,0 +1,229 @@
+package oidc
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	zoidc "github.com/zitadel/oidc/v3/pkg/oidc"
+	"github.com/zitadel/oidc/v3/pkg/op"
+
+	"github.com/firstkey/firstkey/internal/domain"
+	"github.com/firstkey/firstkey/internal/secret"
+	"github.com/firstkey/firstkey/internal/store"
+)
+
+// Audience is the aud of every access token for firstkey's Graph-style API. It
+// names the API itself, not the URL it is reached at, so tokens stay valid when
+// the issuer's host name changes behind a proxy; the issuer and signing keys
+// already tie a token to this installation.
+const Audience = "api://firstkey"
+
+// Scopes a client may request with client credentials. Like Entra, a request
+// may also name no scope at all; every scope means "all the application's
+// permissions".
+const (
+	ScopeGraphDefault = "https://graph.microsoft.com/.default"
+	ScopeAPIDefault   = "api://firstkey/.default"
+)
+
+// Values of the idtyp claim, as Entra sets it.
+const (
+	IDTypeApp  = "app"
+	IDTypeUser = "user"
+)
+
+// storage implements zitadel's op.Storage and op.ClientCredentialsStorage on
+// firstkey's store. Methods for flows that come later are in unsupported.go.
+type storage struct {
+	st       store.Store
+	keys     *keyring
+	clock    domain.Clock
+	log      *slog.Logger
+	lifetime time.Duration
+}
+
+var (
+	_ op.Storage                        = (*storage)(nil)
+	_ op.ClientCredentialsStorage       = (*storage)(nil)
+	_ op.CanGetPrivateClaimsFromRequest = (*storage)(nil)
+)
+
+// Client authentication failures. They reach the client only as invalid_client;
+// the reason goes to the log.
+var (
+	errUnknownClient = errors.New("unknown client")
+	errPublicClient  = errors.New("public clients have no secret and cannot authenticate with one")
+	errWrongSecret   = errors.New("wrong client secret")
+)
+
+// appTokenRequest is the token request of an application acting as itself.
+type appTokenRequest struct {
+	app    domain.Application
+	scopes []string
+}
+
+func (r *appTokenRequest) GetSubject() string    { return r.app.ClientID }
+func (r *appTokenRequest) GetAudience() []string { return []string{Audience} }
+func (r *appTokenRequest) GetScopes() []string   { return r.scopes }
+
+func (s *storage) application(ctx context.Context, clientID string) (domain.Application, error) {
+	app, err := s.st.GetApplicationByClientID(ctx, clientID)
+	if errors.Is(err, store.ErrNotFound) {
+		return app, errUnknownClient
+	}
+	if err != nil {
+		// A store fault is ours, not the client's: answered as server_error (500).
+		return app, zoidc.ErrServerError().WithParent(fmt.Errorf("load application: %w", err))
+	}
+	return app, nil
+}
+
+// authenticate checks a confidential client's secret.
+func (s *storage) authenticate(ctx context.Context, clientID, clientSecret string) (domain.Application, error) {
+	app, err := s.application(ctx, clientID)
+	if err == nil {
+		err = checkSecret(app, clientSecret)
+	}
+	if err != nil {
+		var oerr *zoidc.Error
+		if !errors.As(err, &oerr) {
+			s.log.InfoContext(ctx, "client authentication failed", "client_id", clientID, "reason", err.Error())
+		}
+		return domain.Application{}, err
+	}
+	return app, nil
+}
+
+func checkSecret(app domain.Application, clientSecret string) error {
+	if app.PublicClient || app.SecretHash == "" {
+		return errPublicClient
+	}
+	ok, err := secret.Verify(app.SecretHash, clientSecret)
+	if err != nil {
+		return zoidc.ErrServerError().WithParent(fmt.Errorf("application %s: %w", app.ID, err))
+	}
+	if !ok {
+		return errWrongSecret
+	}
+	return nil
+}
+
+// ClientCredentials authenticates a client for the client_credentials grant.
+func (s *storage) ClientCredentials(ctx context.Context, clientID, clientSecret string) (op.Client, error) {
+	app, err := s.authenticate(ctx, clientID, clientSecret)
+	if err != nil {
+		return nil, err
+	}
+	return client{app: app, lifetime: s.lifetime}, nil
+}
+
+// ClientCredentialsTokenRequest checks the requested scopes; an application always
+// receives all of its permissions, as with Entra's ".default".
+func (s *storage) ClientCredentialsTokenRequest(ctx context.Context, clientID string, scopes []string) (op.TokenRequest, error) {
+	for _, sc := range scopes {
+		if sc != ScopeGraphDefault && sc != ScopeAPIDefault {
+			return nil, zoidc.ErrInvalidScope().WithDescription(
+				"scope %q is not supported; request %s or %s, or no scope", sc, ScopeGraphDefault, ScopeAPIDefault)
+		}
+	}
+	app, err := s.application(ctx, clientID)
+	if errors.Is(err, errUnknownClient) { // deleted since it authenticated
+		return nil, zoidc.ErrInvalidClient().WithParent(err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &appTokenRequest{app: app, scopes: scopes}, nil
+}
+
+// CreateAccessToken returns the id and expiry of a new JWT access token; zitadel
+// signs it. Access tokens are not stored: they are verified by signature alone.
+func (s *storage) CreateAccessToken(ctx context.Context, req op.TokenRequest) (string, time.Time, error) {
+	if _, ok := req.(*appTokenRequest); !ok {
+		return "", time.Time{}, notYet(fmt.Sprintf("issuing access tokens for %T", req))
+	}
+	id, err := newTokenID()
+	if err != nil {
+		return "", time.Time{}, zoidc.ErrServerError().WithParent(err)
+	}
+	return id, s.clock.Now().Add(s.lifetime), nil
+}
+
+// GetPrivateClaimsFromRequest adds the claims Entra puts in an app-only token:
+// the application's permissions as roles, who it is, and that it is an app.
+func (s *storage) GetPrivateClaimsFromRequest(ctx context.Context, req op.TokenRequest, _ []string) (map[string]any, error) {
+	r, ok := req.(*appTokenRequest)
+	if !ok {
+		return nil, notYet(fmt.Sprintf("claims for %T", req))
+	}
+	claims := map[string]any{
+		"appid":    r.app.ClientID,
+		"azp":      r.app.ClientID,
+		"appidacr": "1", // authenticated with a client secret
+		"oid":      r.app.ID,
+		"idtyp":    IDTypeApp,
+	}
+	if len(r.app.Permissions) > 0 {
+		roles := make([]string, len(r.app.Permissions))
+		for i, p := range r.app.Permissions {
+			roles[i] = string(p)
+		}
+		slices.Sort(roles)
+		claims["roles"] = roles
+	}
+	return claims, nil
+}
+
+func newTokenID() (string, error) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("read random: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+func (s *storage) GetClientByClientID(ctx context.Context, clientID string) (op.Client, error) {
+	app, err := s.application(ctx, clientID)
+	if err != nil {
+		return nil, err
+	}
+	return client{app: app, lifetime: s.lifetime}, nil
+}
+
+func (s *storage) AuthorizeClientIDSecret(ctx context.Context, clientID, clientSecret string) error {
+	_, err := s.authenticate(ctx, clientID, clientSecret)
+	return err
+}
+
+func (s *storage) SigningKey(ctx context.Context) (op.SigningKey, error) {
+	e, err := s.keys.signer(ctx)
+	if err != nil {
+		return nil, zoidc.ErrServerError().WithParent(err)
+	}
+	return opSigningKey{e}, nil
+}
+
+func (s *storage) SignatureAlgorithms(context.Context) ([]jose.SignatureAlgorithm, error) {
+	return []jose.SignatureAlgorithm{jose.ES256}, nil
+}
+
+// KeySet reads the store so that JWKS shows another replica's rotation at once.
+func (s *storage) KeySet(ctx context.Context) ([]op.Key, error) {
+	if err := s.keys.load(ctx); err != nil {
+		return nil, err
+	}
+	var out []op.Key
+	for _, e := range s.keys.published(s.clock.Now()) {
+		out = append(out, opPublicKey{e})
+	}
+	return out, nil
+}
+
+func (s *storage) Health(context.Context) error { return nil }
