@@ -60,6 +60,11 @@ func (s *Service) issuePass(ctx context.Context, tx store.Store, actor domain.Ac
 	if err != nil {
 		return IssuedPass{}, err
 	}
+	// Lock the user's row (a no-op update) so that concurrent issuances for one user
+	// queue up instead of racing between deleting the old pass and storing the new.
+	if u, err = tx.UpdateUser(ctx, u.ID, func(old domain.User) (domain.User, error) { return old, nil }); err != nil {
+		return IssuedPass{}, fmt.Errorf("lock user: %w", err)
+	}
 	roles, err := tx.ListUserRoles(ctx, u.ID)
 	if err != nil {
 		return IssuedPass{}, fmt.Errorf("list roles of target: %w", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/firstkey/firstkey/internal/domain"
 	"github.com/firstkey/firstkey/internal/store"
@@ -42,6 +43,13 @@ func (s *Service) changeRole(ctx context.Context, actor domain.Actor, userRef st
 			}
 		} else {
 			activity, op = domain.ActivityRemoveMemberFromRole, "Delete"
+			held, err := tx.ListUserRoles(ctx, u.ID)
+			if err != nil {
+				return fmt.Errorf("list roles: %w", err)
+			}
+			if !slices.Contains(held, role) {
+				return domain.NotFound("%s does not hold the role %s.", u.UserPrincipalName, role.DisplayName())
+			}
 			if role == domain.RoleGlobalAdministrator {
 				all, err := tx.ListRoleAssignments(ctx)
 				if err != nil {
