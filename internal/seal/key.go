@@ -61,28 +61,34 @@ func LoadOrCreateKeyFile(path string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	// O_EXCL: never overwrite a key someone else just wrote; losing it would make
-	// every sealed value unreadable.
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, fs.ErrExist) {
-		return readKeyFile(path)
-	}
+	// Write a private temporary file, then hard-link it into place: the link fails
+	// if someone else's key got there first (never overwrite a key: losing it makes
+	// every sealed value unreadable), and a reader never sees a half-written file.
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".master.key.*")
 	if err != nil {
 		return nil, fmt.Errorf("create master key file: %w", err)
 	}
-	if _, err := f.WriteString(EncodeKey(key) + "\n"); err != nil {
-		f.Close()
-		os.Remove(path)
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return nil, fmt.Errorf("create master key file: %w", err)
+	}
+	if _, err := tmp.WriteString(EncodeKey(key) + "\n"); err != nil {
+		tmp.Close()
 		return nil, fmt.Errorf("write master key file: %w", err)
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		os.Remove(path)
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
 		return nil, fmt.Errorf("write master key file: %w", err)
 	}
-	if err := f.Close(); err != nil {
-		os.Remove(path)
+	if err := tmp.Close(); err != nil {
 		return nil, fmt.Errorf("write master key file: %w", err)
+	}
+	if err := os.Link(tmp.Name(), path); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return readKeyFile(path)
+		}
+		return nil, fmt.Errorf("install master key file: %w", err)
 	}
 	return key, nil
 }
