@@ -37,9 +37,15 @@ type ListOptions struct {
 // Store is firstkey's persistence. Every method is safe for concurrent use. Update
 // methods are read-modify-write inside one transaction: the function receives the
 // current value and returns the new one, or an error that aborts the change.
+//
+// Times are returned in UTC, truncated to microseconds (PostgreSQL's precision);
+// callers comparing with values they stored should truncate too. Slices
+// (redirect URIs, permissions, AMR, policy targets) come back non-nil.
 type Store interface {
 	// InTx runs fn with a Store bound to one transaction: everything fn does
 	// commits together or not at all. Nested InTx calls join the outer transaction.
+	// fn must use tx, not the outer Store: calling the outer Store while a
+	// transaction is open can block on SQLite's write lock or starve the pool.
 	InTx(ctx context.Context, fn func(tx Store) error) error
 	Close() error
 

@@ -1,0 +1,109 @@
+// Package sqlite is firstkey's embedded store: one SQLite file, opened with the
+// pure-Go driver modernc.org/sqlite so that firstkey stays one static binary.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"embed"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/firstkey/firstkey/internal/store/sqlstore"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Store is a store.Store on a SQLite file.
+type Store struct {
+	*sqlstore.Store
+}
+
+// dialect is SQLite's: `?` placeholders, integer microsecond times, and no row
+// locks (transactions begin IMMEDIATE, taking the database's write lock up front,
+// so read-modify-write transactions serialize).
+var dialect = sqlstore.Dialect{
+	Name: "sqlite",
+	Time: func(t time.Time) any { return t.UnixMicro() },
+	IsUniqueViolation: func(err error) bool {
+		return hasCode(err, sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
+	},
+	IsForeignKeyViolation: func(err error) bool { return hasCode(err, sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY) },
+}
+
+func hasCode(err error, codes ...int) bool {
+	var e *sqlite.Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	for _, c := range codes {
+		if e.Code() == c {
+			return true
+		}
+	}
+	return false
+}
+
+func init() {
+	// SQLite's built-in lower() folds ASCII only. Filters compare text
+	// case-insensitively (as Graph does, and as PostgreSQL's lower() does for all
+	// of Unicode), so replace it for our connections with Go's.
+	sqlite.MustRegisterDeterministicScalarFunction("lower", 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		switch v := args[0].(type) {
+		case string:
+			return strings.ToLower(v), nil
+		case []byte:
+			return strings.ToLower(string(v)), nil
+		case nil:
+			return nil, nil
+		default:
+			return strings.ToLower(fmt.Sprint(v)), nil
+		}
+	})
+}
+
+// Open opens (creating if needed) the database file at path and brings its schema
+// up to date. Several Stores, in one process or several, may use one file at once.
+func Open(ctx context.Context, path string) (*Store, error) {
+	if path == "" || strings.ContainsAny(path, "?#") {
+		return nil, fmt.Errorf("open sqlite database %q: the path must be non-empty and contain no ? or #", path)
+	}
+	// The file holds password-equivalent hashes and sealed keys: create it
+	// readable by its owner only. SQLite gives the -wal and -shm files the
+	// database file's permissions.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite database: %w", err)
+	}
+	f.Close()
+	q := url.Values{}
+	// busy_timeout first: the other settings may need the lock another
+	// connection holds. WAL lets readers run beside the one writer.
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_txlock", "immediate")
+	db, err := sql.Open("sqlite", path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite database %s: %w", path, err)
+	}
+	ms, err := sqlstore.Migrations(migrationFiles, "migrations")
+	if err == nil {
+		err = sqlstore.Migrate(ctx, db, dialect, ms)
+	}
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open sqlite database %s: %w", path, err)
+	}
+	return &Store{sqlstore.New(db, dialect)}, nil
+}

@@ -1,0 +1,102 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/firstkey/firstkey/internal/domain"
+	"github.com/firstkey/firstkey/internal/odata"
+	"github.com/firstkey/firstkey/internal/store"
+)
+
+const applicationColumns = `id, client_id, display_name, secret_hash, public_client,
+	redirect_uris, permissions, required_strength, created_at`
+
+var applicationFilter = filterSpec{fields: map[string]field{
+	"id":              {col: "id", typ: exactField},
+	"appId":           {col: "client_id", typ: exactField},
+	"displayName":     {col: "display_name", typ: textField},
+	"createdDateTime": {col: "created_at", typ: timeField},
+}}
+
+func scanApplication(r rowScanner) (domain.Application, error) {
+	var a domain.Application
+	err := r.Scan(&a.ID, &a.ClientID, &a.DisplayName, &a.SecretHash, &a.PublicClient,
+		jsonDest{&a.RedirectURIs}, jsonDest{&a.Permissions}, &a.RequiredStrength, timeDest{&a.CreatedDateTime})
+	a.RedirectURIs = nonNil(a.RedirectURIs)
+	a.Permissions = nonNil(a.Permissions)
+	return a, err
+}
+
+// CreateApplication stores a new application; ErrAlreadyExists if its id or
+// client id is taken.
+func (s *Store) CreateApplication(ctx context.Context, a domain.Application) error {
+	_, err := s.exec(ctx, `INSERT INTO applications (id, client_id, display_name, secret_hash,
+		public_client, redirect_uris, permissions, required_strength, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		a.ID, a.ClientID, a.DisplayName, a.SecretHash, a.PublicClient,
+		jsonText(a.RedirectURIs), jsonText(a.Permissions), string(a.RequiredStrength), s.d.time(a.CreatedDateTime))
+	if err != nil {
+		return s.fail(fmt.Sprintf("create application %q", a.ID), err)
+	}
+	return nil
+}
+
+// GetApplication returns the application with the given object id.
+func (s *Store) GetApplication(ctx context.Context, id string) (domain.Application, error) {
+	return s.getApplication(ctx, "id", id, "")
+}
+
+// GetApplicationByClientID returns the application with the given client id (appId).
+func (s *Store) GetApplicationByClientID(ctx context.Context, clientID string) (domain.Application, error) {
+	return s.getApplication(ctx, "client_id", clientID, "")
+}
+
+// getApplication looks an application up by col, which is one of our column names.
+func (s *Store) getApplication(ctx context.Context, col, value, suffix string) (domain.Application, error) {
+	a, err := scanApplication(s.queryRow(ctx, "SELECT "+applicationColumns+" FROM applications WHERE "+col+" = ?"+suffix, value))
+	if err != nil {
+		return domain.Application{}, s.fail(fmt.Sprintf("get application %q", value), err)
+	}
+	return a, nil
+}
+
+// ListApplications returns a page of applications, filterable on id, appId,
+// displayName and createdDateTime; by default ordered by displayName.
+func (s *Store) ListApplications(ctx context.Context, opts store.ListOptions) ([]domain.Application, int, error) {
+	return list(ctx, s, listQuery{
+		what: "list applications", columns: applicationColumns, from: "applications",
+		spec: applicationFilter, order: []odata.OrderBy{{Field: "displayName"}}, idCol: "id",
+	}, opts, scanApplication)
+}
+
+// UpdateApplication changes an application with fn inside one transaction. The
+// object id cannot change.
+func (s *Store) UpdateApplication(ctx context.Context, id string, fn func(domain.Application) (domain.Application, error)) (domain.Application, error) {
+	var out domain.Application
+	err := s.inTx(ctx, func(tx *Store) error {
+		old, err := tx.getApplication(ctx, "id", id, tx.d.ForUpdate)
+		if err != nil {
+			return err
+		}
+		a, err := fn(old)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.exec(ctx, `UPDATE applications SET client_id = ?, display_name = ?,
+			secret_hash = ?, public_client = ?, redirect_uris = ?, permissions = ?,
+			required_strength = ?, created_at = ? WHERE id = ?`,
+			a.ClientID, a.DisplayName, a.SecretHash, a.PublicClient, jsonText(a.RedirectURIs),
+			jsonText(a.Permissions), string(a.RequiredStrength), tx.d.time(a.CreatedDateTime), id); err != nil {
+			return tx.fail(fmt.Sprintf("update application %q", id), err)
+		}
+		out, err = tx.getApplication(ctx, "id", id, "")
+		return err
+	})
+	return out, err
+}
+
+// DeleteApplication removes an application.
+func (s *Store) DeleteApplication(ctx context.Context, id string) error {
+	return s.execOne(ctx, fmt.Sprintf("delete application %q", id), "DELETE FROM applications WHERE id = ?", id)
+}

@@ -1,0 +1,149 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/firstkey/firstkey/internal/store"
+)
+
+// querier is what both *sql.DB and *sql.Tx offer.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Store is store.Store over a database/sql handle. The zero value is not usable;
+// call New.
+type Store struct {
+	db *sql.DB
+	d  Dialect
+	q  querier
+	tx *sql.Tx // set when the Store is bound to a transaction
+}
+
+var _ store.Store = (*Store)(nil)
+
+// New returns a Store over db, which must already be migrated. The Store owns db:
+// Close closes it.
+func New(db *sql.DB, d Dialect) *Store {
+	return &Store{db: db, d: d, q: db}
+}
+
+// DB returns the underlying handle, for backend-specific work such as backups.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// Close closes the database handle.
+func (s *Store) Close() error {
+	if s.tx != nil {
+		return errors.New("close: a transaction-bound store cannot be closed; close the store that began it")
+	}
+	return s.db.Close()
+}
+
+// InTx runs fn inside one transaction. A Store already bound to a transaction
+// runs fn in it, so nested calls join the outer transaction.
+func (s *Store) InTx(ctx context.Context, fn func(tx store.Store) error) error {
+	return s.inTx(ctx, func(tx *Store) error { return fn(tx) })
+}
+
+func (s *Store) inTx(ctx context.Context, fn func(tx *Store) error) (err error) {
+	if s.tx != nil {
+		return fn(s)
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			// The error that made us roll back matters more than a failed rollback.
+			_ = tx.Rollback()
+		}
+	}()
+	if err := fn(&Store{db: s.db, d: s.d, q: tx, tx: tx}); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit transaction: %w", err)
+	}
+	committed = true
+	return nil
+}
+
+func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return s.q.ExecContext(ctx, s.d.rebind(query), args...)
+}
+
+func (s *Store) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return s.q.QueryContext(ctx, s.d.rebind(query), args...)
+}
+
+func (s *Store) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return s.q.QueryRowContext(ctx, s.d.rebind(query), args...)
+}
+
+// execOne runs a statement that must touch one row; none means ErrNotFound.
+func (s *Store) execOne(ctx context.Context, what string, query string, args ...any) error {
+	res, err := s.exec(ctx, query, args...)
+	if err != nil {
+		return s.fail(what, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("%s: %w", what, store.ErrNotFound)
+	}
+	return nil
+}
+
+// execCount runs a statement and returns how many rows it touched.
+func (s *Store) execCount(ctx context.Context, what string, query string, args ...any) (int, error) {
+	res, err := s.exec(ctx, query, args...)
+	if err != nil {
+		return 0, s.fail(what, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", what, err)
+	}
+	return int(n), nil
+}
+
+// fail wraps a database error with what we were doing, translating the errors
+// callers act on into the store's sentinels.
+func (s *Store) fail(what string, err error) error {
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("%s: %w", what, store.ErrNotFound)
+	case s.d.IsUniqueViolation(err):
+		return fmt.Errorf("%s: %w", what, store.ErrAlreadyExists)
+	case s.d.IsForeignKeyViolation(err):
+		// Inserting a row that refers to a missing one: the missing one is not found.
+		return fmt.Errorf("%s: a referenced object does not exist: %w", what, store.ErrNotFound)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// scanAll collects every row of rows with scan.
+func scanAll[T any](rows *sql.Rows, what string, scan func(rowScanner) (T, error)) ([]T, error) {
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return out, nil
+}

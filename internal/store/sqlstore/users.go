@@ -1,0 +1,122 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/firstkey/firstkey/internal/domain"
+	"github.com/firstkey/firstkey/internal/odata"
+	"github.com/firstkey/firstkey/internal/store"
+)
+
+const userColumns = `users.id, users.user_principal_name, users.display_name, users.given_name,
+	users.surname, users.mail, users.mail_nickname, users.job_title, users.department,
+	users.account_enabled, users.created_at, users.manager_id, users.employee_hire_date`
+
+var userFilter = filterSpec{fields: map[string]field{
+	"id":                {col: "users.id", typ: exactField},
+	"userPrincipalName": {col: "users.upn_key", typ: upnField},
+	"displayName":       {col: "users.display_name", typ: textField},
+	"givenName":         {col: "users.given_name", typ: textField},
+	"surname":           {col: "users.surname", typ: textField},
+	"mail":              {col: "users.mail", typ: textField},
+	"accountEnabled":    {col: "users.account_enabled", typ: boolField},
+	"createdDateTime":   {col: "users.created_at", typ: timeField},
+	"employeeHireDate":  {col: "users.employee_hire_date", typ: timeField, nullable: true},
+}}
+
+var userOrder = []odata.OrderBy{{Field: "userPrincipalName"}}
+
+func scanUser(r rowScanner) (domain.User, error) {
+	var u domain.User
+	var manager *string
+	err := r.Scan(&u.ID, &u.UserPrincipalName, &u.DisplayName, &u.GivenName,
+		&u.Surname, &u.Mail, &u.MailNickname, &u.JobTitle, &u.Department,
+		&u.AccountEnabled, timeDest{&u.CreatedDateTime}, &manager, nullTimeDest{&u.EmployeeHireDate})
+	if manager != nil {
+		u.ManagerID = *manager
+	}
+	return u, err
+}
+
+// CreateUser stores a new user. A taken id or userPrincipalName (in any case)
+// gives ErrAlreadyExists; a manager that does not exist gives ErrNotFound.
+func (s *Store) CreateUser(ctx context.Context, u domain.User) error {
+	_, err := s.exec(ctx, `INSERT INTO users (id, user_principal_name, upn_key, display_name,
+		given_name, surname, mail, mail_nickname, job_title, department, account_enabled,
+		created_at, manager_id, employee_hire_date)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.ID, u.UserPrincipalName, domain.NormalizeUPN(u.UserPrincipalName), u.DisplayName,
+		u.GivenName, u.Surname, u.Mail, u.MailNickname, u.JobTitle, u.Department, u.AccountEnabled,
+		s.d.time(u.CreatedDateTime), nullString(u.ManagerID), s.d.nullTime(u.EmployeeHireDate))
+	if err != nil {
+		return s.fail(fmt.Sprintf("create user %q (%s)", u.ID, u.UserPrincipalName), err)
+	}
+	return nil
+}
+
+// GetUser returns the user with the given id.
+func (s *Store) GetUser(ctx context.Context, id string) (domain.User, error) {
+	return s.getUser(ctx, id, "")
+}
+
+func (s *Store) getUser(ctx context.Context, id, suffix string) (domain.User, error) {
+	u, err := scanUser(s.queryRow(ctx, "SELECT "+userColumns+" FROM users WHERE id = ?"+suffix, id))
+	if err != nil {
+		return domain.User{}, s.fail(fmt.Sprintf("get user %q", id), err)
+	}
+	return u, nil
+}
+
+// GetUserByUPN finds a user by userPrincipalName, ignoring case.
+func (s *Store) GetUserByUPN(ctx context.Context, upn string) (domain.User, error) {
+	u, err := scanUser(s.queryRow(ctx, "SELECT "+userColumns+" FROM users WHERE upn_key = ?", domain.NormalizeUPN(upn)))
+	if err != nil {
+		return domain.User{}, s.fail(fmt.Sprintf("get user %s", upn), err)
+	}
+	return u, nil
+}
+
+// ListUsers returns a page of users.
+func (s *Store) ListUsers(ctx context.Context, opts store.ListOptions) ([]domain.User, int, error) {
+	return list(ctx, s, listQuery{
+		what: "list users", columns: userColumns, from: "users",
+		spec: userFilter, order: userOrder, idCol: "users.id",
+	}, opts, scanUser)
+}
+
+// UpdateUser changes a user with fn inside one transaction. The id cannot change.
+func (s *Store) UpdateUser(ctx context.Context, id string, fn func(domain.User) (domain.User, error)) (domain.User, error) {
+	var out domain.User
+	err := s.inTx(ctx, func(tx *Store) error {
+		old, err := tx.getUser(ctx, id, tx.d.ForUpdate)
+		if err != nil {
+			return err
+		}
+		u, err := fn(old)
+		if err != nil {
+			return err
+		}
+		u.ID = id
+		if _, err := tx.exec(ctx, `UPDATE users SET user_principal_name = ?, upn_key = ?,
+			display_name = ?, given_name = ?, surname = ?, mail = ?, mail_nickname = ?,
+			job_title = ?, department = ?, account_enabled = ?, created_at = ?, manager_id = ?,
+			employee_hire_date = ? WHERE id = ?`,
+			u.UserPrincipalName, domain.NormalizeUPN(u.UserPrincipalName), u.DisplayName,
+			u.GivenName, u.Surname, u.Mail, u.MailNickname, u.JobTitle, u.Department,
+			u.AccountEnabled, tx.d.time(u.CreatedDateTime), nullString(u.ManagerID),
+			tx.d.nullTime(u.EmployeeHireDate), id); err != nil {
+			return tx.fail(fmt.Sprintf("update user %q", id), err)
+		}
+		out, err = tx.getUser(ctx, id, "")
+		return err
+	})
+	return out, err
+}
+
+// DeleteUser removes a user. The schema's foreign keys remove their passes,
+// sessions, role assignments and memberships, and clear the manager of those they
+// managed, so that no path can delete a user and leave these behind.
+func (s *Store) DeleteUser(ctx context.Context, id string) error {
+	return s.execOne(ctx, fmt.Sprintf("delete user %q", id), "DELETE FROM users WHERE id = ?", id)
+}
