@@ -321,6 +321,11 @@ func TestPassRevokedAfterHundredFailures(t *testing.T) {
 			if _, err := f.dir.SignInWithPass(ctx, directory.Attempt{UserPrincipalName: u.UserPrincipalName}, "guess"); err != directory.ErrSignInFailed {
 				t.Fatalf("guess %d: %v", i, err)
 			}
+			// Account lock-out would slow these guesses down (it has its own test);
+			// clear it so that this test reaches the per-pass cap.
+			if _, err := f.st.UpdateLockout(ctx, u.ID, func(l domain.Lockout) (domain.Lockout, error) { return domain.Lockout{}, nil }); err != nil {
+				t.Fatal(err)
+			}
 		}
 		if passes, _ := f.st.ListUserPasses(ctx, u.ID); len(passes) != 0 {
 			t.Fatalf("pass survived %d failures", domain.MaxPassFailures)
@@ -507,5 +512,54 @@ func assertNoSecret(t *testing.T, f fixture, codes ...string) {
 		if strings.Contains(string(raw), c) {
 			t.Fatalf("an audit record contains a pass code")
 		}
+	}
+}
+
+func TestLockoutAfterTenFailuresEscalatesAndResets(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, f fixture) {
+		f.enablePolicy(t, nil)
+		u := f.user(t, "locked@example.com")
+		p := f.issue(t, u, false)
+		at := directory.Attempt{UserPrincipalName: u.UserPrincipalName}
+		for i := 0; i < domain.LockoutThreshold; i++ {
+			if _, err := f.signIn(at, "Wrong1234"); err != directory.ErrSignInFailed {
+				t.Fatalf("failure %d: %v", i, err)
+			}
+		}
+		if _, err := f.signIn(at, p.Code); err != directory.ErrAccountLocked {
+			t.Fatalf("right pass while locked: %v", err)
+		}
+		if l := f.lastSignIn(t); l.ErrorCode != domain.SignInAccountLocked || l.Succeeded {
+			t.Fatalf("locked attempt logged as %d", l.ErrorCode)
+		}
+		f.clock.Advance(time.Minute)
+		// Unlocked, but one more failure locks it again for twice as long.
+		if _, err := f.signIn(at, "Wrong1234"); err != directory.ErrSignInFailed {
+			t.Fatalf("after the lock: %v", err)
+		}
+		f.clock.Advance(time.Minute + 30*time.Second)
+		if _, err := f.signIn(at, p.Code); err != directory.ErrAccountLocked {
+			t.Fatalf("second lock should last two minutes: %v", err)
+		}
+		f.clock.Advance(time.Minute)
+		if _, err := f.signIn(at, p.Code); err != nil {
+			t.Fatalf("after the second lock: %v", err)
+		}
+		l, err := f.st.GetLockout(context.Background(), u.ID)
+		if err != nil || l.Failures != 0 {
+			t.Fatalf("success did not reset the count: %+v %v", l, err)
+		}
+	})
+}
+
+func TestPasskeysNeedAHostName(t *testing.T) {
+	st := storetest.SQLite(t)
+	dir, err := directory.New(directory.Config{Store: st, BaseURL: "http://127.0.0.1:8080", Hasher: secret.Hasher{Argon2: secret.FastArgon2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = dir.BeginPasskeyLogin(context.Background(), "")
+	if err == nil || !strings.Contains(err.Error(), "host name") {
+		t.Fatalf("passkeys on an IP address: %v", err)
 	}
 }

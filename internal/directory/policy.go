@@ -67,14 +67,23 @@ func (s *Service) UpdateTAPPolicy(ctx context.Context, actor domain.Actor, apply
 	return updated, err
 }
 
-// policyChanges records every changed field, each value as JSON, so the audit log
-// shows exactly what the policy was before and after.
+// policyChanges records every changed field of the pass policy.
 func policyChanges(a, b domain.TAPPolicy) []domain.ModifiedProperty {
-	a.LastModifiedDateTime, b.LastModifiedDateTime = b.LastModifiedDateTime, b.LastModifiedDateTime
+	a.LastModifiedDateTime = b.LastModifiedDateTime
+	return changedFields(a, b)
+}
+
+// changedFields records every field that differs between two values of one struct
+// type, each value as JSON, so the audit log shows exactly what a policy was
+// before and after. LastModifiedDateTime is bookkeeping, not a change.
+func changedFields[T any](a, b T) []domain.ModifiedProperty {
 	var out []domain.ModifiedProperty
 	av, bv := reflect.ValueOf(a), reflect.ValueOf(b)
 	for i := 0; i < av.NumField(); i++ {
 		name := av.Type().Field(i).Name
+		if name == "LastModifiedDateTime" {
+			continue
+		}
 		x, _ := json.Marshal(av.Field(i).Interface())
 		y, _ := json.Marshal(bv.Field(i).Interface())
 		if string(x) != string(y) {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-webauthn/webauthn/webauthn"
 	"github.com/google/uuid"
 
 	"github.com/firstkey/firstkey/internal/domain"
@@ -24,6 +25,10 @@ type Service struct {
 	// dummyHash is verified against when a sign-in names nobody or someone with no
 	// pass, so that failures take as long as a wrong pass would.
 	dummyHash string
+	// wa is the WebAuthn relying party, or nil with waErr saying why passkeys are
+	// unavailable (for example a base URL with an IP address).
+	wa    *webauthn.WebAuthn
+	waErr error
 }
 
 // Config holds what a Service needs.
@@ -50,8 +55,10 @@ func New(cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("directory: prepare dummy hash: %w", err)
 	}
-	return &Service{store: cfg.Store, clock: cfg.Clock, hasher: cfg.Hasher, log: cfg.Logger,
-		baseURL: strings.TrimRight(cfg.BaseURL, "/"), dummyHash: dummy}, nil
+	s := &Service{store: cfg.Store, clock: cfg.Clock, hasher: cfg.Hasher, log: cfg.Logger,
+		baseURL: strings.TrimRight(cfg.BaseURL, "/"), dummyHash: dummy}
+	s.wa, s.waErr = newWebAuthn(s.baseURL)
+	return s, nil
 }
 
 // Store exposes the underlying store for read paths that need no rules (health checks).

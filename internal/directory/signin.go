@@ -14,6 +14,9 @@ import (
 // SessionLifetime is the absolute lifetime of a session that no pass limits.
 const SessionLifetime = 8 * time.Hour
 
+// SessionIdleTimeout ends a session nobody has used for this long.
+const SessionIdleTimeout = 30 * time.Minute
+
 // ErrSignInFailed is all a person is told when a sign-in fails: it never reveals
 // whether the account exists or holds a pass. The sign-in log keeps the reason.
 var ErrSignInFailed = &domain.Error{Kind: domain.KindUnauthenticated, Code: "invalidCredentials",
@@ -76,6 +79,17 @@ func (s *Service) SignInWithPass(ctx context.Context, at Attempt, code string) (
 	}
 	p := passes[0]
 	log.AuthenticationMethodDetail = p.ID
+	if locked, err := s.isLocked(ctx, u.ID, now); err != nil {
+		return SignInResult{}, err
+	} else if locked {
+		s.burnTime(code)
+		log.ErrorCode, log.FailureReason = domain.SignInAccountLocked, "The account is locked after too many failed sign-ins."
+		if err := s.store.CreateSignIn(ctx, log); err != nil {
+			return SignInResult{}, fmt.Errorf("write sign-in log: %w", err)
+		}
+		s.log.InfoContext(ctx, "sign-in refused: account locked", "user_id", u.ID, "ip", at.IPAddress)
+		return SignInResult{}, ErrAccountLocked
+	}
 	ok, err := secret.Verify(p.Hash, code)
 	if err != nil {
 		return SignInResult{}, fmt.Errorf("verify pass %s: %w", p.ID, err)
@@ -115,6 +129,9 @@ func (s *Service) SignInWithPass(ctx context.Context, at Attempt, code string) (
 			return SignInResult{}, fmt.Errorf("consume pass: %w", err)
 		}
 	}
+	if err := s.resetFailures(ctx, u.ID); err != nil {
+		return SignInResult{}, err
+	}
 	sess, token, err := s.openSession(ctx, u, p, now)
 	if err != nil {
 		return SignInResult{}, err
@@ -131,6 +148,9 @@ func (s *Service) SignInWithPass(ctx context.Context, at Attempt, code string) (
 // so that a pass cannot be brute-forced however slowly the guesses come.
 func (s *Service) wrongPass(ctx context.Context, u domain.User, p domain.TemporaryAccessPass,
 	fail func(int, string) (SignInResult, error)) (SignInResult, error) {
+	if err := s.countFailure(ctx, u.ID, s.now()); err != nil {
+		return SignInResult{}, err
+	}
 	n, err := s.store.RecordPassFailure(ctx, p.ID)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return SignInResult{}, fmt.Errorf("count failed attempt: %w", err)
@@ -155,10 +175,6 @@ func (s *Service) burnTime(code string) { _, _ = secret.Verify(s.dummyHash, code
 // openSession creates a session for a pass sign-in. A session never outlives its
 // pass, and one from a one-time pass may only register methods for ten minutes.
 func (s *Service) openSession(ctx context.Context, u domain.User, p domain.TemporaryAccessPass, now time.Time) (domain.Session, string, error) {
-	token, err := secret.Token()
-	if err != nil {
-		return domain.Session{}, "", fmt.Errorf("generate session id: %w", err)
-	}
 	expires := now.Add(SessionLifetime)
 	if p.IsUsableOnce {
 		expires = now.Add(domain.RegistrationOnlyWindow)
@@ -166,9 +182,19 @@ func (s *Service) openSession(ctx context.Context, u domain.User, p domain.Tempo
 	if end := p.End(); end.Before(expires) {
 		expires = end
 	}
+	return s.newSession(ctx, u, []string{domain.AMRTap, domain.AMRMFA}, p.ID, p.IsUsableOnce, expires, now)
+}
+
+// newSession stores a fresh session under a new random id: every sign-in gets a new
+// id, so an id planted before sign-in (session fixation) is worthless.
+func (s *Service) newSession(ctx context.Context, u domain.User, amr []string, passID string, registrationOnly bool, expires, now time.Time) (domain.Session, string, error) {
+	token, err := secret.Token()
+	if err != nil {
+		return domain.Session{}, "", fmt.Errorf("generate session id: %w", err)
+	}
 	sess := domain.Session{
-		IDHash: secret.LookupHash(token), UserID: u.ID, AMR: []string{domain.AMRTap, domain.AMRMFA}, PassID: p.ID,
-		RegistrationOnly: p.IsUsableOnce, CreatedDateTime: now, LastSeenDateTime: now, ExpiresDateTime: expires, AuthTime: now,
+		IDHash: secret.LookupHash(token), UserID: u.ID, AMR: amr, PassID: passID, RegistrationOnly: registrationOnly,
+		CreatedDateTime: now, LastSeenDateTime: now, ExpiresDateTime: expires, AuthTime: now,
 	}
 	if err := s.store.CreateSession(ctx, sess); err != nil {
 		return domain.Session{}, "", fmt.Errorf("store session: %w", err)
@@ -185,9 +211,23 @@ func (s *Service) Session(ctx context.Context, token string) (domain.Session, er
 	if err != nil {
 		return domain.Session{}, fmt.Errorf("load session: %w", err)
 	}
-	if !s.now().Before(sess.ExpiresDateTime) {
-		_ = s.store.DeleteSession(ctx, sess.IDHash)
+	now := s.now()
+	if !now.Before(sess.ExpiresDateTime) || !now.Before(sess.LastSeenDateTime.Add(SessionIdleTimeout)) {
+		if err := s.store.DeleteSession(ctx, sess.IDHash); err != nil && !errors.Is(err, store.ErrNotFound) {
+			s.log.ErrorContext(ctx, "delete ended session", "err", err)
+		}
 		return domain.Session{}, unauthenticated("Your session has ended; sign in again.")
+	}
+	// Record activity at most once a minute: enough for the idle timeout, without a
+	// write on every page view.
+	if now.Sub(sess.LastSeenDateTime) >= time.Minute {
+		sess, err = s.store.UpdateSession(ctx, sess.IDHash, func(x domain.Session) (domain.Session, error) {
+			x.LastSeenDateTime = now
+			return x, nil
+		})
+		if err != nil {
+			return domain.Session{}, fmt.Errorf("touch session: %w", err)
+		}
 	}
 	return sess, nil
 }

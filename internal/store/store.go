@@ -126,6 +126,34 @@ type Store interface {
 	DeleteSessionsByPass(ctx context.Context, passID string) (int, error)
 	DeleteUserSessions(ctx context.Context, userID string) (int, error)
 
+	// CreatePasskey stores a credential; a credential id registered before (by
+	// anyone) returns ErrAlreadyExists.
+	CreatePasskey(ctx context.Context, p domain.Passkey) error
+	GetPasskey(ctx context.Context, id string) (domain.Passkey, error)
+	GetPasskeyByCredentialID(ctx context.Context, credentialID []byte) (domain.Passkey, error)
+	// ListUserPasskeys lists a user's passkeys, oldest first.
+	ListUserPasskeys(ctx context.Context, userID string) ([]domain.Passkey, error)
+	UpdatePasskey(ctx context.Context, id string, fn func(domain.Passkey) (domain.Passkey, error)) (domain.Passkey, error)
+	DeletePasskey(ctx context.Context, id string) error
+
+	// CreateCeremony stores the server half of a WebAuthn ceremony in progress.
+	CreateCeremony(ctx context.Context, c domain.Ceremony) error
+	// TakeCeremony returns a ceremony and deletes it in one step, so that each can
+	// be finished once, on any replica; a second take returns ErrNotFound.
+	TakeCeremony(ctx context.Context, id string) (domain.Ceremony, error)
+	DeleteExpiredCeremonies(ctx context.Context, before time.Time) (int, error)
+
+	// GetFido2Policy returns the stored passkey policy, or domain.DefaultFido2Policy().
+	GetFido2Policy(ctx context.Context) (domain.Fido2Policy, error)
+	UpdateFido2Policy(ctx context.Context, fn func(domain.Fido2Policy) (domain.Fido2Policy, error)) (domain.Fido2Policy, error)
+
+	// GetLockout returns a user's failure count and lock; the zero Lockout (with
+	// UserID set) when none was recorded.
+	GetLockout(ctx context.Context, userID string) (domain.Lockout, error)
+	// UpdateLockout is an atomic read-modify-write of a user's lock-out state,
+	// shared by every replica; it creates the row when there is none.
+	UpdateLockout(ctx context.Context, userID string, fn func(domain.Lockout) (domain.Lockout, error)) (domain.Lockout, error)
+
 	CreateSigningKey(ctx context.Context, k domain.SigningKey) error
 	ListSigningKeys(ctx context.Context) ([]domain.SigningKey, error)
 	DeleteSigningKey(ctx context.Context, id string) error

@@ -27,18 +27,23 @@ var concurrencyTests = []test{
 // race runs fn(i, store) on racers goroutines at once, alternating between
 // stores a and b, and returns each call's error.
 func race(a, b store.Store, fn func(i int, s store.Store) error) []error {
-	// Warm up first, so that the racers find open connections and really
-	// overlap, rather than the first finishing while the others still connect.
-	runAll(a, b, func(i int, s store.Store) error { _, err := s.GetSetting(ctx, "warm-up"); return err })
-	return runAll(a, b, fn)
+	return raceN(racers, a, b, fn)
 }
 
-// runAll releases racers goroutines at once and waits for them all.
-func runAll(a, b store.Store, fn func(i int, s store.Store) error) []error {
-	errs := make([]error, racers)
+// raceN is race with n goroutines.
+func raceN(n int, a, b store.Store, fn func(i int, s store.Store) error) []error {
+	// Warm up first, so that the racers find open connections and really
+	// overlap, rather than the first finishing while the others still connect.
+	runAll(n, a, b, func(i int, s store.Store) error { _, err := s.GetSetting(ctx, "warm-up"); return err })
+	return runAll(n, a, b, fn)
+}
+
+// runAll releases n goroutines at once and waits for them all.
+func runAll(n int, a, b store.Store, fn func(i int, s store.Store) error) []error {
+	errs := make([]error, n)
 	var start, done sync.WaitGroup
 	start.Add(1)
-	for i := range racers {
+	for i := range n {
 		s := a
 		if i%2 == 1 {
 			s = b

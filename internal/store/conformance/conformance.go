@@ -38,6 +38,7 @@ func RunTests(t *testing.T, newStore NewStore) {
 		userTests, groupTests, roleTests, applicationTests, passTests, policyTests,
 		settingTests, auditTests, signInTests, sessionTests, signingKeyTests,
 		filterTests, txTests, concurrencyTests,
+		passkeyTests, ceremonyTests, fido2PolicyTests, lockoutTests,
 	}
 	for _, tests := range groups {
 		for _, tc := range tests {
@@ -63,6 +64,9 @@ var multiTests = []multiTest{
 	{"Concurrency/RecordPassFailureTwoStores", testRecordPassFailureTwoStores},
 	{"Concurrency/UpdateUserTwoStores", testUpdateUserTwoStores},
 	{"Concurrency/PutSettingIfAbsentTwoStores", testPutSettingTwoStores},
+	{"Concurrency/TakeCeremonyTwoStores", testTakeCeremonyTwoStores},
+	{"Concurrency/FirstFido2PolicyUpdatesTwoStores", testFido2PolicyTwoStores},
+	{"Concurrency/UpdateLockoutTwoStores", testUpdateLockoutTwoStores},
 }
 
 // t0 has nanoseconds and a zone other than UTC, so that tests see the store

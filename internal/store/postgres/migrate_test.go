@@ -3,13 +3,17 @@ package postgres_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"net/url"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"testing/fstest"
+	"time"
 
+	"github.com/firstkey/firstkey/internal/domain"
+	"github.com/firstkey/firstkey/internal/store"
 	"github.com/firstkey/firstkey/internal/store/postgres"
 	"github.com/firstkey/firstkey/internal/store/sqlstore"
 	"github.com/firstkey/firstkey/internal/store/storetest"
@@ -106,5 +110,87 @@ func TestOpenHidesUnparsableDSN(t *testing.T) {
 	_, err := postgres.Open(context.Background(), "postgres://user:s3cret@host:notaport/db")
 	if err == nil || strings.Contains(err.Error(), "s3cret") {
 		t.Fatalf("got %v, want an error without the password", err)
+	}
+}
+
+// A database created before passkeys existed (at migration 0001, with a user
+// holding a pass) is brought up to date on open: the old rows survive and work
+// with the new tables.
+func TestMigrateFrom0001(t *testing.T) {
+	ctx := context.Background()
+	dsn := storetest.PostgresDSN(t)
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := sqlstore.Migrations(postgres.MigrationFiles, "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sqlstore.Migrate(ctx, db, postgres.TestDialect, sqlstore.MigrationsUpTo(ms, 1)); err != nil {
+		t.Fatal(err)
+	}
+	var passkeys sql.NullString
+	if err := db.QueryRow("SELECT to_regclass('passkeys')::text").Scan(&passkeys); err != nil || passkeys.Valid {
+		t.Fatalf("the 0001 database has a passkeys table (%v, err %v)", passkeys, err)
+	}
+	created := time.Date(2025, 1, 2, 3, 4, 5, 6000, time.UTC)
+	for _, q := range []string{
+		`INSERT INTO users (id, user_principal_name, upn_key, display_name, account_enabled, created_at)
+			VALUES ('u1', 'Ada@Example.com', 'ada@example.com', 'Ada', true, $1)`,
+		`INSERT INTO temporary_access_passes (id, user_id, hash, created_at, start_at, end_at,
+			lifetime_minutes, usable_once) VALUES ('p1', 'u1', 'hash', $1::timestamptz, $1::timestamptz, $1::timestamptz + interval '1 hour', 60, true)`,
+	} {
+		if _, err := db.Exec(q, created); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+
+	s, err := postgres.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	got, err := sqlstore.AppliedMigrations(ctx, s.DB())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, m := range ms {
+		want = append(want, m.Name)
+	}
+	if !slices.Equal(got, want) || len(got) < 2 {
+		t.Fatalf("applied %v, want %v", got, want)
+	}
+	u, err := s.GetUserByUPN(ctx, "ada@example.com")
+	if err != nil || u.ID != "u1" || !u.CreatedDateTime.Equal(created) {
+		t.Fatalf("old user: %+v, %v", u, err)
+	}
+	p, err := s.GetPass(ctx, "p1")
+	if err != nil || p.UserID != "u1" || p.LifetimeInMinutes != 60 || !p.IsUsableOnce {
+		t.Fatalf("old pass: %+v, %v", p, err)
+	}
+	if err := s.CreatePasskey(ctx, domain.Passkey{ID: "pk1", UserID: "u1", CredentialID: []byte{1}, PublicKey: []byte{2}, CreatedDateTime: created}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.UpdateLockout(ctx, "u1", func(l domain.Lockout) (domain.Lockout, error) { return l.AfterFailure(created), nil }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.UpdateFido2Policy(ctx, func(p domain.Fido2Policy) (domain.Fido2Policy, error) { return p, nil }); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateCeremony(ctx, domain.Ceremony{ID: "c1", Kind: "login", Data: []byte("{}"), ExpiresDateTime: created}); err != nil {
+		t.Fatal(err)
+	}
+	// The old user's new rows go with them.
+	if err := s.DeleteUser(ctx, "u1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetPasskey(ctx, "pk1"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("passkey of a deleted user: %v", err)
+	}
+	if l, err := s.GetLockout(ctx, "u1"); err != nil || l.Failures != 0 {
+		t.Fatalf("lock-out of a deleted user: %+v, %v", l, err)
 	}
 }

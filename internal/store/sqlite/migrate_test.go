@@ -3,13 +3,17 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
 	"testing/fstest"
+	"time"
 
+	"github.com/firstkey/firstkey/internal/domain"
+	"github.com/firstkey/firstkey/internal/store"
 	"github.com/firstkey/firstkey/internal/store/sqlstore"
 )
 
@@ -135,5 +139,89 @@ func TestNewFileIsPrivate(t *testing.T) {
 		if fi.Mode().Perm() != 0o600 {
 			t.Errorf("%s has mode %v, want 0600", filepath.Base(p), fi.Mode().Perm())
 		}
+	}
+}
+
+// A database created before passkeys existed (at migration 0001, with a user
+// holding a pass) is brought up to date on open: the old rows survive and work
+// with the new tables.
+func TestMigrateFrom0001(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.db")
+	db, err := sql.Open("sqlite", path+"?_pragma=foreign_keys(1)&_txlock=immediate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := sqlstore.Migrations(migrationFiles, "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sqlstore.Migrate(ctx, db, dialect, sqlstore.MigrationsUpTo(ms, 1)); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := db.QueryRow("SELECT COUNT(*) FROM sqlite_master WHERE name = 'passkeys'").Scan(&n); err != nil || n != 0 {
+		t.Fatalf("the 0001 database has a passkeys table (count %d, err %v)", n, err)
+	}
+	created := time.Date(2025, 1, 2, 3, 4, 5, 6000, time.UTC)
+	for _, q := range []string{
+		`INSERT INTO users (id, user_principal_name, upn_key, display_name, account_enabled, created_at)
+			VALUES ('u1', 'Ada@Example.com', 'ada@example.com', 'Ada', 1, ?)`,
+		`INSERT INTO temporary_access_passes (id, user_id, hash, created_at, start_at, end_at,
+			lifetime_minutes, usable_once) VALUES ('p1', 'u1', 'hash', ?1, ?1, ?1 + 3600000000, 60, 1)`,
+	} {
+		if _, err := db.Exec(q, created.UnixMicro()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	checkMigratedFrom0001(t, s, created)
+}
+
+func checkMigratedFrom0001(t *testing.T, s *Store, created time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	got, err := sqlstore.AppliedMigrations(ctx, s.DB())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, migrationNames(t)) || len(got) < 2 {
+		t.Fatalf("applied %v, want %v", got, migrationNames(t))
+	}
+	u, err := s.GetUserByUPN(ctx, "ada@example.com")
+	if err != nil || u.ID != "u1" || !u.CreatedDateTime.Equal(created) {
+		t.Fatalf("old user: %+v, %v", u, err)
+	}
+	p, err := s.GetPass(ctx, "p1")
+	if err != nil || p.UserID != "u1" || p.LifetimeInMinutes != 60 || !p.IsUsableOnce {
+		t.Fatalf("old pass: %+v, %v", p, err)
+	}
+	if err := s.CreatePasskey(ctx, domain.Passkey{ID: "pk1", UserID: "u1", CredentialID: []byte{1}, PublicKey: []byte{2}, CreatedDateTime: created}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.UpdateLockout(ctx, "u1", func(l domain.Lockout) (domain.Lockout, error) { return l.AfterFailure(created), nil }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.UpdateFido2Policy(ctx, func(p domain.Fido2Policy) (domain.Fido2Policy, error) { return p, nil }); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateCeremony(ctx, domain.Ceremony{ID: "c1", Kind: "login", Data: []byte("{}"), ExpiresDateTime: created}); err != nil {
+		t.Fatal(err)
+	}
+	// The old user's new rows go with them.
+	if err := s.DeleteUser(ctx, "u1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetPasskey(ctx, "pk1"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("passkey of a deleted user: %v", err)
+	}
+	if l, err := s.GetLockout(ctx, "u1"); err != nil || l.Failures != 0 {
+		t.Fatalf("lock-out of a deleted user: %+v, %v", l, err)
 	}
 }

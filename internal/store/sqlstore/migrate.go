@@ -50,6 +50,18 @@ func Migrations(fsys fs.FS, dir string) ([]Migration, error) {
 	return out, nil
 }
 
+// MigrationsUpTo returns the migrations up to and including version, so that
+// tests can build a database as an older firstkey left it.
+func MigrationsUpTo(ms []Migration, version int) []Migration {
+	var out []Migration
+	for _, m := range ms {
+		if m.Version <= version {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
 // Conn is what migrations run on: a *sql.DB, or one *sql.Conn when the backend
 // must hold a session-level lock (PostgreSQL's advisory lock) while migrating.
 type Conn interface {

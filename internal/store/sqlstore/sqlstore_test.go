@@ -54,3 +54,12 @@ func TestMigrationsNames(t *testing.T) {
 		}
 	}
 }
+
+func TestMigrationsUpTo(t *testing.T) {
+	ms := []Migration{{Version: 1}, {Version: 2}, {Version: 10}}
+	for v, want := range map[int]int{0: 0, 1: 1, 2: 2, 9: 2, 10: 3} {
+		if got := MigrationsUpTo(ms, v); len(got) != want {
+			t.Errorf("MigrationsUpTo(%d) kept %d, want %d", v, len(got), want)
+		}
+	}
+}

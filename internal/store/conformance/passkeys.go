@@ -1,0 +1,234 @@
+package conformance
+
+import (
+	"testing"
+	"time"
+
+	"github.com/firstkey/firstkey/internal/domain"
+	"github.com/firstkey/firstkey/internal/store"
+)
+
+var passkeyTests = []test{
+	{"Passkey/CreateGet", testPasskeyCreateGet},
+	{"Passkey/CredentialIDUnique", testPasskeyCredentialIDUnique},
+	{"Passkey/ListOldestFirst", testPasskeyList},
+	{"Passkey/Update", testPasskeyUpdate},
+	{"Passkey/Delete", testPasskeyDelete},
+	{"Passkey/DeleteUserCascades", testPasskeyDeleteUserCascades},
+}
+
+func newPasskey(id, userID string, credentialID ...byte) domain.Passkey {
+	return domain.Passkey{
+		ID: id, UserID: userID, CredentialID: credentialID,
+		PublicKey:       []byte{0xa5, 0x01, 0x02, 0x03, 0x26, 0x20, 0x01, 0x00, 0xff},
+		AttestationType: "none", AttestationLevel: "notAttested",
+		AAGUID: "00000000-0000-0000-0000-000000000000", SignCount: 0,
+		Transports: []string{"internal", "hybrid"}, DisplayName: "Laptop " + id,
+		CreatedDateTime: t0,
+	}
+}
+
+func storedPasskey(p domain.Passkey) domain.Passkey {
+	p.CreatedDateTime = norm(p.CreatedDateTime)
+	if p.LastUsedDateTime != nil {
+		p.LastUsedDateTime = ptr(norm(*p.LastUsedDateTime))
+	}
+	if p.Transports == nil {
+		p.Transports = []string{}
+	}
+	return p
+}
+
+func passkeyID(p domain.Passkey) string { return p.ID }
+
+func testPasskeyCreateGet(t *testing.T, s store.Store) {
+	createUsers(t, s, newUser("u1", "a@example.com"))
+	// Every field set, the largest sign count included, and bytes that are not text.
+	full := domain.Passkey{
+		ID: "pk1", UserID: "u1", CredentialID: []byte{0x00, 0xff, 0x10, 0x80, 0x00},
+		PublicKey: []byte{0xa5, 0x01, 0x02, 0x00, 0xfe}, AttestationType: "packed",
+		AttestationLevel: "attested", AAGUID: "cb69481e-8ff7-4039-93ec-0a2729a154a8",
+		SignCount: 4294967295, Transports: []string{"usb", "nfc", "ble"},
+		BackupEligible: true, BackupState: true, DisplayName: "Blue key ✓",
+		CreatedDateTime: t0, LastUsedDateTime: ptr(t0.Add(time.Hour)), CloneWarning: true,
+	}
+	must(t, s.CreatePasskey(ctx, full))
+	got, err := s.GetPasskey(ctx, "pk1")
+	must(t, err)
+	wantEqual(t, got, storedPasskey(full))
+	if got.LastUsedDateTime.Location() != time.UTC {
+		t.Fatalf("last used in %v, want UTC", got.LastUsedDateTime.Location())
+	}
+	got, err = s.GetPasskeyByCredentialID(ctx, []byte{0x00, 0xff, 0x10, 0x80, 0x00})
+	must(t, err)
+	wantEqual(t, got, storedPasskey(full))
+
+	// Never used, no transports: nil stays nil, the list comes back empty.
+	bare := newPasskey("pk2", "u1", 1, 2, 3)
+	bare.Transports = nil
+	must(t, s.CreatePasskey(ctx, bare))
+	got, err = s.GetPasskey(ctx, "pk2")
+	must(t, err)
+	if got.LastUsedDateTime != nil || got.Transports == nil {
+		t.Fatalf("got last used %v, transports nil %v; want nil and an empty list", got.LastUsedDateTime, got.Transports == nil)
+	}
+	wantEqual(t, got, storedPasskey(bare))
+
+	_, err = s.GetPasskey(ctx, "ghost")
+	wantErr(t, err, store.ErrNotFound)
+	// A prefix or extension of a credential id is another credential.
+	for _, id := range [][]byte{{0x00, 0xff, 0x10, 0x80}, {0x00, 0xff, 0x10, 0x80, 0x00, 0x00}, {1, 2, 3, 4}} {
+		_, err = s.GetPasskeyByCredentialID(ctx, id)
+		wantErr(t, err, store.ErrNotFound)
+	}
+	wantErr(t, s.CreatePasskey(ctx, newPasskey("pk3", "ghost", 9)), store.ErrNotFound)
+	wantErr(t, s.CreatePasskey(ctx, newPasskey("pk1", "u1", 9)), store.ErrAlreadyExists)
+}
+
+func testPasskeyCredentialIDUnique(t *testing.T, s store.Store) {
+	createUsers(t, s, newUser("u1", "a@example.com"), newUser("u2", "b@example.com"))
+	must(t, s.CreatePasskey(ctx, newPasskey("pk1", "u1", 7, 7, 7)))
+	wantErr(t, s.CreatePasskey(ctx, newPasskey("pk2", "u1", 7, 7, 7)), store.ErrAlreadyExists)
+	// A credential belongs to one account: another user cannot register it either.
+	wantErr(t, s.CreatePasskey(ctx, newPasskey("pk3", "u2", 7, 7, 7)), store.ErrAlreadyExists)
+	must(t, s.CreatePasskey(ctx, newPasskey("pk4", "u2", 7, 7)))
+	got, err := s.GetPasskeyByCredentialID(ctx, []byte{7, 7, 7})
+	must(t, err)
+	wantEqual(t, got.ID, "pk1")
+	list, err := s.ListUserPasskeys(ctx, "u2")
+	must(t, err)
+	wantIDs(t, idsOf(list, passkeyID), []string{"pk4"})
+}
+
+func testPasskeyList(t *testing.T, s store.Store) {
+	createUsers(t, s, newUser("u1", "a@example.com"), newUser("u2", "b@example.com"))
+	list, err := s.ListUserPasskeys(ctx, "u1")
+	must(t, err)
+	wantEqual(t, list, []domain.Passkey{})
+
+	// Created out of order; equal times fall back to the id.
+	for i, c := range []struct {
+		id string
+		d  time.Duration
+	}{{"pk-c", 2 * time.Hour}, {"pk-a", time.Hour}, {"pk-b", 0}, {"pk-0", time.Hour}} {
+		p := newPasskey(c.id, "u1", byte(i))
+		p.CreatedDateTime = t0.Add(c.d)
+		must(t, s.CreatePasskey(ctx, p))
+	}
+	must(t, s.CreatePasskey(ctx, newPasskey("pk-other", "u2", 100)))
+	list, err = s.ListUserPasskeys(ctx, "u1")
+	must(t, err)
+	wantIDs(t, idsOf(list, passkeyID), []string{"pk-b", "pk-0", "pk-a", "pk-c"})
+	want := newPasskey("pk-b", "u1", 2)
+	wantEqual(t, list[0], storedPasskey(want))
+	list, err = s.ListUserPasskeys(ctx, "ghost")
+	must(t, err)
+	wantEqual(t, list, []domain.Passkey{})
+}
+
+func testPasskeyUpdate(t *testing.T, s store.Store) {
+	createUsers(t, s, newUser("u1", "a@example.com"), newUser("u2", "b@example.com"))
+	p := newPasskey("pk1", "u1", 1, 2)
+	must(t, s.CreatePasskey(ctx, p))
+	must(t, s.CreatePasskey(ctx, newPasskey("pk2", "u1", 3, 4)))
+
+	got, err := s.UpdatePasskey(ctx, "pk1", func(old domain.Passkey) (domain.Passkey, error) {
+		wantEqual(t, old, storedPasskey(p))
+		old.SignCount, old.LastUsedDateTime, old.BackupState = 42, ptr(t0.Add(time.Minute)), true
+		old.DisplayName, old.Transports, old.CloneWarning = "Renamed", []string{"usb"}, true
+		// Identity cannot change.
+		old.ID, old.UserID, old.CredentialID = "other", "u2", []byte{9}
+		return old, nil
+	})
+	must(t, err)
+	want := storedPasskey(p)
+	want.SignCount, want.LastUsedDateTime, want.BackupState = 42, ptr(at(time.Minute)), true
+	want.DisplayName, want.Transports, want.CloneWarning = "Renamed", []string{"usb"}, true
+	wantEqual(t, got, want)
+	got, err = s.GetPasskeyByCredentialID(ctx, []byte{1, 2})
+	must(t, err)
+	wantEqual(t, got, want)
+	_, err = s.GetPasskeyByCredentialID(ctx, []byte{9})
+	wantErr(t, err, store.ErrNotFound)
+
+	// Clearing the last use stores NULL again; a vetoed update changes nothing.
+	got, err = s.UpdatePasskey(ctx, "pk1", func(old domain.Passkey) (domain.Passkey, error) {
+		old.LastUsedDateTime = nil
+		return old, nil
+	})
+	must(t, err)
+	want.LastUsedDateTime = nil
+	wantEqual(t, got, want)
+	_, err = s.UpdatePasskey(ctx, "pk1", func(old domain.Passkey) (domain.Passkey, error) {
+		old.SignCount = 1000
+		return old, errRefused
+	})
+	wantErr(t, err, errRefused)
+	got, err = s.GetPasskey(ctx, "pk1")
+	must(t, err)
+	wantEqual(t, got, want)
+	// The other passkey was untouched.
+	other, err := s.GetPasskey(ctx, "pk2")
+	must(t, err)
+	wantEqual(t, other, storedPasskey(newPasskey("pk2", "u1", 3, 4)))
+
+	_, err = s.UpdatePasskey(ctx, "ghost", func(old domain.Passkey) (domain.Passkey, error) {
+		t.Error("fn called for a missing passkey")
+		return old, nil
+	})
+	wantErr(t, err, store.ErrNotFound)
+}
+
+func testPasskeyDelete(t *testing.T, s store.Store) {
+	createUsers(t, s, newUser("u1", "a@example.com"))
+	must(t, s.CreatePasskey(ctx, newPasskey("pk1", "u1", 1)))
+	must(t, s.CreatePasskey(ctx, newPasskey("pk2", "u1", 2)))
+	must(t, s.DeletePasskey(ctx, "pk1"))
+	wantErr(t, s.DeletePasskey(ctx, "pk1"), store.ErrNotFound)
+	_, err := s.GetPasskey(ctx, "pk1")
+	wantErr(t, err, store.ErrNotFound)
+	_, err = s.GetPasskeyByCredentialID(ctx, []byte{1})
+	wantErr(t, err, store.ErrNotFound)
+	list, err := s.ListUserPasskeys(ctx, "u1")
+	must(t, err)
+	wantIDs(t, idsOf(list, passkeyID), []string{"pk2"})
+	// The credential id is free again, and the user still exists.
+	must(t, s.CreatePasskey(ctx, newPasskey("pk3", "u1", 1)))
+	_, err = s.GetUser(ctx, "u1")
+	must(t, err)
+}
+
+func testPasskeyDeleteUserCascades(t *testing.T, s store.Store) {
+	createUsers(t, s, newUser("victim", "v@example.com"), newUser("other", "o@example.com"))
+	for i, id := range []string{"victim", "other"} {
+		must(t, s.CreatePasskey(ctx, newPasskey("pk-"+id, id, byte(i))))
+		_, err := s.UpdateLockout(ctx, id, func(l domain.Lockout) (domain.Lockout, error) {
+			return l.AfterFailure(t0), nil
+		})
+		must(t, err)
+	}
+	must(t, s.DeleteUser(ctx, "victim"))
+
+	_, err := s.GetPasskey(ctx, "pk-victim")
+	wantErr(t, err, store.ErrNotFound)
+	list, err := s.ListUserPasskeys(ctx, "victim")
+	must(t, err)
+	wantEqual(t, list, []domain.Passkey{})
+	l, err := s.GetLockout(ctx, "victim")
+	must(t, err)
+	wantEqual(t, l, domain.Lockout{UserID: "victim"})
+
+	// A new user with the old id starts clean, and can register the credential again.
+	createUsers(t, s, newUser("victim", "v@example.com"))
+	l, err = s.GetLockout(ctx, "victim")
+	must(t, err)
+	wantEqual(t, l, domain.Lockout{UserID: "victim"})
+	must(t, s.CreatePasskey(ctx, newPasskey("pk-new", "victim", 0)))
+
+	// Nothing of the other user's went.
+	_, err = s.GetPasskey(ctx, "pk-other")
+	must(t, err)
+	l, err = s.GetLockout(ctx, "other")
+	must(t, err)
+	wantEqual(t, l.Failures, 1)
+}
