@@ -228,15 +228,9 @@ func (s *Service) DeletePass(ctx context.Context, actor domain.Actor, userRef, p
 		if err != nil {
 			return err
 		}
-		self := actor.Type == domain.ActorUser && actor.UserID == u.ID
-		if !self {
-			roles, err := tx.ListUserRoles(ctx, u.ID)
-			if err != nil {
-				return fmt.Errorf("list roles of target: %w", err)
-			}
-			if err := actor.CanManageMethodsOf(u, roles); err != nil {
-				return err
-			}
+		self, err := mayChangeMethodsOf(ctx, tx, actor, u)
+		if err != nil {
+			return err
 		}
 		p, err := tx.GetPass(ctx, strings.ToLower(passID))
 		if err != nil || p.UserID != u.ID {
@@ -281,4 +275,18 @@ func (s *Service) OwnPasses(ctx context.Context, userID string) ([]PassView, err
 		}
 	}
 	return out, nil
+}
+
+// mayChangeMethodsOf decides whether actor may delete one of u's methods: people
+// may always remove their own; anyone else is held to the role rules. It reports
+// whether the actor is the user themself.
+func mayChangeMethodsOf(ctx context.Context, tx store.Store, actor domain.Actor, u domain.User) (bool, error) {
+	if actor.Type == domain.ActorUser && actor.UserID == u.ID {
+		return true, nil
+	}
+	roles, err := tx.ListUserRoles(ctx, u.ID)
+	if err != nil {
+		return false, fmt.Errorf("list roles of target: %w", err)
+	}
+	return false, actor.CanManageMethodsOf(u, roles)
 }

@@ -70,15 +70,9 @@ func (s *Service) DeletePasskey(ctx context.Context, actor domain.Actor, userRef
 		if err != nil {
 			return err
 		}
-		self := actor.Type == domain.ActorUser && actor.UserID == u.ID
-		if !self {
-			roles, err := tx.ListUserRoles(ctx, u.ID)
-			if err != nil {
-				return fmt.Errorf("list roles of target: %w", err)
-			}
-			if err := actor.CanManageMethodsOf(u, roles); err != nil {
-				return err
-			}
+		self, err := mayChangeMethodsOf(ctx, tx, actor, u)
+		if err != nil {
+			return err
 		}
 		k, err := tx.GetPasskey(ctx, strings.ToLower(id))
 		if err != nil || k.UserID != u.ID {
@@ -149,13 +143,8 @@ func (s *Service) UpdateFido2Policy(ctx context.Context, actor domain.Actor, app
 			if err := p.Validate(); err != nil {
 				return old, err
 			}
-			for _, t := range append(append([]domain.Target{}, p.IncludeTargets...), p.ExcludeTargets...) {
-				if t.ID == domain.AllUsers {
-					continue
-				}
-				if _, err := tx.GetGroup(ctx, t.ID); err != nil {
-					return old, domain.Invalid("target group %q does not exist.", t.ID)
-				}
+			if err := targetGroupsExist(ctx, tx, p.IncludeTargets, p.ExcludeTargets); err != nil {
+				return old, err
 			}
 			p.LastModifiedDateTime = s.now()
 			return p, nil

@@ -43,13 +43,8 @@ func (s *Service) UpdateTAPPolicy(ctx context.Context, actor domain.Actor, apply
 			if err := p.Validate(); err != nil {
 				return old, err
 			}
-			for _, t := range append(append([]domain.Target{}, p.IncludeTargets...), p.ExcludeTargets...) {
-				if t.ID == domain.AllUsers {
-					continue
-				}
-				if _, err := tx.GetGroup(ctx, t.ID); err != nil {
-					return old, domain.Invalid("target group %q does not exist.", t.ID)
-				}
+			if err := targetGroupsExist(ctx, tx, p.IncludeTargets, p.ExcludeTargets); err != nil {
+				return old, err
 			}
 			p.LastModifiedDateTime = s.now()
 			return p, nil
@@ -98,4 +93,19 @@ func lowerFirst(s string) string {
 		return s
 	}
 	return string(s[0]|0x20) + s[1:]
+}
+
+// targetGroupsExist checks that every group a policy names exists.
+func targetGroupsExist(ctx context.Context, tx store.Store, lists ...[]domain.Target) error {
+	for _, l := range lists {
+		for _, t := range l {
+			if t.ID == domain.AllUsers {
+				continue
+			}
+			if _, err := tx.GetGroup(ctx, t.ID); err != nil {
+				return domain.Invalid("target group %q does not exist.", t.ID)
+			}
+		}
+	}
+	return nil
 }
