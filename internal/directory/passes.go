@@ -170,13 +170,18 @@ func (s *Service) removePass(ctx context.Context, tx store.Store, actor domain.A
 	})
 }
 
-// ListPasses returns a user's passes (at most one) with their usability.
+// ListPasses returns a user's passes (at most one) with their usability. People
+// may list their own, without expired ones (SPEC §3: hidden from the user);
+// administrators see expired passes until they are purged.
 func (s *Service) ListPasses(ctx context.Context, actor domain.Actor, userRef string) ([]PassView, error) {
-	if err := actor.Require(domain.ActReadMethods); err != nil {
-		return nil, err
-	}
 	u, err := s.ResolveUser(ctx, userRef)
 	if err != nil {
+		return nil, err
+	}
+	if actor.Type == domain.ActorUser && actor.UserID == u.ID && !actor.Can(domain.ActReadMethods) {
+		return s.OwnPasses(ctx, u.ID)
+	}
+	if err := actor.Require(domain.ActReadMethods); err != nil {
 		return nil, err
 	}
 	return s.passViews(ctx, u)

@@ -1,0 +1,152 @@
+package graphapi
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/firstkey/firstkey/internal/odata"
+	"github.com/firstkey/firstkey/internal/store"
+)
+
+// Page sizes: Graph's default for most lists is 100 and its largest $top 999.
+const (
+	defaultPageSize = 100
+	maxPageSize     = 999
+)
+
+// parseQuery reads the OData query options of a request.
+func parseQuery(r *http.Request) (odata.Query, error) {
+	q, err := odata.ParseQuery(r.URL.Query(), maxPageSize)
+	if err != nil {
+		return odata.Query{}, err
+	}
+	if q.Search != "" {
+		return odata.Query{}, unsupportedQuery("$search is not supported; use $filter, for example startswith(displayName,'Ad').")
+	}
+	return q, nil
+}
+
+// listOptions turns a query into store options that fetch one row more than the
+// page, so that a next link is offered only when there is a next page.
+func listOptions(q odata.Query) (store.ListOptions, int) {
+	size := q.Top
+	if size == 0 {
+		size = defaultPageSize
+	}
+	return store.ListOptions{Filter: q.Filter, OrderBy: q.OrderBy, Top: size + 1, Skip: q.Skip, Count: q.Count}, size
+}
+
+// selection resolves $select against the properties of an entity type. Graph
+// matches names case-insensitively and always returns id.
+func selection(sel []string, sample obj, typeName string) ([]string, error) {
+	if len(sel) == 0 {
+		return nil, nil
+	}
+	out := []string{"id"}
+	for _, s := range sel {
+		found := ""
+		for _, f := range sample {
+			if strings.EqualFold(f.K, s) && !strings.HasPrefix(f.K, "@") {
+				found = f.K
+			}
+		}
+		if found == "" {
+			return nil, badRequest("Could not find a property named '%s' on type 'microsoft.graph.%s'.", truncate(s), typeName)
+		}
+		if !slices.Contains(out, found) {
+			out = append(out, found)
+		}
+	}
+	return out, nil
+}
+
+// project keeps the selected properties (and annotations such as @odata.type).
+func project(o obj, sel []string) obj {
+	if len(sel) == 0 {
+		return o
+	}
+	out := make(obj, 0, len(sel)+1)
+	for _, f := range o {
+		if strings.HasPrefix(f.K, "@") || slices.Contains(sel, f.K) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// contextURL is the @odata.context of a response, e.g. <base>/v1.0/$metadata#users,
+// with the selected properties in parentheses as Graph writes them.
+func (h *Handler) contextURL(fragment string, sel []string) string {
+	if len(sel) > 0 {
+		fragment += "(" + strings.Join(sel, ",") + ")"
+	}
+	return h.base + "/v1.0/$metadata#" + fragment
+}
+
+// list writes one page of a collection: @odata.context, @odata.count when asked,
+// value, and @odata.nextLink when more rows follow.
+func (h *Handler) list(w http.ResponseWriter, r *http.Request, fragment string, q odata.Query, sel []string,
+	items []obj, total, pageSize int) {
+	more := len(items) > pageSize
+	if more {
+		items = items[:pageSize]
+	}
+	values := make([]obj, len(items))
+	for i, it := range items {
+		values[i] = project(it, sel)
+	}
+	out := obj{{"@odata.context", h.contextURL(fragment, sel)}}
+	if q.Count {
+		out = append(out, field{"@odata.count", total})
+	}
+	if more {
+		out = append(out, field{"@odata.nextLink", h.nextLink(r, q.Skip+pageSize)})
+	}
+	out = append(out, field{"value", values})
+	writeJSON(w, http.StatusOK, out)
+}
+
+// nextLink repeats the request's query with a $skiptoken for the next page, as an
+// absolute URL that clients follow as it is.
+func (h *Handler) nextLink(r *http.Request, offset int) string {
+	v := r.URL.Query()
+	for k := range v {
+		if strings.EqualFold(strings.TrimPrefix(k, "$"), "skiptoken") {
+			delete(v, k)
+		}
+	}
+	v.Set("$skiptoken", odata.EncodeSkipToken(offset))
+	keys := make([]string, 0, len(v))
+	for k := range v {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		for _, val := range v[k] {
+			if b.Len() > 0 {
+				b.WriteByte('&')
+			}
+			b.WriteString(queryEscape(k))
+			b.WriteByte('=')
+			b.WriteString(queryEscape(val))
+		}
+	}
+	return h.base + r.URL.EscapedPath() + "?" + b.String()
+}
+
+// queryEscape escapes like url.QueryEscape but keeps '$' and writes spaces as %20,
+// so links read like Graph's ($filter=displayName%20eq%20'x').
+func queryEscape(s string) string {
+	e := url.QueryEscape(s)
+	e = strings.ReplaceAll(e, "%24", "$")
+	e = strings.ReplaceAll(e, "%27", "'")
+	return strings.ReplaceAll(e, "+", "%20")
+}
+
+// countOptions asks for the number of rows matching the query's filter only.
+func countOptions(q odata.Query) store.ListOptions {
+	return store.ListOptions{Filter: q.Filter, Top: 1, Count: true}
+}
