@@ -76,6 +76,8 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 		groups   = "/v1.0/groups/{id}"
 		tapUser  = users + "/authentication/temporaryAccessPassMethods"
 		tapMe    = me + "/authentication/temporaryAccessPassMethods"
+		keysUser = users + "/authentication/fido2Methods"
+		keysMe   = me + "/authentication/fido2Methods"
 		auditLog = "/v1.0/auditLogs"
 	)
 	routes := map[string]methods{
@@ -90,6 +92,10 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 		tapUser + "/{passId}":             {"GET": forUser(h.getPass), "DELETE": forUser(h.deletePass)},
 		tapMe:                             {"GET": forMe(h.listPasses), "POST": forMe(h.createPass)},
 		tapMe + "/{passId}":               {"GET": forMe(h.getPass), "DELETE": forMe(h.deletePass)},
+		keysUser:                          {"GET": forUser(h.listPasskeys)},
+		keysUser + "/{passkeyId}":         {"GET": forUser(h.getPasskey), "DELETE": forUser(h.deletePasskey)},
+		keysMe:                            {"GET": forMe(h.listPasskeys)},
+		keysMe + "/{passkeyId}":           {"GET": forMe(h.getPasskey), "DELETE": forMe(h.deletePasskey)},
 
 		"/v1.0/groups":                     {"GET": h.listGroups, "POST": h.createGroup},
 		"/v1.0/groups/$count":              {"GET": h.countGroups},

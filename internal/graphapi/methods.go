@@ -31,16 +31,23 @@ func methodsContext(user, collection string) string {
 	return "users('" + url.PathEscape(user) + "')/authentication/" + collection
 }
 
-// listMethods lists every authentication method of a user. firstkey has no
-// passwords, so today these are the user's passes.
+// listMethods lists every authentication method of a user, each with its
+// @odata.type: firstkey has no passwords, so these are passkeys and passes.
 func (h *Handler) listMethods(w http.ResponseWriter, r *http.Request, c *call, user string) error {
+	keys, err := h.dir.ListPasskeys(r.Context(), c.actor, user)
+	if err != nil {
+		return err
+	}
 	views, err := h.dir.ListPasses(r.Context(), c.actor, user)
 	if err != nil {
 		return err
 	}
-	items := make([]obj, len(views))
-	for i, v := range views {
-		items[i] = passJSON(v, nil)
+	items := make([]obj, 0, len(keys)+len(views))
+	for _, k := range keys {
+		items = append(items, passkeyJSON(k))
+	}
+	for _, v := range views {
+		items = append(items, passJSON(v, nil))
 	}
 	writeJSON(w, http.StatusOK, obj{{"@odata.context", h.contextURL(methodsContext(user, "methods"), nil)}, {"value", items}})
 	return nil

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/firstkey/firstkey/internal/domain"
 )
@@ -44,8 +45,26 @@ func tapConfigJSON(p domain.TAPPolicy) obj {
 
 const configsContext = "policies/authenticationMethodsPolicy/authenticationMethodConfigurations"
 
+// methodConfigs reads every configuration firstkey has, in Graph's order, and
+// the time the newest of them changed.
+func (h *Handler) methodConfigs(r *http.Request, c *call) ([]obj, time.Time, error) {
+	tap, err := h.dir.GetTAPPolicy(r.Context(), c.actor)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	fido, err := h.dir.GetFido2Policy(r.Context(), c.actor)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	last := tap.LastModifiedDateTime
+	if fido.LastModifiedDateTime.After(last) {
+		last = fido.LastModifiedDateTime
+	}
+	return []obj{fido2ConfigJSON(fido), tapConfigJSON(tap)}, last, nil
+}
+
 func (h *Handler) getMethodsPolicy(w http.ResponseWriter, r *http.Request, c *call) error {
-	p, err := h.dir.GetTAPPolicy(r.Context(), c.actor)
+	configs, last, err := h.methodConfigs(r, c)
 	if err != nil {
 		return err
 	}
@@ -54,54 +73,85 @@ func (h *Handler) getMethodsPolicy(w http.ResponseWriter, r *http.Request, c *ca
 		{"id", "authenticationMethodsPolicy"},
 		{"displayName", "Authentication Methods Policy"},
 		{"description", "The tenant-wide policy that controls which authentication methods are allowed in the tenant."},
-		{"lastModifiedDateTime", graphTime(p.LastModifiedDateTime)},
+		{"lastModifiedDateTime", graphTime(last)},
 		{"policyVersion", "1.5"},
 		{"policyMigrationState", "migrationComplete"},
 		{"authenticationMethodConfigurations@odata.context", h.contextURL(configsContext, nil)},
-		{"authenticationMethodConfigurations", []obj{tapConfigJSON(p)}},
+		{"authenticationMethodConfigurations", configs},
 	})
 	return nil
 }
 
 func (h *Handler) listMethodConfigs(w http.ResponseWriter, r *http.Request, c *call) error {
-	p, err := h.dir.GetTAPPolicy(r.Context(), c.actor)
+	configs, _, err := h.methodConfigs(r, c)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, obj{{"@odata.context", h.contextURL(configsContext, nil)}, {"value", []obj{tapConfigJSON(p)}}})
+	writeJSON(w, http.StatusOK, obj{{"@odata.context", h.contextURL(configsContext, nil)}, {"value", configs}})
 	return nil
 }
 
-// methodConfig checks that the path names a configuration firstkey has.
-func methodConfig(r *http.Request) error {
+// methodConfig returns the id, as Graph spells it, of the configuration the path
+// names; Graph matches it case-insensitively.
+func methodConfig(r *http.Request) (string, error) {
 	id := r.PathValue("configId")
-	if strings.EqualFold(id, tapConfigID) {
-		return nil
+	for _, known := range []string{fido2ConfigID, tapConfigID} {
+		if strings.EqualFold(id, known) {
+			return known, nil
+		}
 	}
-	return notFoundError("The authentication method configuration '%s' does not exist; firstkey has '%s'.", truncate(id), tapConfigID)
+	return "", notFoundError("The authentication method configuration '%s' does not exist; firstkey has '%s' and '%s'.",
+		truncate(id), fido2ConfigID, tapConfigID)
 }
 
 func (h *Handler) getMethodConfig(w http.ResponseWriter, r *http.Request, c *call) error {
-	if err := methodConfig(r); err != nil {
-		return err
-	}
-	p, err := h.dir.GetTAPPolicy(r.Context(), c.actor)
+	id, err := methodConfig(r)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, tapConfigJSON(p).prepend(field{"@odata.context", h.contextURL(configsContext, nil) + "/$entity"}))
+	var out obj
+	if id == fido2ConfigID {
+		p, err := h.dir.GetFido2Policy(r.Context(), c.actor)
+		if err != nil {
+			return err
+		}
+		out = fido2ConfigJSON(p)
+	} else {
+		p, err := h.dir.GetTAPPolicy(r.Context(), c.actor)
+		if err != nil {
+			return err
+		}
+		out = tapConfigJSON(p)
+	}
+	writeJSON(w, http.StatusOK, out.prepend(field{"@odata.context", h.contextURL(configsContext, nil) + "/$entity"}))
 	return nil
 }
 
 // updateMethodConfig applies a partial change: properties left out keep their
 // values. The directory validates the result as a whole and audits it.
 func (h *Handler) updateMethodConfig(w http.ResponseWriter, r *http.Request, c *call) error {
-	if err := methodConfig(r); err != nil {
+	id, err := methodConfig(r)
+	if err != nil {
 		return err
 	}
 	b, err := readBody(w, r, false)
 	if err != nil {
 		return err
+	}
+	if id == fido2ConfigID {
+		apply, err := fido2Patch(b)
+		if err != nil {
+			return err
+		}
+		_, err = h.dir.UpdateFido2Policy(r.Context(), c.actor, func(p *domain.Fido2Policy) error {
+			apply(p)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		noContent(w)
+		return nil
 	}
 	apply, err := policyPatch(b)
 	if err != nil {
@@ -117,13 +167,24 @@ func (h *Handler) updateMethodConfig(w http.ResponseWriter, r *http.Request, c *
 	return nil
 }
 
+// checkType accepts an @odata.type in a PATCH body, as the SDKs send it, as long
+// as it names the configuration being changed.
+func checkType(b body, want string) error {
+	t, ok, err := prop[string](b, "@odata.type")
+	if err != nil {
+		return err
+	}
+	if ok && !strings.EqualFold(strings.TrimPrefix(t, "#"), strings.TrimPrefix(want, "#")) {
+		return badRequest("Invalid value for property '@odata.type': this configuration is of type '%s', not '%s'.", want, truncate(t))
+	}
+	return nil
+}
+
 // policyPatch reads the policy properties present in b, checking every JSON type
 // before anything is applied.
 func policyPatch(b body) (func(*domain.TAPPolicy), error) {
-	if t, ok, err := prop[string](b, "@odata.type"); err != nil {
+	if err := checkType(b, tapConfigType); err != nil {
 		return nil, err
-	} else if ok && !strings.EqualFold(strings.TrimPrefix(t, "#"), strings.TrimPrefix(tapConfigType, "#")) {
-		return nil, badRequest("Invalid value for property '@odata.type': this configuration is of type '%s', not '%s'.", tapConfigType, truncate(t))
 	}
 	var steps []func(*domain.TAPPolicy)
 	if s, ok, err := prop[string](b, "state"); err != nil {

@@ -17,11 +17,14 @@ func TestPolicy(t *testing.T) {
 
 		whole := a.get("/v1.0/policies/authenticationMethodsPolicy").must(t, http.StatusOK)
 		cfgs, _ := whole.JSON["authenticationMethodConfigurations"].([]any)
-		if whole.str("id") != "authenticationMethodsPolicy" || len(cfgs) != 1 ||
+		if whole.str("id") != "authenticationMethodsPolicy" || len(cfgs) != 2 ||
 			whole.str("@odata.context") != env.URL+"/v1.0/$metadata#policies/authenticationMethodsPolicy" {
 			t.Fatalf("policy: %s", whole.Raw)
 		}
-		if c := cfgs[0].(map[string]any); c["@odata.type"] != "#microsoft.graph.temporaryAccessPassAuthenticationMethodConfiguration" || c["id"] != "TemporaryAccessPass" {
+		if c := cfgs[1].(map[string]any); c["@odata.type"] != "#microsoft.graph.temporaryAccessPassAuthenticationMethodConfiguration" || c["id"] != "TemporaryAccessPass" {
+			t.Fatalf("configuration in policy: %v", c)
+		}
+		if c := cfgs[0].(map[string]any); c["@odata.type"] != "#microsoft.graph.fido2AuthenticationMethodConfiguration" || c["id"] != "Fido2" {
 			t.Fatalf("configuration in policy: %v", c)
 		}
 
@@ -87,7 +90,7 @@ func TestPolicy(t *testing.T) {
 		}
 
 		a.get("/v1.0/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/Sms").wantError(t, http.StatusNotFound, "Request_ResourceNotFound")
-		if list := a.get("/v1.0/policies/authenticationMethodsPolicy/authenticationMethodConfigurations").must(t, http.StatusOK).values(t); len(list) != 1 {
+		if list := a.get("/v1.0/policies/authenticationMethodsPolicy/authenticationMethodConfigurations").must(t, http.StatusOK).values(t); len(list) != 2 {
 			t.Fatalf("configurations: %v", list)
 		}
 

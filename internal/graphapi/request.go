@@ -134,6 +134,8 @@ func describe(v any) string {
 		return "a whole number"
 	case bool:
 		return "true or false"
+	case []string:
+		return "an array of strings"
 	}
 	return "a different JSON type"
 }

@@ -1,0 +1,73 @@
+package cli_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/firstkey/firstkey/internal/cli"
+)
+
+func TestAppCommands(t *testing.T) {
+	initialised(t, func(t *testing.T, h *harness) {
+		created := h.obj("app", "create", "--name", "provisioning",
+			"--permission", "User.ReadWrite.All", "--permission", "userauthenticationmethod.readwrite.all,AuditLog.Read.All")
+		clientID, _ := created["clientId"].(string)
+		secret, _ := created["clientSecret"].(string)
+		if clientID == "" || len(secret) < 32 {
+			t.Fatalf("app create JSON has no clientId or clientSecret: %v", created)
+		}
+		perms, _ := created["permissions"].([]any)
+		if len(perms) != 3 || perms[0] != "AuditLog.Read.All" || perms[2] != "UserAuthenticationMethod.ReadWrite.All" {
+			t.Errorf("permissions = %v", created["permissions"])
+		}
+		if created["publicClient"] != false {
+			t.Errorf("publicClient = %v", created["publicClient"])
+		}
+
+		public := h.obj("app", "create", "--name", "portal", "--public", "--redirect-uri", "http://localhost:3000/callback", "--require-strength", "phishing_resistant")
+		if public["clientSecret"] != nil || public["publicClient"] != true || public["requiredAuthenticationStrength"] != "phishing_resistant" {
+			t.Errorf("public app = %v", public)
+		}
+		if uris, _ := public["redirectUris"].([]any); len(uris) != 1 || uris[0] != "http://localhost:3000/callback" {
+			t.Errorf("redirectUris = %v", public["redirectUris"])
+		}
+		table := h.ok("app", "create", "--name", "reporting", "--permission", "AuditLog.Read.All")
+		wantContains(t, table, "Client ID:", "Client secret:", "shown only this once")
+
+		wantContains(t, h.fail(cli.ExitUsage, "app", "create", "--name", "x", "--permission", "Everything.All"), "unknown permission")
+		h.fail(cli.ExitUsage, "app", "create", "--permission", "User.Read.All")
+		wantContains(t, h.fail(cli.ExitRejected, "app", "create", "--name", "x", "--public", "--redirect-uri", "http://evil.example.com/cb"), "https")
+		wantContains(t, h.fail(cli.ExitRejected, "app", "create", "--name", "x", "--require-strength", "strong"), "requiredAuthenticationStrength")
+
+		apps := h.list("app", "list")
+		if len(apps) != 3 {
+			t.Errorf("app list = %v", apps)
+		}
+		listTable := h.ok("app", "list")
+		wantContains(t, listTable, "provisioning", clientID, "portal", "public")
+		shown := h.obj("app", "show", clientID)
+		if shown["id"] != created["id"] || shown["displayName"] != "provisioning" {
+			t.Errorf("app show = %v", shown)
+		}
+		if _, ok := shown["clientSecret"]; ok {
+			t.Error("app show has a clientSecret")
+		}
+		h.obj("app", "show", created["id"].(string))
+		for _, out := range []string{h.ok("app", "show", clientID), listTable, h.ok("app", "list", "--output", "json")} {
+			if strings.Contains(out, secret) {
+				t.Error("the client secret is shown again")
+			}
+		}
+	})
+}
+
+func TestAppDelete(t *testing.T) {
+	initialised(t, func(t *testing.T, h *harness) {
+		created := h.obj("app", "create", "--name", "temp")
+		wantContains(t, h.ok("app", "delete", created["clientId"].(string)), "Deleted")
+		h.fail(cli.ExitNotFound, "app", "show", created["clientId"].(string))
+		h.fail(cli.ExitNotFound, "app", "delete", created["clientId"].(string))
+		h.ok("user", "create", "--upn", "nobody@example.com", "--display-name", "No role")
+		h.fail(cli.ExitForbidden, "app", "create", "--name", "x", "--as", "nobody@example.com")
+	})
+}

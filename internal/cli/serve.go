@@ -1,0 +1,79 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+
+	"github.com/spf13/cobra"
+
+	"github.com/firstkey/firstkey/internal/server"
+)
+
+func newServeCmd(g *globals) *cobra.Command {
+	var listen, issuer, admin string
+	c := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the firstkey server (OpenID Connect, Graph API, sign-in pages)",
+		Long: `Run the firstkey server. Logs are JSON on stderr. SIGINT or SIGTERM shuts it down
+gracefully.
+
+On first start, when the directory is not initialised yet, it initialises it like
+'firstkey init --admin ADMIN' and prints the bootstrap administrator's one-time
+Temporary Access Pass and sign-in URL to stdout, once (with --output json, as the
+JSON object of 'firstkey init --output json'); the pass is never logged.
+
+Several replicas may share one PostgreSQL database (--database postgres://…) and
+master key (FIRSTKEY_MASTER_KEY or --master-key-file).`,
+		Example: "  firstkey serve\n  firstkey serve --listen 0.0.0.0:8080 --issuer https://id.example.com --database postgres://firstkey@db/firstkey",
+		Args:    cobra.NoArgs,
+	}
+	f := c.Flags()
+	f.StringVar(&listen, "listen", "127.0.0.1:8080", "address to listen on (env FIRSTKEY_LISTEN)")
+	f.StringVar(&admin, "admin", defaultAdmin, "bootstrap administrator created on first start (env FIRSTKEY_ADMIN)")
+	envFlag(f, "listen", "FIRSTKEY_LISTEN")
+	envFlag(f, "admin", "FIRSTKEY_ADMIN")
+	issuerFlag(c, &issuer)
+	c.RunE = g.run(func(cmd *cobra.Command, _ []string) error {
+		return g.serve(cmd.Context(), listen, issuer, admin)
+	})
+	return c
+}
+
+func (g *globals) serve(ctx context.Context, listen, issuer, admin string) error {
+	log := slog.New(slog.NewJSONHandler(g.stderr, nil))
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	cfg := g.config(issuer)
+	// The bound address, so that the default issuer is right even for port 0.
+	cfg.Listen = ln.Addr().String()
+	cfg.Logger = log
+	app, err := server.New(ctx, cfg)
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("start: %w", err)
+	}
+	defer app.Close()
+
+	// Another replica may win the race to initialise a new directory; only the
+	// winner has a pass to show.
+	res, err := app.EnsureInitialized(ctx, admin)
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("initialise directory: %w", err)
+	}
+	if res.Created {
+		if err := g.printInit(g.stdout, res); err != nil {
+			ln.Close()
+			return err
+		}
+	}
+	if err := app.Serve(ctx, ln); err != nil && !errors.Is(err, context.Canceled) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
+}

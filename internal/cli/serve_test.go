@@ -1,0 +1,174 @@
+package cli_test
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/firstkey/firstkey/internal/cli"
+)
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// serving is `firstkey serve` running in-process.
+type serving struct {
+	base           string
+	stdout, stderr *syncBuffer
+	cancel         context.CancelFunc
+	done           chan int
+	once           sync.Once
+	code           int
+}
+
+func (h *harness) serve(args ...string) *serving {
+	h.t.Helper()
+	addr := freeAddr(h.t)
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &serving{base: localBase(addr), stdout: &syncBuffer{}, stderr: &syncBuffer{}, cancel: cancel, done: make(chan int, 1)}
+	argv := append(append([]string{"serve", "--listen", addr}, args...), h.global()...)
+	go func() { s.done <- runCtx(ctx, argv, s.stdout, s.stderr) }()
+	h.t.Cleanup(func() { s.stop() })
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		select {
+		case code := <-s.done:
+			s.once.Do(func() { s.code = code })
+			h.t.Fatalf("serve exited with %d: %s", code, s.stderr.String())
+		default:
+		}
+		if resp, err := http.Get(s.base + "/healthz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return s
+			}
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("serve did not become healthy: %s", s.stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// stop cancels serve as SIGTERM would and returns its exit code.
+func (s *serving) stop() int {
+	s.once.Do(func() {
+		s.cancel()
+		s.code = <-s.done
+	})
+	return s.code
+}
+
+var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+// signIn posts the pass sign-in form and returns the status and session cookie.
+func signIn(t *testing.T, base, upn, pass string) (int, string) {
+	t.Helper()
+	resp, err := noRedirects.PostForm(base+"/login/tap", url.Values{"username": {upn}, "pass": {pass}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	for _, c := range resp.Cookies() {
+		if c.Name == "firstkey_session" && c.Value != "" {
+			return resp.StatusCode, c.Value
+		}
+	}
+	return resp.StatusCode, ""
+}
+
+func TestServeInitialisesOnceAndSharesTheStoreWithTheCLI(t *testing.T) {
+	eachBackend(t, func(t *testing.T, h *harness) {
+		srv := h.serve("--admin", "boot@example.com", "--output", "json")
+		var boot struct{ UserPrincipalName, TemporaryAccessPass, SignInURL string }
+		if err := json.Unmarshal([]byte(srv.stdout.String()), &boot); err != nil {
+			t.Fatalf("serve did not print the bootstrap JSON: %v\n%s", err, srv.stdout.String())
+		}
+		if boot.UserPrincipalName != "boot@example.com" || boot.SignInURL != srv.base+"/mysecurityinfo" || len(boot.TemporaryAccessPass) != 8 {
+			t.Errorf("bootstrap = %+v", boot)
+		}
+
+		// What the CLI writes, the server sees at once, and the other way round.
+		h.ok("user", "create", "--upn", "bob@example.com", "--display-name", "Bob")
+		var p passOut
+		h.json(&p, "tap", "create", "bob@example.com", "--one-time")
+		if code, cookie := signIn(t, srv.base, "bob@example.com", *p.TemporaryAccessPass); code != http.StatusSeeOther || cookie == "" {
+			t.Fatalf("sign-in with a CLI-issued pass: %d, cookie %q", code, cookie)
+		}
+		if code, _ := signIn(t, srv.base, "bob@example.com", *p.TemporaryAccessPass); code != http.StatusUnauthorized {
+			t.Errorf("second sign-in with a one-time pass: %d, want 401", code)
+		}
+		var listed []passOut
+		h.json(&listed, "tap", "list", "bob@example.com")
+		if len(listed) != 1 || listed[0].MethodUsabilityReason != "OneTimeUsed" {
+			t.Errorf("after the server consumed it, tap list = %+v", listed)
+		}
+		var signIns []struct {
+			UserPrincipalName                                                                                                          string
+			ErrorCode                                                                                                                  int
+			FailureReason                                                                                                              string
+			AuthenticationMethod, AuthenticationMethodDetail, AuthenticationRequirement, ID, CreatedDateTime, UserID, AppID, IPAddress string
+		}
+		h.json(&signIns, "logs", "signins", "--filter", "userPrincipalName eq 'bob@example.com'")
+		if len(signIns) != 2 || signIns[0].ErrorCode != 130505 || signIns[1].ErrorCode != 0 || signIns[1].AuthenticationMethodDetail != p.ID {
+			t.Errorf("sign-in log = %+v", signIns)
+		}
+		wantContains(t, h.ok("logs", "signins"), "130505", "success", "Temporary Access Pass")
+		if code, _ := signIn(t, srv.base, "boot@example.com", boot.TemporaryAccessPass); code != http.StatusSeeOther {
+			t.Errorf("bootstrap administrator sign-in: %d", code)
+		}
+
+		if code := srv.stop(); code != cli.ExitOK {
+			t.Errorf("serve exited with %d after a graceful stop: %s", code, srv.stderr.String())
+		}
+		logs := srv.stderr.String()
+		for _, line := range strings.Split(strings.TrimSpace(logs), "\n") {
+			if !json.Valid([]byte(line)) {
+				t.Errorf("log line is not JSON: %s", line)
+			}
+		}
+		for _, secret := range []string{boot.TemporaryAccessPass, *p.TemporaryAccessPass} {
+			if strings.Contains(logs, secret) {
+				t.Errorf("the server log contains a pass")
+			}
+		}
+		wantContains(t, logs, `"firstkey listening"`)
+
+		// A second start finds the directory initialised and prints no pass.
+		again := h.serve("--admin", "other@example.com")
+		if out := again.stdout.String(); out != "" {
+			t.Errorf("a second serve printed %q", out)
+		}
+		again.stop()
+		h.fail(cli.ExitNotFound, "user", "show", "other@example.com")
+	})
+}
+
+func TestServeReportsAnAddressInUse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	h := &harness{t: t, data: t.TempDir()}
+	wantContains(t, h.fail(cli.ExitError, "serve", "--listen", ln.Addr().String()), "listen")
+}
+
+// localBase is the default issuer of a server listening on a loopback addr:
+// http://localhost:PORT, since passkeys need a host name.
+func localBase(addr string) string {
+	return "http://localhost:" + addr[strings.LastIndex(addr, ":")+1:]
+}

@@ -1,0 +1,136 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/firstkey/firstkey/internal/directory"
+	"github.com/firstkey/firstkey/internal/graphapi"
+	"github.com/firstkey/firstkey/internal/oidc"
+	"github.com/firstkey/firstkey/internal/store"
+	"github.com/firstkey/firstkey/internal/web"
+)
+
+// App is a configured firstkey: every HTTP concern mounted on one handler.
+type App struct {
+	cfg      Config
+	store    store.Store
+	dir      *directory.Service
+	provider *oidc.Provider
+	handler  http.Handler
+}
+
+// New opens the store and builds every HTTP concern.
+func New(ctx context.Context, cfg Config) (*App, error) {
+	c := cfg.withDefaults()
+	st, sealer, err := openStore(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := directory.New(directory.Config{Store: st, Clock: c.Clock, Hasher: c.Hasher, Logger: c.Logger, BaseURL: c.Issuer})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	provider, err := oidc.New(ctx, oidc.Config{Issuer: c.Issuer, Store: st, Sealer: sealer, Clock: c.Clock, Logger: c.Logger})
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("start token service: %w", err)
+	}
+	a := &App{cfg: c, store: st, dir: dir, provider: provider}
+
+	mux := http.NewServeMux()
+	provider.Mount(mux)
+	graphapi.New(graphapi.Config{Directory: dir, Verify: a.verify, BaseURL: c.Issuer, Logger: c.Logger}).Mount(mux)
+	web.New(web.Config{Directory: dir, BaseURL: c.Issuer, Logger: c.Logger}).Mount(mux)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
+	mux.HandleFunc("GET /readyz", a.ready)
+	a.handler = logRequests(c.Logger, recoverPanics(c.Logger, mux))
+	return a, nil
+}
+
+// verify turns a bearer token into the identity the Graph API acts for.
+func (a *App) verify(ctx context.Context, raw string) (graphapi.Identity, error) {
+	claims, err := a.provider.VerifyAccessToken(ctx, raw)
+	if err != nil {
+		return graphapi.Identity{}, err
+	}
+	if claims.IDType == "app" {
+		return graphapi.Identity{ClientID: claims.ClientID, IsApp: true}, nil
+	}
+	return graphapi.Identity{UserID: claims.Subject}, nil
+}
+
+// ready answers 200 only while the database answers.
+func (a *App) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if _, err := a.store.GetTAPPolicy(ctx); err != nil {
+		a.cfg.Logger.WarnContext(ctx, "readiness check failed", "err", err)
+		http.Error(w, "database unavailable\n", http.StatusServiceUnavailable)
+		return
+	}
+	w.Write([]byte("ok\n"))
+}
+
+// Handler is the whole HTTP surface.
+func (a *App) Handler() http.Handler { return a.handler }
+
+// Directory is the rule-keeping service.
+func (a *App) Directory() *directory.Service { return a.dir }
+
+// Store is the underlying store.
+func (a *App) Store() store.Store { return a.store }
+
+// Provider is the token service.
+func (a *App) Provider() *oidc.Provider { return a.provider }
+
+// Issuer is the public base URL.
+func (a *App) Issuer() string { return a.cfg.Issuer }
+
+// Serve serves on ln until ctx is cancelled, then stops accepting requests and
+// waits up to 20 seconds for those in flight.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           a.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          nil,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	a.cfg.Logger.Info("firstkey listening", "address", ln.Addr().String(), "issuer", a.cfg.Issuer)
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	a.cfg.Logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("graceful shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
+}
+
+// Close releases the store.
+func (a *App) Close() error { return a.store.Close() }
+
+// EnsureInitialized runs the bootstrap on a new directory. It returns the result
+// with Created set only for the process that created it.
+func (a *App) EnsureInitialized(ctx context.Context, adminUPN string) (directory.InitResult, error) {
+	if ok, err := a.dir.Initialized(ctx); err != nil || ok {
+		return directory.InitResult{}, err
+	}
+	return a.dir.Init(ctx, adminUPN)
+}

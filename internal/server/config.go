@@ -1,0 +1,86 @@
+package server
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"path/filepath"
+	"strings"
+
+	"github.com/firstkey/firstkey/internal/domain"
+	"github.com/firstkey/firstkey/internal/secret"
+)
+
+// Config is everything firstkey needs to run. Zero values mean the embedded
+// defaults: SQLite in ./firstkey-data, listening on 127.0.0.1:8080.
+type Config struct {
+	Listen        string // default 127.0.0.1:8080
+	DataDir       string // default ./firstkey-data
+	DatabaseURL   string // "" or sqlite://path: SQLite; postgres://…: PostgreSQL
+	Issuer        string // public base URL; default http://<Listen>
+	MasterKey     string // base64; else MasterKeyFile; else <DataDir>/master.key
+	MasterKeyFile string
+	Logger        *slog.Logger
+	Clock         domain.Clock  // nil means the system clock
+	Hasher        secret.Hasher // zero value means production argon2id
+}
+
+func (c Config) withDefaults() Config {
+	if c.Listen == "" {
+		c.Listen = "127.0.0.1:8080"
+	}
+	if c.DataDir == "" {
+		c.DataDir = "firstkey-data"
+	}
+	if c.Issuer == "" {
+		c.Issuer = defaultIssuer(c.Listen)
+	}
+	c.Issuer = strings.TrimRight(c.Issuer, "/")
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Clock == nil {
+		c.Clock = domain.SystemClock{}
+	}
+	return c
+}
+
+// backend says which database a configuration names and where.
+func (c Config) backend() (kind, dsn string, err error) {
+	switch {
+	case c.DatabaseURL == "":
+		return "sqlite", filepath.Join(c.DataDir, "firstkey.db"), nil
+	case strings.HasPrefix(c.DatabaseURL, "sqlite://"):
+		return "sqlite", strings.TrimPrefix(c.DatabaseURL, "sqlite://"), nil
+	case strings.HasPrefix(c.DatabaseURL, "postgres://"), strings.HasPrefix(c.DatabaseURL, "postgresql://"):
+		return "postgres", c.DatabaseURL, nil
+	}
+	return "", "", fmt.Errorf("database URL %q: the scheme must be sqlite:// or postgres://", redactURL(c.DatabaseURL))
+}
+
+// redactURL drops a password from a database URL before it is shown anywhere.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+// defaultIssuer is http://localhost:PORT for a loopback listener: browsers accept
+// passkeys only for host names, never IP addresses, so "localhost" makes passkeys
+// work out of the box on a developer's machine.
+func defaultIssuer(listen string) string {
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return "http://" + listen
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsLoopback()) {
+		return "http://localhost:" + port
+	}
+	return "http://" + listen
+}

@@ -1,0 +1,88 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/firstkey/firstkey/internal/directory"
+	"github.com/firstkey/firstkey/internal/seal"
+	"github.com/firstkey/firstkey/internal/store"
+	"github.com/firstkey/firstkey/internal/store/postgres"
+	"github.com/firstkey/firstkey/internal/store/sqlite"
+)
+
+// openStore opens (and migrates) the configured database and loads the master key,
+// refusing a key that does not match the one the database was initialised with.
+func openStore(ctx context.Context, c Config) (store.Store, *seal.Sealer, error) {
+	kind, dsn, err := c.backend()
+	if err != nil {
+		return nil, nil, err
+	}
+	var st store.Store
+	switch kind {
+	case "sqlite":
+		if err := os.MkdirAll(filepath.Dir(dsn), 0o700); err != nil {
+			return nil, nil, fmt.Errorf("create data directory: %w", err)
+		}
+		s, err := sqlite.Open(ctx, dsn)
+		if err != nil {
+			return nil, nil, fmt.Errorf("open SQLite database %s: %w", dsn, err)
+		}
+		st = s
+	case "postgres":
+		s, err := postgres.Open(ctx, dsn)
+		if err != nil {
+			return nil, nil, fmt.Errorf("open PostgreSQL database %s: %w", redactURL(dsn), err)
+		}
+		st = s
+	}
+	sealer, err := loadSealer(c)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	if err := seal.CheckKey(ctx, st, sealer); err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return st, sealer, nil
+}
+
+func loadSealer(c Config) (*seal.Sealer, error) {
+	var key []byte
+	var err error
+	switch {
+	case c.MasterKey != "":
+		key, err = seal.ParseKey(c.MasterKey)
+	case c.MasterKeyFile != "":
+		key, err = seal.LoadOrCreateKeyFile(c.MasterKeyFile)
+	default:
+		if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+			return nil, fmt.Errorf("create data directory: %w", err)
+		}
+		key, err = seal.LoadOrCreateKeyFile(filepath.Join(c.DataDir, "master.key"))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load master key: %w", err)
+	}
+	return seal.New(key)
+}
+
+// OpenDirectory opens the store and builds the directory service, for CLI commands
+// that act on the data directly. Close the returned io.Closer when done.
+func OpenDirectory(ctx context.Context, cfg Config) (*directory.Service, io.Closer, error) {
+	c := cfg.withDefaults()
+	st, _, err := openStore(ctx, c)
+	if err != nil {
+		return nil, nil, err
+	}
+	dir, err := directory.New(directory.Config{Store: st, Clock: c.Clock, Hasher: c.Hasher, Logger: c.Logger, BaseURL: c.Issuer})
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return dir, st, nil
+}

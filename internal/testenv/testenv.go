@@ -1,0 +1,228 @@
+// Package testenv starts a complete firstkey on loopback for tests: real store
+// (SQLite file or a fresh PostgreSQL schema), real token service, real HTTP.
+package testenv
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/firstkey/firstkey/internal/directory"
+	"github.com/firstkey/firstkey/internal/domain"
+	"github.com/firstkey/firstkey/internal/secret"
+	"github.com/firstkey/firstkey/internal/server"
+	"github.com/firstkey/firstkey/internal/store"
+	"github.com/firstkey/firstkey/internal/store/storetest"
+	"github.com/firstkey/firstkey/internal/web"
+)
+
+// Env is a running firstkey.
+type Env struct {
+	URL   string
+	App   *server.App
+	Dir   *directory.Service
+	Store store.Store
+	Clock *domain.FakeClock
+	logs  *syncBuffer
+}
+
+// New starts firstkey on the given backend with a clock stopped at the real now
+// (tokens are signed with real time) and cheap argon2 parameters.
+func New(t testing.TB, b storetest.Backend) *Env {
+	t.Helper()
+	return NewWithOptions(t, b, Options{})
+}
+
+// NewWithConfig starts firstkey with a caller-made configuration (listener,
+// clock, logger and issuer are filled in).
+func NewWithConfig(t testing.TB, cfg server.Config) *Env { t.Helper(); return start(t, cfg, Options{}) }
+
+// Options change how NewWithOptions starts firstkey.
+type Options struct {
+	// Localhost makes the issuer http://localhost:PORT instead of
+	// http://127.0.0.1:PORT. Passkeys need it: browsers accept only a host name,
+	// never an IP address, as the WebAuthn relying party id.
+	Localhost bool
+	// Web, when set, adjusts the sign-in pages' configuration (for example their
+	// rate limit). The pages are then served by a web.Handler built from the
+	// adjusted configuration in front of the application's own handler, because
+	// server.Config does not carry these settings.
+	Web func(*web.Config)
+}
+
+// NewWithOptions starts firstkey on the given backend like New, with options.
+func NewWithOptions(t testing.TB, b storetest.Backend, o Options) *Env {
+	t.Helper()
+	cfg := server.Config{DataDir: t.TempDir(), Hasher: secret.Hasher{Argon2: secret.FastArgon2}}
+	if b.Name == "postgres" {
+		cfg.DatabaseURL = storetest.PostgresDSN(t)
+	}
+	return start(t, cfg, o)
+}
+
+func start(t testing.TB, cfg server.Config, o Options) *Env {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("listen: %v", err)
+	}
+	logs := &syncBuffer{}
+	clock := domain.NewFakeClock(time.Now())
+	cfg.Listen = ln.Addr().String()
+	cfg.Issuer = "http://" + ln.Addr().String()
+	if o.Localhost {
+		cfg.Issuer = fmt.Sprintf("http://localhost:%d", ln.Addr().(*net.TCPAddr).Port)
+	}
+	cfg.Clock = clock
+	cfg.Logger = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	app, err := server.New(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("start firstkey: %v", err)
+	}
+	handler := app.Handler()
+	if o.Web != nil {
+		wc := web.Config{Directory: app.Directory(), BaseURL: cfg.Issuer, Logger: cfg.Logger}
+		o.Web(&wc)
+		mux := http.NewServeMux()
+		web.New(wc).Mount(mux)
+		mux.Handle("/", app.Handler())
+		handler = mux
+	}
+	srv := httptest.NewUnstartedServer(handler)
+	srv.Listener.Close()
+	srv.Listener = ln
+	srv.Start()
+	t.Cleanup(func() {
+		srv.Close()
+		app.Close()
+	})
+	return &Env{URL: cfg.Issuer, App: app, Dir: app.Directory(), Store: app.Store(), Clock: clock, logs: logs}
+}
+
+// Logs returns everything logged so far (JSON lines).
+func (e *Env) Logs() string { return e.logs.String() }
+
+// CreateApp registers an application with the permissions and returns its client
+// id and secret.
+func (e *Env) CreateApp(t testing.TB, perms ...domain.Permission) (clientID, clientSecret string) {
+	t.Helper()
+	app, sec, err := e.Dir.CreateApplication(context.Background(), domain.SystemActor(),
+		domain.Application{DisplayName: fmt.Sprintf("test app %d", time.Now().UnixNano()), Permissions: perms})
+	if err != nil {
+		t.Fatalf("create app: %v", err)
+	}
+	return app.ClientID, sec
+}
+
+// AppToken registers an application with the permissions and gets an access token
+// for it from the real token endpoint with client_credentials.
+func (e *Env) AppToken(t testing.TB, perms ...domain.Permission) string {
+	t.Helper()
+	id, sec := e.CreateApp(t, perms...)
+	return e.ClientCredentialsToken(t, id, sec)
+}
+
+// ClientCredentialsToken asks the token endpoint for a token.
+func (e *Env) ClientCredentialsToken(t testing.TB, clientID, clientSecret string) string {
+	t.Helper()
+	form := url.Values{"grant_type": {"client_credentials"}, "scope": {"https://graph.microsoft.com/.default"}}
+	req, _ := http.NewRequest(http.MethodPost, e.TokenEndpoint(t), strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(url.QueryEscape(clientID), url.QueryEscape(clientSecret))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("token request: %v", err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		AccessToken string `json:"access_token"`
+		Error       string `json:"error"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("token endpoint: status %d, error %q, decode %v", resp.StatusCode, body.Error, err)
+	}
+	return body.AccessToken
+}
+
+// TokenEndpoint reads the token endpoint from discovery.
+func (e *Env) TokenEndpoint(t testing.TB) string {
+	t.Helper()
+	resp, err := http.Get(e.URL + "/.well-known/openid-configuration")
+	if err != nil {
+		t.Fatalf("discovery: %v", err)
+	}
+	defer resp.Body.Close()
+	var d struct {
+		TokenEndpoint string `json:"token_endpoint"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&d); err != nil || d.TokenEndpoint == "" {
+		t.Fatalf("discovery has no token_endpoint: %v", err)
+	}
+	return d.TokenEndpoint
+}
+
+// UserToken returns a real signed access token for a signed-in person, as the
+// sign-in flow hands one out; the API checks it by the person's directory roles.
+func (e *Env) UserToken(t testing.TB, userID string) string {
+	t.Helper()
+	tok, err := e.App.Provider().MintUserAccessToken(context.Background(), userID, []string{domain.AMRHwk, domain.AMRMFA})
+	if err != nil {
+		t.Fatalf("mint user token: %v", err)
+	}
+	return tok
+}
+
+// CreateUser adds an enabled user.
+func (e *Env) CreateUser(t testing.TB, upn string, roles ...domain.Role) domain.User {
+	t.Helper()
+	ctx := context.Background()
+	u, err := e.Dir.CreateUser(ctx, domain.SystemActor(), domain.User{UserPrincipalName: upn, DisplayName: strings.SplitN(upn, "@", 2)[0], AccountEnabled: true})
+	if err != nil {
+		t.Fatalf("create user %s: %v", upn, err)
+	}
+	for _, r := range roles {
+		if err := e.Dir.AssignRole(ctx, domain.SystemActor(), u.ID, r); err != nil {
+			t.Fatalf("assign %s: %v", r.DisplayName(), err)
+		}
+	}
+	return u
+}
+
+// EnablePassPolicy turns the pass policy on (a new directory has it off).
+func (e *Env) EnablePassPolicy(t testing.TB) {
+	t.Helper()
+	_, err := e.Dir.UpdateTAPPolicy(context.Background(), domain.SystemActor(), func(p *domain.TAPPolicy) error {
+		p.State = domain.StateEnabled
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("enable pass policy: %v", err)
+	}
+}
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

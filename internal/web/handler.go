@@ -1,0 +1,128 @@
+package web
+
+import (
+	"embed"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/firstkey/firstkey/internal/directory"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// SessionCookie is the name of the session cookie.
+const SessionCookie = "firstkey_session"
+
+// Rate is how many sign-in attempts one source address may make in a period.
+// Attempts may come in a burst of up to Attempts; the allowance then refills
+// evenly over Per.
+type Rate struct {
+	Attempts int
+	Per      time.Duration
+}
+
+// DefaultSignInRate is the per-address sign-in rate when Config leaves it out:
+// plenty for a person who mistypes, far too few for guessing passes.
+var DefaultSignInRate = Rate{Attempts: 20, Per: time.Minute}
+
+// Config holds what the pages need.
+type Config struct {
+	Directory *directory.Service
+	BaseURL   string
+	Logger    *slog.Logger
+	// SignInRate limits sign-in attempts per source address; the zero value means
+	// DefaultSignInRate.
+	SignInRate Rate
+}
+
+// Handler serves the sign-in and security-info pages and the JSON endpoints
+// their WebAuthn script calls.
+type Handler struct {
+	dir     *directory.Service
+	secure  bool // cookies get the Secure flag when served over https
+	log     *slog.Logger
+	cop     *http.CrossOriginProtection
+	limiter *limiter
+}
+
+// New builds the page handler.
+func New(cfg Config) *Handler {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.SignInRate.Attempts <= 0 || cfg.SignInRate.Per <= 0 {
+		cfg.SignInRate = DefaultSignInRate
+	}
+	h := &Handler{
+		dir:     cfg.Directory,
+		secure:  strings.HasPrefix(cfg.BaseURL, "https://"),
+		log:     cfg.Logger,
+		cop:     http.NewCrossOriginProtection(),
+		limiter: newLimiter(cfg.SignInRate, cfg.Directory.Clock()),
+	}
+	h.cop.SetDenyHandler(http.HandlerFunc(h.crossOriginDenied))
+	return h
+}
+
+// Mount registers the pages on mux. Every state-changing route is a POST behind
+// http.CrossOriginProtection; those that act for a signed-in person also check
+// the session's CSRF token (see csrf.go).
+func (h *Handler) Mount(mux *http.ServeMux) {
+	handle := func(pattern string, next http.Handler) { mux.Handle(pattern, secureHeaders(next)) }
+	post := func(pattern string, next http.Handler) { handle(pattern, h.cop.Handler(next)) }
+
+	// Signing in.
+	handle("GET /login", http.HandlerFunc(h.loginPage))
+	handle("GET /login/pass", http.HandlerFunc(h.passPage))
+	post("POST /login/tap", h.limited(false, http.HandlerFunc(h.signInWithPass)))
+	post("POST /webauthn/login/begin", h.limited(true, http.HandlerFunc(h.beginPasskeyLogin)))
+	post("POST /webauthn/login/finish", h.limited(true, http.HandlerFunc(h.finishPasskeyLogin)))
+	post("POST /logout", http.HandlerFunc(h.signOut))
+
+	// My Security Info.
+	handle("GET /mysecurityinfo", h.page(h.securityInfo))
+	post("POST /webauthn/register/begin", h.api(h.beginPasskeyRegistration))
+	post("POST /webauthn/register/finish", h.api(h.finishPasskeyRegistration))
+	post("POST /mysecurityinfo/passkeys/{id}/rename", h.form(h.renamePasskey))
+	post("POST /mysecurityinfo/passkeys/{id}/delete", h.form(h.deletePasskey))
+	post("POST /mysecurityinfo/pass/{id}/delete", h.form(h.deletePass))
+
+	handle("GET /static/", http.FileServerFS(staticFS))
+	handle("GET /{$}", http.RedirectHandler("/mysecurityinfo", http.StatusSeeOther))
+}
+
+// secureHeaders sets the headers every page, script and JSON answer carries. The
+// policy allows scripts and styles from this origin only: no inline code.
+func secureHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("Content-Security-Policy", "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+		hd.Set("X-Frame-Options", "DENY")
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("Referrer-Policy", "same-origin")
+		if !strings.HasPrefix(r.URL.Path, "/static/") {
+			hd.Set("Cache-Control", "no-store")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// crossOriginDenied answers a state-changing request that another site's page
+// made: a form page for people, JSON for the script's endpoints.
+func (h *Handler) crossOriginDenied(w http.ResponseWriter, r *http.Request) {
+	h.log.WarnContext(r.Context(), "cross-origin request refused", "path", r.URL.Path, "ip", clientIP(r))
+	msg := "This request came from another website, so it was not carried out. Open firstkey directly and try again."
+	if isAPI(r) {
+		writeError(w, http.StatusForbidden, "crossOriginRequest", msg)
+		return
+	}
+	h.renderMessage(w, r, http.StatusForbidden, "Request refused", msg)
+}
+
+func isAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/webauthn/") }

@@ -1,0 +1,134 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/firstkey/firstkey/internal/directory"
+	"github.com/firstkey/firstkey/internal/domain"
+)
+
+// maxUsernameLength bounds what the sign-in pages accept as a username.
+const maxUsernameLength = 256
+
+type loginPage struct {
+	Username string
+}
+
+// loginNotices explain why someone landed on the sign-in page; only these fixed
+// texts can appear, never text from the URL.
+var loginNotices = map[string]string{
+	"ended":       msgSessionEnded,
+	"signedout":   "You have signed out.",
+	"passdeleted": "Your Temporary Access Pass was deleted, which also signed you out.",
+}
+
+// loginPage is the first step, asking for the username (prefilled from
+// login_hint), or, once a username is given, the second step offering the ways
+// to sign in. Both ways are offered for every username, so the page does not tell
+// whether the account exists or holds a pass.
+func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if _, asked := q["username"]; asked {
+		username := cleanUsername(q.Get("username"))
+		if username == "" {
+			h.render(w, r, http.StatusOK, "login.html", view{Title: "Sign in", Error: "Enter your username, for example name@company.com.",
+				Page: loginPage{}})
+			return
+		}
+		h.render(w, r, http.StatusOK, "methods.html", view{Title: "Choose how to sign in", Page: loginPage{Username: username}})
+		return
+	}
+	h.render(w, r, http.StatusOK, "login.html", view{Title: "Sign in", Notice: loginNotices[q.Get("m")],
+		Page: loginPage{Username: cleanUsername(q.Get("login_hint"))}})
+}
+
+// passPage asks for the Temporary Access Pass of the username chosen before.
+func (h *Handler) passPage(w http.ResponseWriter, r *http.Request) {
+	username := cleanUsername(r.URL.Query().Get("username"))
+	if username == "" {
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return
+	}
+	h.render(w, r, http.StatusOK, "pass.html", view{Title: "Enter your Temporary Access Pass", Page: loginPage{Username: username}})
+}
+
+func cleanUsername(s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) > maxUsernameLength {
+		s = s[:maxUsernameLength]
+	}
+	return s
+}
+
+// signInWithPass checks a Temporary Access Pass and, on success, sets the session
+// cookie and sends the person to My Security Info.
+func (h *Handler) signInWithPass(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if err := r.ParseForm(); err != nil {
+		h.render(w, r, http.StatusBadRequest, "login.html", view{Title: "Sign in", Error: "The form could not be read. Please try again.", Page: loginPage{}})
+		return
+	}
+	username := cleanUsername(r.PostForm.Get("username"))
+	code := strings.TrimSpace(r.PostForm.Get("pass"))
+	again := func(status int, msg string) {
+		h.render(w, r, status, "pass.html", view{Title: "Enter your Temporary Access Pass", Error: msg, Page: loginPage{Username: username}})
+	}
+	if username == "" {
+		h.render(w, r, http.StatusBadRequest, "login.html", view{Title: "Sign in", Error: "Enter your username, for example name@company.com.", Page: loginPage{}})
+		return
+	}
+	if code == "" {
+		again(http.StatusBadRequest, "Enter your Temporary Access Pass.")
+		return
+	}
+	res, err := h.dir.SignInWithPass(r.Context(), attempt(r, username), code)
+	switch {
+	case errors.Is(err, directory.ErrAccountLocked):
+		again(http.StatusTooManyRequests, directory.ErrAccountLocked.Message)
+		return
+	case domain.KindOf(err) == domain.KindUnauthenticated:
+		again(http.StatusUnauthorized, directory.ErrSignInFailed.Message)
+		return
+	case err != nil:
+		h.serverError(w, r, "pass sign-in", err)
+		return
+	}
+	h.setSessionCookie(w, res.Token, res.Session.ExpiresDateTime)
+	http.Redirect(w, r, "/mysecurityinfo", http.StatusSeeOther)
+}
+
+// attempt describes the request for the sign-in log.
+func attempt(r *http.Request, username string) directory.Attempt {
+	ua := r.UserAgent()
+	if len(ua) > 512 {
+		ua = ua[:512]
+	}
+	return directory.Attempt{UserPrincipalName: username, IPAddress: clientIP(r), UserAgent: ua}
+}
+
+// signOut ends the session. With a live session it needs the session's CSRF token,
+// so that another site cannot sign people out; without one it only clears the cookie.
+func (h *Handler) signOut(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	_ = r.ParseForm()
+	s, err := h.currentSession(r)
+	switch {
+	case errors.Is(err, errNoSession):
+	case err != nil:
+		h.serverError(w, r, "load session", err)
+		return
+	case !validCSRF(s, r.PostForm.Get(csrfField)):
+		h.log.WarnContext(r.Context(), "sign-out refused: missing or wrong CSRF token", "ip", clientIP(r))
+		h.renderMessage(w, r, http.StatusForbidden, "Request refused", msgCSRF)
+		return
+	default:
+		if err := h.dir.SignOut(r.Context(), s.token); err != nil {
+			h.serverError(w, r, "sign out", err)
+			return
+		}
+	}
+	h.clearSessionCookie(w)
+	http.Redirect(w, r, "/login?m=signedout", http.StatusSeeOther)
+}
