@@ -93,7 +93,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	post("POST /mysecurityinfo/passkeys/{id}/delete", h.form(h.deletePasskey))
 	post("POST /mysecurityinfo/pass/{id}/delete", h.form(h.deletePass))
 
-	handle("GET /static/", http.FileServerFS(staticFS))
+	handle("GET /static/", noListing(http.FileServerFS(staticFS)))
 	handle("GET /{$}", http.RedirectHandler("/mysecurityinfo", http.StatusSeeOther))
 }
 
@@ -126,3 +126,14 @@ func (h *Handler) crossOriginDenied(w http.ResponseWriter, r *http.Request) {
 }
 
 func isAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/webauthn/") }
+
+// noListing serves files but not the listing of their folder.
+func noListing(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/") {
+			http.NotFound(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}

@@ -4,8 +4,8 @@ import (
 	"errors"
 	"mime"
 	"net/http"
-	"time"
 
+	"github.com/firstkey/firstkey/internal/directory"
 	"github.com/firstkey/firstkey/internal/domain"
 )
 
@@ -53,16 +53,24 @@ func (h *Handler) currentSession(r *http.Request) (*signedIn, error) {
 	return &signedIn{sess: sess, token: c.Value, user: u, csrf: csrfToken(c.Value)}, nil
 }
 
-// setSessionCookie hands the browser its session. The cookie lives exactly as
-// long as the session; its age is relative so that a skewed client clock does not
-// matter.
-func (h *Handler) setSessionCookie(w http.ResponseWriter, token string, expires time.Time) {
-	age := int(expires.Sub(h.dir.Clock().Now()).Seconds())
-	if age < 1 {
-		age = 1
+// startSession hands the browser the session of a sign-in. A session the browser
+// held before is ended, so that signing in again (perhaps as someone else) leaves
+// no live session behind in the store.
+func (h *Handler) startSession(w http.ResponseWriter, r *http.Request, res directory.SignInResult) {
+	if old, err := r.Cookie(SessionCookie); err == nil && old.Value != "" && old.Value != res.Token {
+		if err := h.dir.SignOut(r.Context(), old.Value); err != nil {
+			h.log.WarnContext(r.Context(), "end the previous session", "err", err)
+		}
 	}
+	h.setSessionCookie(w, res.Token)
+}
+
+// setSessionCookie hands the browser its session. It is a browser-session cookie
+// (no Expires or Max-Age), so closing the browser on a shared computer forgets
+// it; the store enforces the session's absolute and idle limits either way.
+func (h *Handler) setSessionCookie(w http.ResponseWriter, token string) {
 	http.SetCookie(w, &http.Cookie{
-		Name: SessionCookie, Value: token, Path: "/", MaxAge: age,
+		Name: SessionCookie, Value: token, Path: "/",
 		HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode,
 	})
 }
@@ -123,7 +131,7 @@ func (h *Handler) form(fn func(http.ResponseWriter, *http.Request, *signedIn)) h
 			h.renderMessage(w, r, http.StatusForbidden, "Request refused", msgCSRF)
 			return
 		}
-		if false && s.sess.RegistrationOnly {
+		if s.sess.RegistrationOnly {
 			h.render(w, r, http.StatusForbidden, "message.html", view{Title: "Not available yet", Account: s.account(),
 				Error: msgRegistrationOnly})
 			return

@@ -12,7 +12,7 @@ import (
 // maxUsernameLength bounds what the sign-in pages accept as a username.
 const maxUsernameLength = 256
 
-type loginPage struct {
+type loginView struct {
 	Username string
 }
 
@@ -34,14 +34,14 @@ func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) {
 		username := cleanUsername(q.Get("username"))
 		if username == "" {
 			h.render(w, r, http.StatusOK, "login.html", view{Title: "Sign in", Error: "Enter your username, for example name@company.com.",
-				Page: loginPage{}})
+				Page: loginView{}})
 			return
 		}
-		h.render(w, r, http.StatusOK, "methods.html", view{Title: "Choose how to sign in", Page: loginPage{Username: username}})
+		h.render(w, r, http.StatusOK, "methods.html", view{Title: "Choose how to sign in", Page: loginView{Username: username}})
 		return
 	}
 	h.render(w, r, http.StatusOK, "login.html", view{Title: "Sign in", Notice: loginNotices[q.Get("m")],
-		Page: loginPage{Username: cleanUsername(q.Get("login_hint"))}})
+		Page: loginView{Username: cleanUsername(q.Get("login_hint"))}})
 }
 
 // passPage asks for the Temporary Access Pass of the username chosen before.
@@ -51,13 +51,13 @@ func (h *Handler) passPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 		return
 	}
-	h.render(w, r, http.StatusOK, "pass.html", view{Title: "Enter your Temporary Access Pass", Page: loginPage{Username: username}})
+	h.render(w, r, http.StatusOK, "pass.html", view{Title: "Enter your Temporary Access Pass", Page: loginView{Username: username}})
 }
 
 func cleanUsername(s string) string {
 	s = strings.TrimSpace(s)
 	if len(s) > maxUsernameLength {
-		s = s[:maxUsernameLength]
+		s = strings.ToValidUTF8(s[:maxUsernameLength], "")
 	}
 	return s
 }
@@ -67,16 +67,16 @@ func cleanUsername(s string) string {
 func (h *Handler) signInWithPass(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	if err := r.ParseForm(); err != nil {
-		h.render(w, r, http.StatusBadRequest, "login.html", view{Title: "Sign in", Error: "The form could not be read. Please try again.", Page: loginPage{}})
+		h.render(w, r, http.StatusBadRequest, "login.html", view{Title: "Sign in", Error: "The form could not be read. Please try again.", Page: loginView{}})
 		return
 	}
 	username := cleanUsername(r.PostForm.Get("username"))
 	code := strings.TrimSpace(r.PostForm.Get("pass"))
 	again := func(status int, msg string) {
-		h.render(w, r, status, "pass.html", view{Title: "Enter your Temporary Access Pass", Error: msg, Page: loginPage{Username: username}})
+		h.render(w, r, status, "pass.html", view{Title: "Enter your Temporary Access Pass", Error: msg, Page: loginView{Username: username}})
 	}
 	if username == "" {
-		h.render(w, r, http.StatusBadRequest, "login.html", view{Title: "Sign in", Error: "Enter your username, for example name@company.com.", Page: loginPage{}})
+		h.render(w, r, http.StatusBadRequest, "login.html", view{Title: "Sign in", Error: "Enter your username, for example name@company.com.", Page: loginView{}})
 		return
 	}
 	if code == "" {
@@ -95,7 +95,7 @@ func (h *Handler) signInWithPass(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, "pass sign-in", err)
 		return
 	}
-	h.setSessionCookie(w, res.Token, res.Session.ExpiresDateTime)
+	h.startSession(w, r, res)
 	http.Redirect(w, r, "/mysecurityinfo", http.StatusSeeOther)
 }
 

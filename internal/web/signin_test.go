@@ -67,6 +67,9 @@ func TestLoginPages(t *testing.T) {
 		if r := b.get("/static/app.css"); r.Status != http.StatusOK || r.Header.Get("X-Content-Type-Options") != "nosniff" {
 			t.Errorf("stylesheet: %d", r.Status)
 		}
+		if r := b.get("/static/"); r.Status != http.StatusNotFound {
+			t.Errorf("static folder listing: %d", r.Status)
+		}
 		if r := b.get("/"); r.Status != http.StatusSeeOther || r.location() != "/mysecurityinfo" {
 			t.Errorf("/: %d → %q", r.Status, r.location())
 		}
@@ -106,9 +109,9 @@ func TestPassSignIn(t *testing.T) {
 		if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != "/" || c.Secure {
 			t.Errorf("session cookie flags: HttpOnly %v, SameSite %v, Path %q, Secure %v (want no Secure over http)", c.HttpOnly, c.SameSite, c.Path, c.Secure)
 		}
-		// A one-time pass session lasts ten minutes.
-		if c.MaxAge <= 0 || c.MaxAge > int(domain.RegistrationOnlyWindow.Seconds()) {
-			t.Errorf("one-time pass session cookie Max-Age = %d", c.MaxAge)
+		// A browser-session cookie: closing the browser forgets it.
+		if c.MaxAge != 0 || !c.Expires.IsZero() {
+			t.Errorf("session cookie is persistent: Max-Age %d, Expires %v", c.MaxAge, c.Expires)
 		}
 		page := b.get("/mysecurityinfo")
 		if page.Status != http.StatusOK || !strings.Contains(page.Body, "you can only register a passkey, for the next 10 minutes") {
@@ -167,6 +170,27 @@ func TestSignOut(t *testing.T) {
 		// Without a session, sign-out only clears the cookie.
 		if r := b.form("/logout", url.Values{}); r.Status != http.StatusSeeOther {
 			t.Errorf("sign-out without a session: %d", r.Status)
+		}
+	})
+}
+
+// TestSigningInAgainEndsThePreviousSession: a browser that signs in again leaves
+// no live session behind.
+func TestSigningInAgainEndsThePreviousSession(t *testing.T) {
+	eachBackend(t, nil, func(t *testing.T, env *testenv.Env) {
+		env.CreateUser(t, "ada@example.com")
+		p := issuePass(t, env, "ada@example.com", false)
+		b := newBrowser(t, env)
+		first := b.signInWithPass("ada@example.com", p.Code).cookie().Value
+		second := b.signInWithPass("ada@example.com", p.Code).cookie().Value
+		if first == second {
+			t.Fatal("a second sign-in reused the session id")
+		}
+		if _, err := env.Dir.Session(t.Context(), first); err == nil {
+			t.Error("the first session is still live after signing in again")
+		}
+		if _, err := env.Dir.Session(t.Context(), second); err != nil {
+			t.Errorf("the new session: %v", err)
 		}
 	})
 }

@@ -86,7 +86,7 @@ func (h *Handler) finishPasskeyLogin(w http.ResponseWriter, r *http.Request) {
 		h.apiFailure(w, r, "finish passkey sign-in", err)
 		return
 	}
-	h.setSessionCookie(w, res.Token, res.Session.ExpiresDateTime)
+	h.startSession(w, r, res)
 	writeJSON(w, http.StatusOK, redirectJSON{Redirect: "/mysecurityinfo"})
 }
 
