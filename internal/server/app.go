@@ -46,7 +46,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	mux := http.NewServeMux()
 	provider.Mount(mux)
 	graphapi.New(graphapi.Config{Directory: dir, Verify: a.verify, BaseURL: c.Issuer, Logger: c.Logger}).Mount(mux)
-	web.New(web.Config{Directory: dir, BaseURL: c.Issuer, Logger: c.Logger}).Mount(mux)
+	web.New(web.Config{Directory: dir, BaseURL: c.Issuer, Logger: c.Logger, SignInRate: c.SignInRate}).Mount(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", a.ready)
 	a.handler = logRequests(c.Logger, recoverPanics(c.Logger, mux))

@@ -10,6 +10,7 @@ import (
 
 	"github.com/firstkey/firstkey/internal/domain"
 	"github.com/firstkey/firstkey/internal/secret"
+	"github.com/firstkey/firstkey/internal/web"
 )
 
 // Config is everything firstkey needs to run. Zero values mean the embedded
@@ -24,6 +25,9 @@ type Config struct {
 	Logger        *slog.Logger
 	Clock         domain.Clock  // nil means the system clock
 	Hasher        secret.Hasher // zero value means production argon2id
+	// SignInRate limits sign-in attempts per source address; zero means
+	// web.DefaultSignInRate.
+	SignInRate web.Rate
 }
 
 func (c Config) withDefaults() Config {

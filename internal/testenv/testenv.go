@@ -53,10 +53,8 @@ type Options struct {
 	// http://127.0.0.1:PORT. Passkeys need it: browsers accept only a host name,
 	// never an IP address, as the WebAuthn relying party id.
 	Localhost bool
-	// Web, when set, adjusts the sign-in pages' configuration (for example their
-	// rate limit). The pages are then served by a web.Handler built from the
-	// adjusted configuration in front of the application's own handler, because
-	// server.Config does not carry these settings.
+	// Web, when set, adjusts the sign-in pages' settings that server.Config
+	// carries (their per-address rate limit).
 	Web func(*web.Config)
 }
 
@@ -85,20 +83,16 @@ func start(t testing.TB, cfg server.Config, o Options) *Env {
 	}
 	cfg.Clock = clock
 	cfg.Logger = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	if o.Web != nil {
+		wc := web.Config{SignInRate: cfg.SignInRate}
+		o.Web(&wc)
+		cfg.SignInRate = wc.SignInRate
+	}
 	app, err := server.New(context.Background(), cfg)
 	if err != nil {
 		t.Fatalf("start firstkey: %v", err)
 	}
-	handler := app.Handler()
-	if o.Web != nil {
-		wc := web.Config{Directory: app.Directory(), BaseURL: cfg.Issuer, Logger: cfg.Logger}
-		o.Web(&wc)
-		mux := http.NewServeMux()
-		web.New(wc).Mount(mux)
-		mux.Handle("/", app.Handler())
-		handler = mux
-	}
-	srv := httptest.NewUnstartedServer(handler)
+	srv := httptest.NewUnstartedServer(app.Handler())
 	srv.Listener.Close()
 	srv.Listener = ln
 	srv.Start()

@@ -3,6 +3,7 @@ package web_test
 import (
 	"html"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -127,12 +128,28 @@ func TestPassSignIn(t *testing.T) {
 }
 
 func TestSecureCookieOverHTTPS(t *testing.T) {
-	eachBackend(t, func(c *web.Config) { c.BaseURL = "https://id.example.com" }, func(t *testing.T, env *testenv.Env) {
+	eachBackend(t, nil, func(t *testing.T, env *testenv.Env) {
 		env.CreateUser(t, "ada@example.com")
 		p := issuePass(t, env, "ada@example.com", false)
-		r := newBrowser(t, env).form("/login/tap", url.Values{"username": {"ada@example.com"}, "pass": {p.Code}})
-		if c := r.cookie(); r.Status != http.StatusSeeOther || c == nil || !c.Secure || !c.HttpOnly {
-			t.Fatalf("sign-in behind https: %d, cookie %+v", r.Status, c)
+		// The same pages as deployed behind a TLS-terminating proxy at an https URL.
+		mux := http.NewServeMux()
+		web.New(web.Config{Directory: env.Dir, BaseURL: "https://id.example.com"}).Mount(mux)
+		srv := httptest.NewServer(mux)
+		defer srv.Close()
+		resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).
+			PostForm(srv.URL+"/login/tap", url.Values{"username": {"ada@example.com"}, "pass": {p.Code}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		var c *http.Cookie
+		for _, x := range resp.Cookies() {
+			if x.Name == web.SessionCookie {
+				c = x
+			}
+		}
+		if resp.StatusCode != http.StatusSeeOther || c == nil || !c.Secure || !c.HttpOnly {
+			t.Fatalf("sign-in behind https: %d, cookie %+v", resp.StatusCode, c)
 		}
 	})
 }
