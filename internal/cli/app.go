@@ -12,7 +12,7 @@ import (
 
 func newAppCmd(g *globals) *cobra.Command {
 	return newGroup(g, "app", "Register OpenID Connect / OAuth applications",
-		appCreateCmd(g), appListCmd(g), appShowCmd(g), appDeleteCmd(g))
+		appCreateCmd(g), appListCmd(g), appShowCmd(g), appUpdateCmd(g), appSecretCmd(g), appDeleteCmd(g))
 }
 
 func permissionNames() string {
@@ -153,6 +153,96 @@ func appDeleteCmd(g *globals) *cobra.Command {
 			return err
 		}
 		return g.done("Deleted application %s.", args[0])
+	})
+	return c
+}
+
+func appUpdateCmd(g *globals) *cobra.Command {
+	var name, strength string
+	var perms, redirects []string
+	c := &cobra.Command{
+		Use:   "update CLIENT_ID|ID [--name NAME] [--redirect-uri URI]... [--permission P]... [--require-strength S]",
+		Short: "Change an application's name, redirect URIs, permissions or required strength",
+		Long: `Change an application. Only the flags given change; --redirect-uri and --permission
+replace the whole list (give --permission "" or --redirect-uri "" to clear it), and
+--require-strength "" removes the requirement. The client type and secret stay; use
+'firstkey app secret' for a new secret. Permissions:
+` + permissionNames(),
+		Example: "  firstkey app update 5f0c… --permission User.Read.All,AuditLog.Read.All\n" +
+			"  firstkey app update portal-client-id --redirect-uri https://portal.example.com/cb --require-strength mfa",
+		Args: exactArgs(1),
+	}
+	f := c.Flags()
+	f.StringVar(&name, "name", "", "new display name")
+	f.StringSliceVar(&perms, "permission", nil, "API permissions (replaces the list)")
+	f.StringSliceVar(&redirects, "redirect-uri", nil, "redirect URIs (replaces the list)")
+	f.StringVar(&strength, "require-strength", "", "authentication strength users need: mfa, phishing_resistant or \"\" for none")
+	c.RunE = g.act(nil, func(ctx context.Context, s *session, args []string) error {
+		var ps []domain.Permission
+		if f.Changed("permission") {
+			var err error
+			if ps, err = domain.NormalizePermissions(nonEmpty(perms)); err != nil {
+				return usageError{err}
+			}
+		}
+		if !f.Changed("name") && !f.Changed("permission") && !f.Changed("redirect-uri") && !f.Changed("require-strength") {
+			return usagef("nothing to change: give --name, --redirect-uri, --permission or --require-strength")
+		}
+		a, err := s.dir.UpdateApplication(ctx, s.actor, args[0], func(a *domain.Application) error {
+			if f.Changed("name") {
+				a.DisplayName = name
+			}
+			if f.Changed("permission") {
+				a.Permissions = ps
+			}
+			if f.Changed("redirect-uri") {
+				a.RedirectURIs = nonEmpty(redirects)
+			}
+			if f.Changed("require-strength") {
+				a.RequiredStrength = domain.Strength(strength)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return g.printApp(a)
+	})
+	return c
+}
+
+// nonEmpty drops empty items, so that an empty flag value clears a list.
+func nonEmpty(in []string) []string {
+	out := []string{}
+	for _, s := range in {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func appSecretCmd(g *globals) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "secret CLIENT_ID|ID",
+		Short: "Give a confidential client a new secret, shown once; the old one stops working",
+		Long: `Generate a new client secret, print it once and store only its hash. The old secret
+can no longer get tokens; tokens already issued with it keep working until they expire.`,
+		Args: exactArgs(1),
+	}
+	c.RunE = g.act(nil, func(ctx context.Context, s *session, args []string) error {
+		a, cs, err := s.dir.AddApplicationSecret(ctx, s.actor, args[0])
+		if err != nil {
+			return err
+		}
+		if g.jsonOutput() {
+			return printJSON(g.stdout, struct {
+				appJSON
+				ClientSecret string `json:"clientSecret"`
+				KeyID        string `json:"keyId"`
+			}{appView(a), cs.Text, cs.KeyID})
+		}
+		return fields(g.stdout, append(appFields(a), "Key ID", cs.KeyID, "Client secret", cs.Text+"   (shown only this once)")...)
 	})
 	return c
 }

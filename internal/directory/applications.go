@@ -3,15 +3,53 @@ package directory
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/firstkey/firstkey/internal/domain"
 	"github.com/firstkey/firstkey/internal/secret"
 	"github.com/firstkey/firstkey/internal/store"
 )
 
-func appTarget(a domain.Application) domain.AuditTarget {
-	return domain.AuditTarget{ID: a.ID, DisplayName: a.DisplayName, Type: "Application"}
+func appTarget(a domain.Application, props ...domain.ModifiedProperty) domain.AuditTarget {
+	return domain.AuditTarget{ID: a.ID, DisplayName: a.DisplayName, Type: "Application", ModifiedProperties: props}
+}
+
+func permissionList(ps []domain.Permission) string {
+	names := make([]string, len(ps))
+	for i, p := range ps {
+		names[i] = string(p)
+	}
+	return strings.Join(names, " ")
+}
+
+// checkGrant keeps an application from handing out more than it holds: with
+// Application.ReadWrite.All alone it could otherwise register a client with every
+// permission, or take over a stronger client by replacing its secret. People
+// (Global Administrators) and the local operator are not limited.
+func checkGrant(actor domain.Actor, perms []domain.Permission) error {
+	if actor.Type != domain.ActorApp {
+		return nil
+	}
+	for _, p := range perms {
+		if !slices.Contains(actor.Permissions, p) {
+			return &domain.Error{Kind: domain.KindForbidden, Code: "Authorization_RequestDenied",
+				Message: fmt.Sprintf("Insufficient privileges to complete the operation: an application cannot grant or take over the permission %s, which it does not hold itself.", p)}
+		}
+	}
+	return nil
+}
+
+// newClientSecret generates a client secret and its stored hash.
+func (s *Service) newClientSecret() (plain, hash string, err error) {
+	if plain, err = secret.Token(); err != nil {
+		return "", "", fmt.Errorf("generate client secret: %w", err)
+	}
+	if hash, err = s.hasher.Hash(plain, 256); err != nil {
+		return "", "", fmt.Errorf("hash client secret: %w", err)
+	}
+	return plain, hash, nil
 }
 
 // CreateApplication registers an OAuth client. A confidential client gets a secret,
@@ -21,33 +59,33 @@ func (s *Service) CreateApplication(ctx context.Context, actor domain.Actor, a d
 		return domain.Application{}, "", err
 	}
 	a.ID, a.ClientID, a.CreatedDateTime = newID(), newID(), s.now()
+	a.SecretHash = ""
 	if a.Permissions == nil {
 		a.Permissions = []domain.Permission{}
 	}
+	if a.RedirectURIs == nil {
+		a.RedirectURIs = []string{}
+	}
 	if err := a.Validate(); err != nil {
+		return domain.Application{}, "", err
+	}
+	if err := checkGrant(actor, a.Permissions); err != nil {
 		return domain.Application{}, "", err
 	}
 	var clientSecret string
 	if !a.PublicClient {
 		var err error
-		if clientSecret, err = secret.Token(); err != nil {
-			return domain.Application{}, "", fmt.Errorf("generate client secret: %w", err)
-		}
-		if a.SecretHash, err = s.hasher.Hash(clientSecret, 256); err != nil {
-			return domain.Application{}, "", fmt.Errorf("hash client secret: %w", err)
+		if clientSecret, a.SecretHash, err = s.newClientSecret(); err != nil {
+			return domain.Application{}, "", err
 		}
 	}
 	err := s.store.InTx(ctx, func(tx store.Store) error {
 		if err := tx.CreateApplication(ctx, a); err != nil {
 			return fmt.Errorf("create application: %w", err)
 		}
-		perms := make([]string, len(a.Permissions))
-		for i, p := range a.Permissions {
-			perms[i] = string(p)
-		}
 		return s.record(ctx, tx, actor, entry{activity: domain.ActivityAddApplication, category: domain.CategoryApplicationManagement,
 			op: "Add", targets: []domain.AuditTarget{appTarget(a)},
-			details: []domain.KeyValue{{Key: "AppId", Value: a.ClientID}, {Key: "Permissions", Value: strings.Join(perms, " ")}}})
+			details: []domain.KeyValue{{Key: "AppId", Value: a.ClientID}, {Key: "Permissions", Value: permissionList(a.Permissions)}}})
 	})
 	if err != nil {
 		return domain.Application{}, "", err
@@ -57,12 +95,17 @@ func (s *Service) CreateApplication(ctx context.Context, actor domain.Actor, a d
 
 // ResolveApplication finds an application by object id or client id.
 func (s *Service) ResolveApplication(ctx context.Context, ref string) (domain.Application, error) {
+	return resolveApplication(ctx, s.store, ref)
+}
+
+// resolveApplication looks an application up in st, which may be a transaction.
+func resolveApplication(ctx context.Context, st store.Store, ref string) (domain.Application, error) {
 	ref = strings.ToLower(strings.TrimSpace(ref))
-	a, err := s.store.GetApplication(ctx, ref)
+	a, err := st.GetApplication(ctx, ref)
 	if err == nil {
 		return a, nil
 	}
-	a, err = s.store.GetApplicationByClientID(ctx, ref)
+	a, err = st.GetApplicationByClientID(ctx, ref)
 	if err != nil {
 		return domain.Application{}, notFound(err, "application", ref)
 	}
@@ -85,6 +128,127 @@ func (s *Service) ListApplications(ctx context.Context, actor domain.Actor, opts
 	return listResult(s.store.ListApplications(ctx, opts))
 }
 
+// UpdateApplication applies a change to an application: apply edits its display
+// name, redirect URIs, permissions or required strength in place. The ids, the
+// creation time, the secret and the client type cannot change this way; a
+// refused change leaves the application as it was.
+func (s *Service) UpdateApplication(ctx context.Context, actor domain.Actor, ref string, apply func(*domain.Application) error) (domain.Application, error) {
+	if err := actor.Require(domain.ActManageApps); err != nil {
+		return domain.Application{}, err
+	}
+	var updated domain.Application
+	err := s.store.InTx(ctx, func(tx store.Store) error {
+		cur, err := resolveApplication(ctx, tx, ref)
+		if err != nil {
+			return err
+		}
+		if err := checkGrant(actor, cur.Permissions); err != nil {
+			return err
+		}
+		var before domain.Application
+		updated, err = tx.UpdateApplication(ctx, cur.ID, func(old domain.Application) (domain.Application, error) {
+			before = old
+			a := old
+			a.RedirectURIs = slices.Clone(old.RedirectURIs)
+			a.Permissions = slices.Clone(old.Permissions)
+			if err := apply(&a); err != nil {
+				return old, err
+			}
+			a.ID, a.ClientID, a.CreatedDateTime = old.ID, old.ClientID, old.CreatedDateTime
+			a.SecretHash, a.PublicClient = old.SecretHash, old.PublicClient
+			if a.RedirectURIs == nil {
+				a.RedirectURIs = []string{}
+			}
+			if a.Permissions == nil {
+				a.Permissions = []domain.Permission{}
+			}
+			if err := a.Validate(); err != nil {
+				return old, err
+			}
+			return a, checkGrant(actor, a.Permissions)
+		})
+		if err != nil {
+			return err
+		}
+		changes := appChanges(before, updated)
+		if len(changes) == 0 {
+			return nil
+		}
+		return s.record(ctx, tx, actor, entry{activity: domain.ActivityUpdateApplication, category: domain.CategoryApplicationManagement,
+			op: "Update", targets: []domain.AuditTarget{appTarget(updated, changes...)},
+			details: []domain.KeyValue{{Key: "AppId", Value: updated.ClientID}}})
+	})
+	if err != nil {
+		return domain.Application{}, err
+	}
+	return updated, nil
+}
+
+// appChanges lists what differs between two versions of an application, for the audit log.
+func appChanges(a, b domain.Application) []domain.ModifiedProperty {
+	var out []domain.ModifiedProperty
+	add := func(name, x, y string) {
+		if x != y {
+			out = append(out, domain.ModifiedProperty{DisplayName: name, OldValue: x, NewValue: y})
+		}
+	}
+	add("displayName", a.DisplayName, b.DisplayName)
+	add("redirectUris", strings.Join(a.RedirectURIs, " "), strings.Join(b.RedirectURIs, " "))
+	add("permissions", permissionList(a.Permissions), permissionList(b.Permissions))
+	add("requiredAuthenticationStrength", string(a.RequiredStrength), string(b.RequiredStrength))
+	return out
+}
+
+// ClientSecret is a newly generated client secret. Text is shown once and never
+// stored; KeyID names it in the audit log.
+type ClientSecret struct {
+	KeyID         string
+	Text          string
+	Hint          string // the first three characters, as Graph shows them
+	StartDateTime time.Time
+}
+
+// AddApplicationSecret gives a confidential client a new secret that replaces the
+// old one at once: the old secret can no longer get tokens, while tokens already
+// issued with it keep working until they expire.
+func (s *Service) AddApplicationSecret(ctx context.Context, actor domain.Actor, ref string) (domain.Application, ClientSecret, error) {
+	if err := actor.Require(domain.ActManageApps); err != nil {
+		return domain.Application{}, ClientSecret{}, err
+	}
+	plain, hash, err := s.newClientSecret()
+	if err != nil {
+		return domain.Application{}, ClientSecret{}, err
+	}
+	cs := ClientSecret{KeyID: newID(), Text: plain, Hint: plain[:3], StartDateTime: s.now()}
+	var updated domain.Application
+	err = s.store.InTx(ctx, func(tx store.Store) error {
+		cur, err := resolveApplication(ctx, tx, ref)
+		if err != nil {
+			return err
+		}
+		if cur.PublicClient {
+			return domain.Invalid("Application %s is a public client, which holds no secret.", cur.ClientID)
+		}
+		if err := checkGrant(actor, cur.Permissions); err != nil {
+			return err
+		}
+		updated, err = tx.UpdateApplication(ctx, cur.ID, func(old domain.Application) (domain.Application, error) {
+			old.SecretHash = hash
+			return old, nil
+		})
+		if err != nil {
+			return fmt.Errorf("store client secret: %w", err)
+		}
+		return s.record(ctx, tx, actor, entry{activity: domain.ActivityUpdateApplicationSecrets, category: domain.CategoryApplicationManagement,
+			op: "Update", targets: []domain.AuditTarget{appTarget(updated, domain.ModifiedProperty{DisplayName: "KeyDescription", NewValue: "[KeyIdentifier=" + cs.KeyID + ",KeyType=Password,KeyUsage=Verify]"})},
+			details: []domain.KeyValue{{Key: "AppId", Value: updated.ClientID}, {Key: "KeyId", Value: cs.KeyID}}})
+	})
+	if err != nil {
+		return domain.Application{}, ClientSecret{}, err
+	}
+	return updated, cs, nil
+}
+
 // DeleteApplication removes an application; its tokens stop working at once
 // because every API call looks the application up.
 func (s *Service) DeleteApplication(ctx context.Context, actor domain.Actor, ref string) error {
@@ -92,7 +256,7 @@ func (s *Service) DeleteApplication(ctx context.Context, actor domain.Actor, ref
 		return err
 	}
 	return s.store.InTx(ctx, func(tx store.Store) error {
-		a, err := s.ResolveApplication(ctx, ref)
+		a, err := resolveApplication(ctx, tx, ref)
 		if err != nil {
 			return err
 		}

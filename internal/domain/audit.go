@@ -32,6 +32,8 @@ const (
 	ActivityRemoveMemberFromRole        = "Remove member from role"
 	ActivityUpdatePolicy                = "Update authentication methods policy"
 	ActivityAddApplication              = "Add application"
+	ActivityUpdateApplication           = "Update application"
+	ActivityUpdateApplicationSecrets    = "Update application – Certificates and secrets management"
 	ActivityDeleteApplication           = "Delete application"
 	ActivityBootstrapDirectory          = "Bootstrap directory"
 )

@@ -79,7 +79,10 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 		keysUser = users + "/authentication/fido2Methods"
 		keysMe   = me + "/authentication/fido2Methods"
 		auditLog = "/v1.0/auditLogs"
+		apps     = "/v1.0/applications/{id}"
 	)
+	app := methods{"GET": h.getApplication, "PATCH": h.updateApplication, "DELETE": h.deleteApplication}
+	addPassword := methods{"POST": h.addPassword}
 	routes := map[string]methods{
 		"/v1.0/users":        {"GET": h.listUsers, "POST": h.createUser},
 		"/v1.0/users/$count": {"GET": h.countUsers},
@@ -110,11 +113,15 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 		auditLog + "/directoryAudits/{id}": {"GET": h.getAudit},
 		auditLog + "/signIns":              {"GET": h.listSignIns},
 		auditLog + "/signIns/{id}":         {"GET": h.getSignIn},
+		"/v1.0/applications":               {"GET": h.listApplications, "POST": h.createApplication},
+		"/v1.0/applications/$count":        {"GET": h.countApplications},
+		apps:                               app,
+		apps + "/addPassword":              addPassword,
 	}
 	for path, m := range routes {
 		mux.Handle(path, h.serve(m))
 	}
-	mux.Handle("/v1.0/", h.serve(nil))
+	mux.Handle("/v1.0/", h.alternateKey(app, addPassword, h.serve(nil)))
 }
 
 // serve wraps a route: request ids, method dispatch, authentication, error

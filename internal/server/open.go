@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/firstkey/firstkey/internal/directory"
+	"github.com/firstkey/firstkey/internal/oidc"
 	"github.com/firstkey/firstkey/internal/seal"
 	"github.com/firstkey/firstkey/internal/store"
 	"github.com/firstkey/firstkey/internal/store/postgres"
@@ -85,4 +86,24 @@ func OpenDirectory(ctx context.Context, cfg Config) (*directory.Service, io.Clos
 		return nil, nil, err
 	}
 	return dir, st, nil
+}
+
+// OpenProvider builds the token service on a store opened with OpenDirectory (the
+// directory's Store), for CLI commands that manage signing keys: it loads and
+// checks the master key as New does. A database without a usable signing key gets
+// one, as on a first start.
+func OpenProvider(ctx context.Context, cfg Config, st store.Store) (*oidc.Provider, error) {
+	c := cfg.withDefaults()
+	sealer, err := loadSealer(c)
+	if err != nil {
+		return nil, err
+	}
+	if err := seal.CheckKey(ctx, st, sealer); err != nil {
+		return nil, err
+	}
+	p, err := oidc.New(ctx, oidc.Config{Issuer: c.Issuer, Store: st, Sealer: sealer, Clock: c.Clock, Logger: c.Logger})
+	if err != nil {
+		return nil, fmt.Errorf("start token service: %w", err)
+	}
+	return p, nil
 }

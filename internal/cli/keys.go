@@ -1,0 +1,115 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/firstkey/firstkey/internal/domain"
+	"github.com/firstkey/firstkey/internal/server"
+)
+
+// newKeysCmd manages the token signing keys. It is for the local operator only
+// (no --as): keys are not directory objects that a role could cover.
+func newKeysCmd(g *globals) *cobra.Command {
+	c := &cobra.Command{Use: "keys", Short: "List and rotate the token signing keys", RunE: groupRunE}
+	c.AddCommand(keysListCmd(g), keysRotateCmd(g))
+	return c
+}
+
+type keyJSON struct {
+	KID            string `json:"kid"`
+	Algorithm      string `json:"algorithm"`
+	Created        string `json:"createdDateTime"`
+	SignsUntil     string `json:"signsUntil"`
+	PublishedUntil string `json:"publishedUntil"`
+	Status         string `json:"status"`
+}
+
+// keyStatus says what a key does at now: the newest key still in its signing
+// period signs; the others verify until they are retired.
+func keyStatus(k domain.SigningKey, signer string, now time.Time) string {
+	switch {
+	case k.ID == signer:
+		return "signing"
+	case now.Before(k.RetireAfter):
+		return "verifying"
+	}
+	return "retired"
+}
+
+// sortedKeys orders keys newest first, the way the token service picks its signer,
+// and returns the id of the one that signs at now.
+func sortedKeys(keys []domain.SigningKey, now time.Time) string {
+	slices.SortFunc(keys, func(a, b domain.SigningKey) int {
+		if c := b.CreatedDateTime.Compare(a.CreatedDateTime); c != 0 {
+			return c
+		}
+		return b.NotAfter.Compare(a.NotAfter)
+	})
+	for _, k := range keys {
+		if now.Before(k.NotAfter) && now.Before(k.RetireAfter) {
+			return k.ID
+		}
+	}
+	return ""
+}
+
+func (g *globals) printKeys(ctx context.Context, s *session) error {
+	keys, err := s.dir.Store().ListSigningKeys(ctx)
+	if err != nil {
+		return fmt.Errorf("list signing keys: %w", err)
+	}
+	now := s.dir.Clock().Now()
+	signer := sortedKeys(keys, now)
+	if g.jsonOutput() {
+		out := make([]keyJSON, len(keys))
+		for i, k := range keys {
+			out[i] = keyJSON{KID: k.ID, Algorithm: k.Algorithm, Created: stamp(k.CreatedDateTime),
+				SignsUntil: stamp(k.NotAfter), PublishedUntil: stamp(k.RetireAfter), Status: keyStatus(k, signer, now)}
+		}
+		return printJSON(g.stdout, out)
+	}
+	t := newTable(g.stdout, "KID", "STATUS", "CREATED", "SIGNS UNTIL", "PUBLISHED UNTIL")
+	for _, k := range keys {
+		t.row(k.ID, keyStatus(k, signer, now), stamp(k.CreatedDateTime), stamp(k.NotAfter), stamp(k.RetireAfter))
+	}
+	return t.flush()
+}
+
+func keysListCmd(g *globals) *cobra.Command {
+	c := &cobra.Command{Use: "list", Short: "List the signing keys: which one signs, and until when each is published", Args: cobra.NoArgs}
+	c.RunE = g.act(nil, func(ctx context.Context, s *session, _ []string) error {
+		return g.printKeys(ctx, s)
+	})
+	return c
+}
+
+func keysRotateCmd(g *globals) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "rotate",
+		Short: "Sign with a new key from now on; the old key stays published until its tokens expire",
+		Long: `Generate a new signing key, stored sealed with the master key, and sign with it from now on
+on every replica. The keys it replaces stay published in JWKS, and keep verifying, for
+the access token lifetime plus clock skew, so tokens issued before the rotation keep working.`,
+		Args: cobra.NoArgs,
+	}
+	c.RunE = g.act(nil, func(ctx context.Context, s *session, _ []string) error {
+		// The issuer is not used to rotate; it only has to be one the token service accepts.
+		p, err := server.OpenProvider(ctx, g.config(envOr("FIRSTKEY_ISSUER", "http://localhost")), s.dir.Store())
+		if err != nil {
+			return err
+		}
+		if err := p.RotateKeys(ctx); err != nil {
+			return err
+		}
+		if !g.jsonOutput() {
+			fmt.Fprintln(g.stdout, "Rotated the signing keys; the newest key signs from now on.")
+		}
+		return g.printKeys(ctx, s)
+	})
+	return c
+}
