@@ -34,8 +34,12 @@ func (s *Service) Init(ctx context.Context, adminUPN string) (InitResult, error)
 		return InitResult{}, fmt.Errorf("read initialisation marker: %w", err)
 	}
 	actor := domain.SystemActor()
+	code, err := s.preparePass(ctx)
+	if err != nil {
+		return InitResult{}, err
+	}
 	var res InitResult
-	err := s.store.InTx(ctx, func(tx store.Store) error {
+	err = s.store.InTx(ctx, func(tx store.Store) error {
 		admin := domain.User{
 			ID: newID(), UserPrincipalName: strings.TrimSpace(adminUPN), DisplayName: "Administrator",
 			MailNickname: strings.SplitN(adminUPN, "@", 2)[0], AccountEnabled: true, CreatedDateTime: s.now(),
@@ -70,7 +74,7 @@ func (s *Service) Init(ctx context.Context, adminUPN string) (InitResult, error)
 			return err
 		}
 		once := true
-		pass, err := s.issuePass(ctx, tx, actor, admin.ID, domain.PassRequest{IsUsableOnce: &once})
+		pass, err := s.issuePass(ctx, tx, actor, admin.ID, domain.PassRequest{IsUsableOnce: &once}, code)
 		if err != nil {
 			return fmt.Errorf("issue bootstrap pass: %w", err)
 		}

@@ -33,14 +33,17 @@ func (s *Service) IssuePass(ctx context.Context, actor domain.Actor, userRef str
 	if err := actor.Require(domain.ActWriteMethods); err != nil {
 		return IssuedPass{}, err
 	}
+	code, err := s.preparePass(ctx)
+	if err != nil {
+		return IssuedPass{}, err
+	}
 	var issued IssuedPass
 	// Two issuances racing for one user both pass the "delete the old one" step; the
 	// loser hits the one-pass-per-user index and simply tries again, replacing the winner.
-	var err error
 	for attempt := 0; attempt < 3; attempt++ {
 		err = s.store.InTx(ctx, func(tx store.Store) error {
 			var err error
-			issued, err = s.issuePass(ctx, tx, actor, userRef, req)
+			issued, err = s.issuePass(ctx, tx, actor, userRef, req, code)
 			return err
 		})
 		if !errors.Is(err, store.ErrAlreadyExists) {
@@ -55,7 +58,31 @@ func (s *Service) IssuePass(ctx context.Context, actor domain.Actor, userRef str
 	return issued, nil
 }
 
-func (s *Service) issuePass(ctx context.Context, tx store.Store, actor domain.Actor, userRef string, req domain.PassRequest) (IssuedPass, error) {
+// newPass is a generated pass and its hash, made before the issuing transaction:
+// argon2id takes tens of milliseconds, and holding a write transaction that long
+// would stall every other writer (SQLite has one at a time).
+type newPass struct {
+	code, hash string
+}
+
+// preparePass generates and hashes a pass of the policy's current length.
+func (s *Service) preparePass(ctx context.Context) (newPass, error) {
+	policy, err := s.store.GetTAPPolicy(ctx)
+	if err != nil {
+		return newPass{}, fmt.Errorf("read pass policy: %w", err)
+	}
+	code, err := secret.GeneratePass(policy.DefaultLength)
+	if err != nil {
+		return newPass{}, fmt.Errorf("generate pass: %w", err)
+	}
+	hash, err := s.hasher.Hash(code, secret.EntropyBits(len(code), secret.PassAlphabet))
+	if err != nil {
+		return newPass{}, fmt.Errorf("hash pass: %w", err)
+	}
+	return newPass{code: code, hash: hash}, nil
+}
+
+func (s *Service) issuePass(ctx context.Context, tx store.Store, actor domain.Actor, userRef string, req domain.PassRequest, np newPass) (IssuedPass, error) {
 	u, err := resolveUser(ctx, tx, userRef)
 	if err != nil {
 		return IssuedPass{}, err
@@ -84,16 +111,8 @@ func (s *Service) issuePass(ctx context.Context, tx store.Store, actor domain.Ac
 	if err != nil {
 		return IssuedPass{}, err
 	}
-	code, err := secret.GeneratePass(policy.DefaultLength)
-	if err != nil {
-		return IssuedPass{}, fmt.Errorf("generate pass: %w", err)
-	}
-	hash, err := s.hasher.Hash(code, secret.EntropyBits(len(code), secret.PassAlphabet))
-	if err != nil {
-		return IssuedPass{}, fmt.Errorf("hash pass: %w", err)
-	}
 	p := domain.TemporaryAccessPass{
-		ID: newID(), UserID: u.ID, Hash: hash, CreatedDateTime: now,
+		ID: newID(), UserID: u.ID, Hash: np.hash, CreatedDateTime: now,
 		StartDateTime: terms.StartDateTime.Truncate(time.Microsecond), LifetimeInMinutes: terms.LifetimeInMinutes,
 		IsUsableOnce: terms.IsUsableOnce, CreatedBy: actorName(actor),
 	}
@@ -122,7 +141,7 @@ func (s *Service) issuePass(ctx context.Context, tx store.Store, actor domain.Ac
 		return IssuedPass{}, fmt.Errorf("list groups of target: %w", err)
 	}
 	usable, reason := p.Usability(now, policy, policy.Includes(groups))
-	return IssuedPass{PassView: PassView{TemporaryAccessPass: p, IsUsable: usable, Reason: reason}, Code: code, SignInURL: s.SignInURL()}, nil
+	return IssuedPass{PassView: PassView{TemporaryAccessPass: p, IsUsable: usable, Reason: reason}, Code: np.code, SignInURL: s.SignInURL()}, nil
 }
 
 // passDetails describes a pass for the audit log: never the code or its hash.

@@ -223,9 +223,14 @@ func (s *Service) FinishPasskeyRegistration(ctx context.Context, sess domain.Ses
 			return err
 		}
 		if policy.RevokePassOnFirstPasskey && len(keys) == 0 && sess.PassID != "" {
-			if p, err := tx.GetPass(ctx, sess.PassID); err == nil {
-				return s.removePass(ctx, tx, domain.SystemActor(), u, p, "Revoked automatically after the user registered their first passkey")
+			p, err := tx.GetPass(ctx, sess.PassID)
+			if errors.Is(err, store.ErrNotFound) {
+				return nil // already gone: nothing to revoke
 			}
+			if err != nil {
+				return fmt.Errorf("read pass to revoke: %w", err)
+			}
+			return s.removePass(ctx, tx, domain.SystemActor(), u, p, "Revoked automatically after the user registered their first passkey")
 		}
 		return nil
 	})
@@ -358,9 +363,11 @@ func (s *Service) FinishPasskeyLogin(ctx context.Context, at Attempt, ceremonyID
 		return SignInResult{}, err
 	}
 	log.AuthenticationMethodDetail = key.DisplayName
-	if locked, err := s.isLocked(ctx, u.ID, now); err != nil {
-		return SignInResult{}, err
-	} else if locked {
+	lock, err := s.store.GetLockout(ctx, u.ID)
+	if err != nil {
+		return SignInResult{}, fmt.Errorf("read lock-out: %w", err)
+	}
+	if lock.Locked(now) {
 		return fail(domain.SignInAccountLocked, "The account is locked after too many failed sign-ins.", &u)
 	}
 	wu := webauthnUser{u: u, keys: keys}
@@ -385,7 +392,16 @@ func (s *Service) FinishPasskeyLogin(ctx context.Context, at Attempt, ceremonyID
 	if !u.AccountEnabled {
 		return fail(domain.SignInAccountDisabled, "The user account is disabled.", &u)
 	}
-	updated, err := s.store.UpdatePasskey(ctx, key.ID, func(k domain.Passkey) (domain.Passkey, error) {
+	// A signature counter that did not go up (the signature-counter step of WebAuthn §7.2) hints at a
+	// cloned authenticator. WebAuthn leaves the reaction to the relying party:
+	// firstkey still signs the person in, flags the passkey (cloneWarning in the
+	// API, kept until the passkey is deleted) and logs a warning, so an
+	// administrator can check with its owner. The library keeps the stored counter
+	// on a regression, so any lower value later is caught too; authenticators
+	// that never count (0 both stored and sent) raise nothing.
+	counter := parsed.Response.AuthenticatorData.Counter
+	regressed := counter <= key.SignCount && (counter != 0 || key.SignCount != 0)
+	_, err = s.store.UpdatePasskey(ctx, key.ID, func(k domain.Passkey) (domain.Passkey, error) {
 		k.SignCount = cred.Authenticator.SignCount
 		k.BackupState = cred.Flags.BackupState
 		if cred.Authenticator.CloneWarning {
@@ -398,10 +414,11 @@ func (s *Service) FinishPasskeyLogin(ctx context.Context, at Attempt, ceremonyID
 	if err != nil {
 		return SignInResult{}, fmt.Errorf("update passkey: %w", err)
 	}
-	if updated.CloneWarning {
-		s.log.WarnContext(ctx, "passkey signature counter went backwards: the credential may be cloned", "user_id", u.ID, "passkey_id", key.ID)
+	if regressed {
+		s.log.WarnContext(ctx, "passkey signature counter did not increase: the credential may be cloned", "user_id", u.ID, "passkey_id", key.ID,
+			"stored_counter", key.SignCount, "received_counter", counter)
 	}
-	if err := s.resetFailures(ctx, u.ID); err != nil {
+	if err := s.resetFailures(ctx, lock); err != nil {
 		return SignInResult{}, err
 	}
 	sess, token, err := s.newSession(ctx, u, []string{key.AMR(), domain.AMRMFA}, "", false, now.Add(SessionLifetime), now)
@@ -417,15 +434,6 @@ func (s *Service) FinishPasskeyLogin(ctx context.Context, at Attempt, ceremonyID
 	return SignInResult{User: u, Session: sess, Token: token}, nil
 }
 
-// isLocked reports whether the account is locked out at now.
-func (s *Service) isLocked(ctx context.Context, userID string, now time.Time) (bool, error) {
-	l, err := s.store.GetLockout(ctx, userID)
-	if err != nil {
-		return false, fmt.Errorf("read lock-out: %w", err)
-	}
-	return l.Locked(now), nil
-}
-
 // countFailure adds a failed sign-in to the account's lock-out state, shared by replicas.
 func (s *Service) countFailure(ctx context.Context, userID string, now time.Time) error {
 	l, err := s.store.UpdateLockout(ctx, userID, func(l domain.Lockout) (domain.Lockout, error) { return l.AfterFailure(now), nil })
@@ -438,8 +446,13 @@ func (s *Service) countFailure(ctx context.Context, userID string, now time.Time
 	return nil
 }
 
-func (s *Service) resetFailures(ctx context.Context, userID string) error {
-	_, err := s.store.UpdateLockout(ctx, userID, func(l domain.Lockout) (domain.Lockout, error) {
+// resetFailures clears the lock-out state after a success; most sign-ins follow
+// no failure, and then there is nothing to write.
+func (s *Service) resetFailures(ctx context.Context, read domain.Lockout) error {
+	if read.Failures == 0 && read.LockedUntil.IsZero() {
+		return nil
+	}
+	_, err := s.store.UpdateLockout(ctx, read.UserID, func(l domain.Lockout) (domain.Lockout, error) {
 		return domain.Lockout{UserID: l.UserID}, nil
 	})
 	if err != nil {

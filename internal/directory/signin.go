@@ -79,9 +79,11 @@ func (s *Service) SignInWithPass(ctx context.Context, at Attempt, code string) (
 	}
 	p := passes[0]
 	log.AuthenticationMethodDetail = p.ID
-	if locked, err := s.isLocked(ctx, u.ID, now); err != nil {
-		return SignInResult{}, err
-	} else if locked {
+	lock, err := s.store.GetLockout(ctx, u.ID)
+	if err != nil {
+		return SignInResult{}, fmt.Errorf("read lock-out: %w", err)
+	}
+	if lock.Locked(now) {
 		s.burnTime(code)
 		log.ErrorCode, log.FailureReason = domain.SignInAccountLocked, "The account is locked after too many failed sign-ins."
 		if err := s.store.CreateSignIn(ctx, log); err != nil {
@@ -129,7 +131,7 @@ func (s *Service) SignInWithPass(ctx context.Context, at Attempt, code string) (
 			return SignInResult{}, fmt.Errorf("consume pass: %w", err)
 		}
 	}
-	if err := s.resetFailures(ctx, u.ID); err != nil {
+	if err := s.resetFailures(ctx, lock); err != nil {
 		return SignInResult{}, err
 	}
 	sess, token, err := s.openSession(ctx, u, p, now)
