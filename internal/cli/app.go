@@ -104,7 +104,7 @@ func appFields(a domain.Application) []string {
 func appListCmd(g *globals) *cobra.Command {
 	c := &cobra.Command{Use: "list", Short: "List applications", Args: cobra.NoArgs}
 	c.RunE = g.act(nil, func(ctx context.Context, s *session, _ []string) error {
-		apps, err := listAll(0, nil, func(o store.ListOptions) ([]domain.Application, int, error) {
+		apps, err := listAll(0, "", func(o store.ListOptions) ([]domain.Application, int, error) {
 			return s.dir.ListApplications(ctx, s.actor, o)
 		})
 		if err != nil {

@@ -71,11 +71,7 @@ func groupListCmd(g *globals) *cobra.Command {
 		if top < 0 {
 			return usagef("--top must be a positive number")
 		}
-		expr, err := parseFilter(filter)
-		if err != nil {
-			return err
-		}
-		groups, err := listAll(top, expr, func(o store.ListOptions) ([]domain.Group, int, error) {
+		groups, err := listAll(top, filter, func(o store.ListOptions) ([]domain.Group, int, error) {
 			return s.dir.ListGroups(ctx, s.actor, o)
 		})
 		if err != nil {
@@ -157,7 +153,7 @@ func groupMembersCmd(g *globals) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		users, err := listAll(0, nil, func(o store.ListOptions) ([]domain.User, int, error) {
+		users, err := listAll(0, "", func(o store.ListOptions) ([]domain.User, int, error) {
 			return s.dir.ListGroupMembers(ctx, s.actor, gr.ID, o)
 		})
 		if err != nil {

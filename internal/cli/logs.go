@@ -42,14 +42,7 @@ func logsSignInsCmd(g *globals) *cobra.Command {
 		Example: "  firstkey logs signins --filter \"userPrincipalName eq 'bob@example.com'\" --output json"}
 	listFlags(c, &filter, &top, "createdDateTime, userId, userPrincipalName, appId, ipAddress, status/errorCode")
 	c.RunE = g.act(nil, func(ctx context.Context, s *session, _ []string) error {
-		expr, err := parseFilter(filter)
-		if err != nil {
-			return err
-		}
-		if top < 0 {
-			return usagef("--top must not be negative")
-		}
-		rows, err := listAll(top, expr, func(o store.ListOptions) ([]domain.SignIn, int, error) {
+		rows, err := listAll(top, filter, func(o store.ListOptions) ([]domain.SignIn, int, error) {
 			return s.dir.ListSignIns(ctx, s.actor, o)
 		})
 		if err != nil {
@@ -107,14 +100,7 @@ func logsAuditCmd(g *globals) *cobra.Command {
 		Example: "  firstkey logs audit --filter \"activityDisplayName eq 'Admin registered security info'\""}
 	listFlags(c, &filter, &top, "activityDateTime, activityDisplayName, category, result, initiatedBy/user/userPrincipalName, targetResources/any(t:t/userPrincipalName eq '…')")
 	c.RunE = g.act(nil, func(ctx context.Context, s *session, _ []string) error {
-		expr, err := parseFilter(filter)
-		if err != nil {
-			return err
-		}
-		if top < 0 {
-			return usagef("--top must not be negative")
-		}
-		rows, err := listAll(top, expr, func(o store.ListOptions) ([]domain.AuditRecord, int, error) {
+		rows, err := listAll(top, filter, func(o store.ListOptions) ([]domain.AuditRecord, int, error) {
 			return s.dir.ListAudits(ctx, s.actor, o)
 		})
 		if err != nil {

@@ -125,8 +125,16 @@ func (g *globals) act(issuer *string, fn func(ctx context.Context, s *session, a
 // pageSize is how many rows one call fetches when a command lists everything.
 const pageSize = 100
 
-// listAll fetches the first top rows, or every row when top is 0, page by page.
-func listAll[T any](top int, filter odata.Expr, page func(store.ListOptions) ([]T, int, error)) ([]T, error) {
+// listAll fetches the rows matching the --filter text: the first top rows, or
+// every row when top is 0, page by page.
+func listAll[T any](top int, filterText string, page func(store.ListOptions) ([]T, int, error)) ([]T, error) {
+	filter, err := parseFilter(filterText)
+	if err != nil {
+		return nil, err
+	}
+	if top < 0 {
+		return nil, usagef("--top must not be negative")
+	}
 	if top > 0 {
 		items, _, err := page(store.ListOptions{Filter: filter, Top: top})
 		return items, err

@@ -89,11 +89,7 @@ createdDateTime or employeeHireDate.`,
 		if top < 0 {
 			return usagef("--top must be a positive number")
 		}
-		expr, err := parseFilter(filter)
-		if err != nil {
-			return err
-		}
-		users, err := listAll(top, expr, func(o store.ListOptions) ([]domain.User, int, error) {
+		users, err := listAll(top, filter, func(o store.ListOptions) ([]domain.User, int, error) {
 			return s.dir.ListUsers(ctx, s.actor, o)
 		})
 		if err != nil {
