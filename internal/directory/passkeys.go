@@ -392,8 +392,9 @@ func (s *Service) FinishPasskeyLogin(ctx context.Context, at Attempt, ceremonyID
 	if !u.AccountEnabled {
 		return fail(domain.SignInAccountDisabled, "The user account is disabled.", &u)
 	}
-	// A signature counter that did not go up (the signature-counter step of WebAuthn §7.2) hints at a
-	// cloned authenticator. WebAuthn leaves the reaction to the relying party:
+	// A signature counter that did not go up (the signature-counter step of
+	// WebAuthn §7.2) hints at a cloned authenticator. WebAuthn leaves the reaction
+	// to the relying party:
 	// firstkey still signs the person in, flags the passkey (cloneWarning in the
 	// API, kept until the passkey is deleted) and logs a warning, so an
 	// administrator can check with its owner. The library keeps the stored counter
@@ -421,7 +422,16 @@ func (s *Service) FinishPasskeyLogin(ctx context.Context, at Attempt, ceremonyID
 	if err := s.resetFailures(ctx, lock); err != nil {
 		return SignInResult{}, err
 	}
-	sess, token, err := s.newSession(ctx, u, []string{key.AMR(), domain.AMRMFA}, "", false, now.Add(SessionLifetime), now)
+	// A passkey is multi-factor only when the authenticator verified the person
+	// (PIN or biometric), read from this assertion's signed flags; with
+	// userVerification "preferred" it may not have, and then it is possession only.
+	amr := []string{key.AMR()}
+	if parsed.Response.AuthenticatorData.Flags.HasUserVerified() {
+		amr = append(amr, domain.AMRMFA)
+	} else {
+		log.AuthenticationRequirement = domain.RequirementSingleFactor
+	}
+	sess, token, err := s.newSession(ctx, u, amr, "", false, now.Add(SessionLifetime), now)
 	if err != nil {
 		return SignInResult{}, err
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/firstkey/firstkey/internal/directory"
 	"github.com/firstkey/firstkey/internal/domain"
+	"github.com/firstkey/firstkey/internal/seal"
 	"github.com/firstkey/firstkey/internal/secret"
 	"github.com/firstkey/firstkey/internal/server"
 	"github.com/firstkey/firstkey/internal/store"
@@ -28,12 +29,16 @@ import (
 
 // Env is a running firstkey.
 type Env struct {
-	URL   string
-	App   *server.App
-	Dir   *directory.Service
-	Store store.Store
-	Clock *domain.FakeClock
-	logs  *syncBuffer
+	// URL is where this firstkey listens. It equals Issuer unless
+	// Options.Issuer named another public URL (replicas behind one name).
+	URL string
+	// Issuer is the public base URL: the WebAuthn origin and the OIDC issuer.
+	Issuer string
+	App    *server.App
+	Dir    *directory.Service
+	Store  store.Store
+	Clock  *domain.FakeClock
+	logs   *syncBuffer
 }
 
 // New starts firstkey on the given backend with a clock stopped at the real now
@@ -53,6 +58,10 @@ type Options struct {
 	// http://127.0.0.1:PORT. Passkeys need it: browsers accept only a host name,
 	// never an IP address, as the WebAuthn relying party id.
 	Localhost bool
+	// Issuer, when set, is the public base URL instead of the listener's own,
+	// so that several replicas answer to one name the way they do behind a
+	// load balancer; Env.URL still reaches this replica (as localhost).
+	Issuer string
 	// Web, when set, adjusts the sign-in pages' settings that server.Config
 	// carries (their per-address rate limit).
 	Web func(*web.Config)
@@ -68,6 +77,30 @@ func NewWithOptions(t testing.TB, b storetest.Backend, o Options) *Env {
 	return start(t, cfg, o)
 }
 
+// NewReplicas starts n firstkeys on one fresh PostgreSQL schema with one master
+// key, all answering to the first one's issuer (http://localhost:PORT), like
+// replicas behind a load balancer. It skips the test without PostgreSQL.
+func NewReplicas(t testing.TB, n int, o Options) []*Env {
+	t.Helper()
+	key, err := seal.GenerateKey()
+	if err != nil {
+		t.Fatalf("master key: %v", err)
+	}
+	dsn := storetest.PostgresDSN(t)
+	envs := make([]*Env, n)
+	for i := range envs {
+		cfg := server.Config{DataDir: t.TempDir(), DatabaseURL: dsn, MasterKey: seal.EncodeKey(key),
+			Hasher: secret.Hasher{Argon2: secret.FastArgon2}}
+		ro := o
+		ro.Localhost = true
+		if i > 0 {
+			ro.Issuer = envs[0].Issuer
+		}
+		envs[i] = start(t, cfg, ro)
+	}
+	return envs
+}
+
 func start(t testing.TB, cfg server.Config, o Options) *Env {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -78,8 +111,13 @@ func start(t testing.TB, cfg server.Config, o Options) *Env {
 	clock := domain.NewFakeClock(time.Now())
 	cfg.Listen = ln.Addr().String()
 	cfg.Issuer = "http://" + ln.Addr().String()
-	if o.Localhost {
-		cfg.Issuer = fmt.Sprintf("http://localhost:%d", ln.Addr().(*net.TCPAddr).Port)
+	listenURL := cfg.Issuer
+	if o.Localhost || o.Issuer != "" {
+		listenURL = fmt.Sprintf("http://localhost:%d", ln.Addr().(*net.TCPAddr).Port)
+		cfg.Issuer = listenURL
+	}
+	if o.Issuer != "" {
+		cfg.Issuer = o.Issuer
 	}
 	cfg.Clock = clock
 	cfg.Logger = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -100,7 +138,7 @@ func start(t testing.TB, cfg server.Config, o Options) *Env {
 		srv.Close()
 		app.Close()
 	})
-	return &Env{URL: cfg.Issuer, App: app, Dir: app.Directory(), Store: app.Store(), Clock: clock, logs: logs}
+	return &Env{URL: listenURL, Issuer: cfg.Issuer, App: app, Dir: app.Directory(), Store: app.Store(), Clock: clock, logs: logs}
 }
 
 // Logs returns everything logged so far (JSON lines).

@@ -115,10 +115,18 @@ func (b *browser) get(path string, headers ...string) response {
 	return b.do(http.MethodGet, path, nil, headers...)
 }
 
+// via returns the same browser (same cookies) talking to another replica of
+// the same public URL.
+func (b *browser) via(env *testenv.Env) *browser {
+	c := *b
+	c.env = env
+	return &c
+}
+
 // form posts a form as a same-origin page would (Origin and Sec-Fetch-Site set).
 func (b *browser) form(path string, v url.Values, headers ...string) response {
 	b.t.Helper()
-	h := append([]string{"Content-Type", "application/x-www-form-urlencoded", "Origin", b.env.URL, "Sec-Fetch-Site", "same-origin"}, headers...)
+	h := append([]string{"Content-Type", "application/x-www-form-urlencoded", "Origin", b.env.Issuer, "Sec-Fetch-Site", "same-origin"}, headers...)
 	return b.do(http.MethodPost, path, strings.NewReader(v.Encode()), h...)
 }
 
@@ -133,7 +141,7 @@ func (b *browser) json(path string, body any, headers ...string) response {
 	default:
 		raw = mustJSON(b.t, body)
 	}
-	h := append([]string{"Content-Type", "application/json", "Origin", b.env.URL, "Sec-Fetch-Site", "same-origin"}, headers...)
+	h := append([]string{"Content-Type", "application/json", "Origin", b.env.Issuer, "Sec-Fetch-Site", "same-origin"}, headers...)
 	return b.do(http.MethodPost, path, bytes.NewReader(raw), h...)
 }
 
@@ -160,20 +168,30 @@ func (b *browser) signInWithPass(upn, code string) response {
 	return r
 }
 
-// registerPasskey runs the registration ceremony with key and expects success.
-func (b *browser) registerPasskey(key *softKey, name string) {
+// registerPasskey runs the registration ceremony with key, expects success and
+// returns the new passkey's id.
+func (b *browser) registerPasskey(key *softKey, name string) string {
+	b.t.Helper()
+	finish := b.tryRegisterPasskey(key, name)
+	if finish.Status != http.StatusCreated || finish.JSON["redirect"] != "/mysecurityinfo?done=added" {
+		b.t.Fatalf("register/finish: %d %s", finish.Status, finish.Body)
+	}
+	id, _ := finish.JSON["id"].(string)
+	return id
+}
+
+// tryRegisterPasskey runs the registration ceremony with key and returns the
+// finish answer, whatever it is.
+func (b *browser) tryRegisterPasskey(key *softKey, name string) response {
 	b.t.Helper()
 	token := b.csrf()
 	begin := b.json("/webauthn/register/begin", map[string]any{}, "X-CSRF-Token", token)
 	if begin.Status != http.StatusOK {
 		b.t.Fatalf("register/begin: %d %s", begin.Status, begin.Body)
 	}
-	finish := b.json("/webauthn/register/finish", map[string]any{
+	return b.json("/webauthn/register/finish", map[string]any{
 		"ceremonyId": begin.JSON["ceremonyId"], "name": name, "credential": key.register(b.t, options(b.t, begin)),
 	}, "X-CSRF-Token", token)
-	if finish.Status != http.StatusCreated || finish.JSON["redirect"] != "/mysecurityinfo?done=added" {
-		b.t.Fatalf("register/finish: %d %s", finish.Status, finish.Body)
-	}
 }
 
 // signInWithPasskey runs a passkey sign-in, by username when upn is set, and

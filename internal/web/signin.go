@@ -19,9 +19,10 @@ type loginView struct {
 // loginNotices explain why someone landed on the sign-in page; only these fixed
 // texts can appear, never text from the URL.
 var loginNotices = map[string]string{
-	"ended":       msgSessionEnded,
-	"signedout":   "You have signed out.",
-	"passdeleted": "Your Temporary Access Pass was deleted, which also signed you out.",
+	"ended":        msgSessionEnded,
+	"signedout":    "You have signed out.",
+	"passdeleted":  "Your Temporary Access Pass was deleted, which also signed you out.",
+	"passkeyadded": "Your passkey was added and your Temporary Access Pass is no longer needed, so it was deleted. Sign in with your passkey.",
 }
 
 // loginPage is the first step, asking for the username (prefilled from

@@ -27,6 +27,13 @@ type softKey struct {
 	user   []byte // user handle, learned at registration
 	count  uint32
 	synced bool // sets the backup-eligible and backed-up flags
+	// aaguid is the model the key names at registration (zero: "none").
+	aaguid [16]byte
+	// noUV answers without the user-verified flag, as a key without a PIN does.
+	noUV bool
+	// frozen keeps the signature counter at its value, as authenticators that
+	// never count (always 0) do; tests also set count to replay an old value.
+	frozen bool
 }
 
 func newSoftKey(t *testing.T, origin string) *softKey {
@@ -81,6 +88,9 @@ func (k *softKey) clientData(typ, challenge string) []byte {
 func (k *softKey) authData(attested bool) []byte {
 	rp := sha256.Sum256([]byte(k.rpID))
 	flags := byte(0x01 | 0x04) // user present, user verified
+	if k.noUV {
+		flags &^= 0x04
+	}
 	if k.synced {
 		flags |= 0x08 | 0x10
 	}
@@ -90,7 +100,7 @@ func (k *softKey) authData(attested bool) []byte {
 	out := append(rp[:], flags)
 	out = binary.BigEndian.AppendUint32(out, k.count)
 	if attested {
-		out = append(out, make([]byte, 16)...) // AAGUID: none
+		out = append(out, k.aaguid[:]...)
 		out = binary.BigEndian.AppendUint16(out, uint16(len(k.credID)))
 		out = append(out, k.credID...)
 		x, y := make([]byte, 32), make([]byte, 32)
@@ -130,7 +140,9 @@ func (k *softKey) register(t *testing.T, raw json.RawMessage) json.RawMessage {
 func (k *softKey) assert(t *testing.T, raw json.RawMessage) json.RawMessage {
 	t.Helper()
 	o := parseOptions(t, raw)
-	k.count++
+	if !k.frozen {
+		k.count++
+	}
 	ad := k.authData(false)
 	cd := k.clientData("webauthn.get", o.PublicKey.Challenge)
 	h := sha256.Sum256(cd)

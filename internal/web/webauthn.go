@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 
 	"github.com/firstkey/firstkey/internal/domain"
 )
@@ -120,11 +121,19 @@ func (h *Handler) finishPasskeyRegistration(w http.ResponseWriter, r *http.Reque
 		h.apiFailure(w, r, "finish passkey registration", err)
 		return
 	}
+	next := "/mysecurityinfo?done=added"
+	// With the policy's RevokePassOnFirstPasskey, registering revoked the pass and
+	// with it this session: send the person to sign in with the new passkey
+	// rather than to a page that would only say the session ended.
+	if _, err := h.dir.Session(r.Context(), s.token); domain.KindOf(err) == domain.KindUnauthenticated {
+		h.clearSessionCookie(w)
+		next = "/login?m=passkeyadded&login_hint=" + url.QueryEscape(s.user.UserPrincipalName)
+	}
 	writeJSON(w, http.StatusCreated, struct {
 		redirectJSON
 		ID   string `json:"id"`
 		Name string `json:"name"`
-	}{redirectJSON{Redirect: "/mysecurityinfo?done=added"}, pk.ID, pk.DisplayName})
+	}{redirectJSON{Redirect: next}, pk.ID, pk.DisplayName})
 }
 
 // apiFailure answers a failed WebAuthn step: a rule's message is safe to show,
