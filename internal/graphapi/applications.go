@@ -68,38 +68,11 @@ func applicationJSON(a domain.Application) obj {
 var applicationSample = applicationJSON(domain.Application{})
 
 func (h *Handler) listApplications(w http.ResponseWriter, r *http.Request, c *call) error {
-	q, err := parseQuery(r)
-	if err != nil {
-		return err
-	}
-	sel, err := selection(q.Select, applicationSample, "application")
-	if err != nil {
-		return err
-	}
-	opts, size := listOptions(q)
-	apps, total, err := h.dir.ListApplications(r.Context(), c.actor, opts)
-	if err != nil {
-		return err
-	}
-	items := make([]obj, len(apps))
-	for i, a := range apps {
-		items[i] = applicationJSON(a)
-	}
-	h.list(w, r, "applications", q, sel, items, total, size)
-	return nil
+	return serveCollection(h, w, r, c, "applications", applicationSample, "application", h.dir.ListApplications, applicationJSON)
 }
 
 func (h *Handler) countApplications(w http.ResponseWriter, r *http.Request, c *call) error {
-	q, err := parseQuery(r)
-	if err != nil {
-		return err
-	}
-	_, total, err := h.dir.ListApplications(r.Context(), c.actor, countOptions(q))
-	if err != nil {
-		return err
-	}
-	writeCount(w, total)
-	return nil
+	return serveCount(w, r, c, h.dir.ListApplications)
 }
 
 func (h *Handler) getApplication(w http.ResponseWriter, r *http.Request, c *call) error {

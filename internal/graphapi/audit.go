@@ -69,25 +69,7 @@ func auditJSON(r domain.AuditRecord) obj {
 var auditSample = auditJSON(domain.AuditRecord{})
 
 func (h *Handler) listAudits(w http.ResponseWriter, r *http.Request, c *call) error {
-	q, err := parseQuery(r)
-	if err != nil {
-		return err
-	}
-	sel, err := selection(q.Select, auditSample, "directoryAudit")
-	if err != nil {
-		return err
-	}
-	opts, size := listOptions(q)
-	recs, total, err := h.dir.ListAudits(r.Context(), c.actor, opts)
-	if err != nil {
-		return err
-	}
-	items := make([]obj, len(recs))
-	for i, rec := range recs {
-		items[i] = auditJSON(rec)
-	}
-	h.list(w, r, "auditLogs/directoryAudits", q, sel, items, total, size)
-	return nil
+	return serveCollection(h, w, r, c, "auditLogs/directoryAudits", auditSample, "directoryAudit", h.dir.ListAudits, auditJSON)
 }
 
 func (h *Handler) getAudit(w http.ResponseWriter, r *http.Request, c *call) error {

@@ -26,38 +26,11 @@ func groupJSON(g domain.Group) obj {
 var groupSample = groupJSON(domain.Group{})
 
 func (h *Handler) listGroups(w http.ResponseWriter, r *http.Request, c *call) error {
-	q, err := parseQuery(r)
-	if err != nil {
-		return err
-	}
-	sel, err := selection(q.Select, groupSample, "group")
-	if err != nil {
-		return err
-	}
-	opts, size := listOptions(q)
-	groups, total, err := h.dir.ListGroups(r.Context(), c.actor, opts)
-	if err != nil {
-		return err
-	}
-	items := make([]obj, len(groups))
-	for i, g := range groups {
-		items[i] = groupJSON(g)
-	}
-	h.list(w, r, "groups", q, sel, items, total, size)
-	return nil
+	return serveCollection(h, w, r, c, "groups", groupSample, "group", h.dir.ListGroups, groupJSON)
 }
 
 func (h *Handler) countGroups(w http.ResponseWriter, r *http.Request, c *call) error {
-	q, err := parseQuery(r)
-	if err != nil {
-		return err
-	}
-	_, total, err := h.dir.ListGroups(r.Context(), c.actor, countOptions(q))
-	if err != nil {
-		return err
-	}
-	writeCount(w, total)
-	return nil
+	return serveCount(w, r, c, h.dir.ListGroups)
 }
 
 func (h *Handler) getGroup(w http.ResponseWriter, r *http.Request, c *call) error {

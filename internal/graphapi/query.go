@@ -1,11 +1,13 @@
 package graphapi
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 
+	"github.com/firstkey/firstkey/internal/domain"
 	"github.com/firstkey/firstkey/internal/odata"
 	"github.com/firstkey/firstkey/internal/store"
 )
@@ -149,4 +151,47 @@ func queryEscape(s string) string {
 // countOptions asks for the number of rows matching the query's filter only.
 func countOptions(q odata.Query) store.ListOptions {
 	return store.ListOptions{Filter: q.Filter, Top: 1, Count: true}
+}
+
+// lister fetches one page of a collection as an actor: the directory's List* methods.
+type lister[T any] func(ctx context.Context, actor domain.Actor, opts store.ListOptions) ([]T, int, error)
+
+// serveCollection answers GET on a collection: OData options, $select checked
+// against a sample of the resource, one page and its absolute nextLink.
+func serveCollection[T any](h *Handler, w http.ResponseWriter, r *http.Request, c *call,
+	set string, sample obj, kind string, fetch lister[T], render func(T) obj) error {
+	q, err := parseQuery(r)
+	if err != nil {
+		return err
+	}
+	sel, err := selection(q.Select, sample, kind)
+	if err != nil {
+		return err
+	}
+	opts, size := listOptions(q)
+	rows, total, err := fetch(r.Context(), c.actor, opts)
+	if err != nil {
+		return err
+	}
+	items := make([]obj, len(rows))
+	for i, row := range rows {
+		items[i] = render(row)
+	}
+	h.list(w, r, set, q, sel, items, total, size)
+	return nil
+}
+
+// serveCount answers {collection}/$count with the number of rows matching $filter,
+// as plain text.
+func serveCount[T any](w http.ResponseWriter, r *http.Request, c *call, fetch lister[T]) error {
+	q, err := parseQuery(r)
+	if err != nil {
+		return err
+	}
+	_, total, err := fetch(r.Context(), c.actor, countOptions(q))
+	if err != nil {
+		return err
+	}
+	writeCount(w, total)
+	return nil
 }

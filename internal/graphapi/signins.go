@@ -47,25 +47,7 @@ func signInJSON(s domain.SignIn) obj {
 var signInSample = signInJSON(domain.SignIn{})
 
 func (h *Handler) listSignIns(w http.ResponseWriter, r *http.Request, c *call) error {
-	q, err := parseQuery(r)
-	if err != nil {
-		return err
-	}
-	sel, err := selection(q.Select, signInSample, "signIn")
-	if err != nil {
-		return err
-	}
-	opts, size := listOptions(q)
-	recs, total, err := h.dir.ListSignIns(r.Context(), c.actor, opts)
-	if err != nil {
-		return err
-	}
-	items := make([]obj, len(recs))
-	for i, rec := range recs {
-		items[i] = signInJSON(rec)
-	}
-	h.list(w, r, "auditLogs/signIns", q, sel, items, total, size)
-	return nil
+	return serveCollection(h, w, r, c, "auditLogs/signIns", signInSample, "signIn", h.dir.ListSignIns, signInJSON)
 }
 
 func (h *Handler) getSignIn(w http.ResponseWriter, r *http.Request, c *call) error {

@@ -29,40 +29,13 @@ func userJSON(u domain.User) obj {
 var userSample = userJSON(domain.User{})
 
 func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request, c *call) error {
-	q, err := parseQuery(r)
-	if err != nil {
-		return err
-	}
-	sel, err := selection(q.Select, userSample, "user")
-	if err != nil {
-		return err
-	}
-	opts, size := listOptions(q)
-	users, total, err := h.dir.ListUsers(r.Context(), c.actor, opts)
-	if err != nil {
-		return err
-	}
-	items := make([]obj, len(users))
-	for i, u := range users {
-		items[i] = userJSON(u)
-	}
-	h.list(w, r, "users", q, sel, items, total, size)
-	return nil
+	return serveCollection(h, w, r, c, "users", userSample, "user", h.dir.ListUsers, userJSON)
 }
 
 // countUsers answers /users/$count with the number of users matching $filter, as
 // plain text.
 func (h *Handler) countUsers(w http.ResponseWriter, r *http.Request, c *call) error {
-	q, err := parseQuery(r)
-	if err != nil {
-		return err
-	}
-	_, total, err := h.dir.ListUsers(r.Context(), c.actor, countOptions(q))
-	if err != nil {
-		return err
-	}
-	writeCount(w, total)
-	return nil
+	return serveCount(w, r, c, h.dir.ListUsers)
 }
 
 func (h *Handler) getUser(w http.ResponseWriter, r *http.Request, c *call) error {
