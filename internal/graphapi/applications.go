@@ -76,20 +76,7 @@ func (h *Handler) countApplications(w http.ResponseWriter, r *http.Request, c *c
 }
 
 func (h *Handler) getApplication(w http.ResponseWriter, r *http.Request, c *call) error {
-	q, err := parseQuery(r)
-	if err != nil {
-		return err
-	}
-	sel, err := selection(q.Select, applicationSample, "application")
-	if err != nil {
-		return err
-	}
-	a, err := h.dir.GetApplication(r.Context(), c.actor, r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, project(applicationJSON(a), sel).prepend(field{"@odata.context", h.contextURL("applications", sel) + "/$entity"}))
-	return nil
+	return serveEntity(h, w, r, c, "applications", applicationSample, "application", h.dir.GetApplication, applicationJSON)
 }
 
 // createApplication registers an application. A confidential client's secret is

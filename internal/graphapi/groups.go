@@ -34,20 +34,7 @@ func (h *Handler) countGroups(w http.ResponseWriter, r *http.Request, c *call) e
 }
 
 func (h *Handler) getGroup(w http.ResponseWriter, r *http.Request, c *call) error {
-	q, err := parseQuery(r)
-	if err != nil {
-		return err
-	}
-	sel, err := selection(q.Select, groupSample, "group")
-	if err != nil {
-		return err
-	}
-	g, err := h.dir.GetGroup(r.Context(), c.actor, r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, project(groupJSON(g), sel).prepend(field{"@odata.context", h.contextURL("groups", sel) + "/$entity"}))
-	return nil
+	return serveEntity(h, w, r, c, "groups", groupSample, "group", h.dir.GetGroup, groupJSON)
 }
 
 func (h *Handler) createGroup(w http.ResponseWriter, r *http.Request, c *call) error {

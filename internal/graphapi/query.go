@@ -195,3 +195,25 @@ func serveCount[T any](w http.ResponseWriter, r *http.Request, c *call, fetch li
 	writeCount(w, total)
 	return nil
 }
+
+// getter reads one resource by the id in the path, as an actor.
+type getter[T any] func(ctx context.Context, actor domain.Actor, id string) (T, error)
+
+// serveEntity answers GET on one resource of a set, with $select.
+func serveEntity[T any](h *Handler, w http.ResponseWriter, r *http.Request, c *call,
+	set string, sample obj, kind string, fetch getter[T], render func(T) obj) error {
+	q, err := parseQuery(r)
+	if err != nil {
+		return err
+	}
+	sel, err := selection(q.Select, sample, kind)
+	if err != nil {
+		return err
+	}
+	v, err := fetch(r.Context(), c.actor, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, project(render(v), sel).prepend(field{"@odata.context", h.contextURL(set, sel) + "/$entity"}))
+	return nil
+}

@@ -39,20 +39,7 @@ func (h *Handler) countUsers(w http.ResponseWriter, r *http.Request, c *call) er
 }
 
 func (h *Handler) getUser(w http.ResponseWriter, r *http.Request, c *call) error {
-	q, err := parseQuery(r)
-	if err != nil {
-		return err
-	}
-	sel, err := selection(q.Select, userSample, "user")
-	if err != nil {
-		return err
-	}
-	u, err := h.dir.GetUser(r.Context(), c.actor, r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, project(userJSON(u), sel).prepend(field{"@odata.context", h.contextURL("users", sel) + "/$entity"}))
-	return nil
+	return serveEntity(h, w, r, c, "users", userSample, "user", h.dir.GetUser, userJSON)
 }
 
 // getMe returns the caller's own user. The actor was just built from that very
