@@ -99,7 +99,7 @@ the access token lifetime plus clock skew, so tokens issued before the rotation 
 	}
 	c.RunE = g.act(nil, func(ctx context.Context, s *session, _ []string) error {
 		// The issuer is not used to rotate; it only has to be one the token service accepts.
-		p, err := server.OpenProvider(ctx, g.config(envOr("FIRSTKEY_ISSUER", "http://localhost")), s.dir.Store())
+		p, err := server.OpenProvider(ctx, g.config(envOr("FIRSTKEY_ISSUER", "http://localhost")), s.dir)
 		if err != nil {
 			return err
 		}

@@ -171,13 +171,18 @@ func actorName(a domain.Actor) string {
 	return "system"
 }
 
-// removePass deletes a pass, ends every session obtained with it, and audits why.
+// removePass deletes a pass, ends every session and revokes every grant obtained
+// with it, and audits why.
 func (s *Service) removePass(ctx context.Context, tx store.Store, actor domain.Actor, u domain.User, p domain.TemporaryAccessPass, reason string) error {
 	if err := tx.DeletePass(ctx, p.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("delete pass: %w", err)
 	}
 	if _, err := tx.DeleteSessionsByPass(ctx, p.ID); err != nil {
 		return fmt.Errorf("end sessions of pass: %w", err)
+	}
+	// Tokens from a pass sign-in never outlive the pass, also when it is deleted early.
+	if _, err := tx.RevokeGrants(ctx, domain.GrantFilter{PassID: p.ID}, s.now(), "pass deleted"); err != nil {
+		return fmt.Errorf("revoke grants of pass: %w", err)
 	}
 	activity := domain.ActivityAdminDeletedSecurityInfo
 	if actor.Type == domain.ActorUser && actor.UserID == u.ID {

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/firstkey/firstkey/internal/directory"
 	"github.com/firstkey/firstkey/internal/domain"
 	"github.com/firstkey/firstkey/internal/seal"
 	"github.com/firstkey/firstkey/internal/secret"
@@ -99,6 +100,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 	p, err := New(context.Background(), Config{
 		Issuer:              issuer,
 		Store:               o.st,
+		Directory:           testDirectory(t, o.st, o.clock),
 		Sealer:              o.sealer,
 		Clock:               o.clock,
 		AccessTokenLifetime: o.lifetime,
@@ -263,4 +265,15 @@ func assertUnauthenticated(t testing.TB, err error, tok string) {
 			t.Fatal("error message echoes part of the token")
 		}
 	}
+}
+
+// testDirectory builds the rule service the provider needs, on the same store.
+func testDirectory(t testing.TB, st store.Store, clock domain.Clock) *directory.Service {
+	t.Helper()
+	dir, err := directory.New(directory.Config{Store: st, Clock: clock, Hasher: secret.Hasher{Argon2: secret.FastArgon2},
+		BaseURL: "http://localhost"})
+	if err != nil {
+		t.Fatalf("directory: %v", err)
+	}
+	return dir
 }

@@ -75,7 +75,7 @@ func TestSigningKeyStoredSealed(t *testing.T) {
 
 func TestWrongMasterKeyRefusesToStart(t *testing.T) {
 	e := newEnv(t, envOptions{})
-	_, err := New(context.Background(), Config{Issuer: e.base, Store: e.st, Sealer: newSealer(t), Clock: e.clock})
+	_, err := New(context.Background(), Config{Issuer: e.base, Store: e.st, Directory: testDirectory(t, e.st, e.clock), Sealer: newSealer(t), Clock: e.clock})
 	if !errors.Is(err, seal.ErrKeyMismatch) {
 		t.Fatalf("New with another master key: %v, want ErrKeyMismatch", err)
 	}

@@ -15,6 +15,7 @@ import (
 	zoidc "github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
 
+	"github.com/firstkey/firstkey/internal/directory"
 	"github.com/firstkey/firstkey/internal/domain"
 	"github.com/firstkey/firstkey/internal/seal"
 	"github.com/firstkey/firstkey/internal/store"
@@ -22,9 +23,16 @@ import (
 
 // Paths of the provider's endpoints, below the issuer's path.
 const (
-	DiscoveryPath = "/.well-known/openid-configuration"
-	TokenPath     = "/oauth/token"
-	KeysPath      = "/keys"
+	DiscoveryPath     = "/.well-known/openid-configuration"
+	AuthorizePath     = "/oauth/authorize"
+	CallbackPath      = AuthorizePath + "/callback" // zitadel's: the authorize path + "/callback"
+	TokenPath         = "/oauth/token"
+	KeysPath          = "/keys"
+	UserinfoPath      = "/userinfo"
+	EndSessionPath    = "/oauth/logout"
+	RevocationPath    = "/oauth/revoke"
+	IntrospectionPath = "/oauth/introspect"
+	DeviceCodePath    = "/oauth/devicecode"
 )
 
 // DefaultAccessTokenLifetime is Entra's default for access tokens.
@@ -38,9 +46,10 @@ type Config struct {
 	// Issuer is the provider's public URL: https, or http on a loopback host.
 	Issuer              string
 	Store               store.Store
-	Sealer              *seal.Sealer // the master key; signing keys are stored sealed with it
-	Clock               domain.Clock // defaults to domain.SystemClock
-	Logger              *slog.Logger // defaults to slog.Default()
+	Directory           *directory.Service // the rules of sign-in requests, grants and devices
+	Sealer              *seal.Sealer       // the master key; signing keys are stored sealed with it
+	Clock               domain.Clock       // defaults to domain.SystemClock
+	Logger              *slog.Logger       // defaults to slog.Default()
 	AccessTokenLifetime time.Duration
 }
 
@@ -52,6 +61,7 @@ type Provider struct {
 	log      *slog.Logger
 	lifetime time.Duration
 	keys     *keyring
+	storage  *storage
 	op       *op.Provider
 }
 
@@ -62,8 +72,8 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Store == nil || cfg.Sealer == nil {
-		return nil, errors.New("oidc: Store and Sealer are required")
+	if cfg.Store == nil || cfg.Sealer == nil || cfg.Directory == nil {
+		return nil, errors.New("oidc: Store, Directory and Sealer are required")
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = domain.SystemClock{}
@@ -79,7 +89,8 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	if _, err := keys.signer(ctx); err != nil {
 		return nil, fmt.Errorf("oidc: signing key: %w", err)
 	}
-	st := &storage{st: cfg.Store, keys: keys, clock: cfg.Clock, log: cfg.Logger, lifetime: cfg.AccessTokenLifetime}
+	st := &storage{st: cfg.Store, dir: cfg.Directory, baseURL: issuer, keys: keys, clock: cfg.Clock, log: cfg.Logger,
+		lifetime: cfg.AccessTokenLifetime}
 
 	// zitadel encrypts opaque access tokens with this key; firstkey issues JWTs, but
 	// the key must still be secret rather than zitadel's all-zero default.
@@ -88,22 +99,36 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 		return nil, fmt.Errorf("oidc: %w", err)
 	}
 	opts := []op.Option{
+		op.WithCustomAuthEndpoint(op.NewEndpoint(AuthorizePath)),
 		op.WithCustomTokenEndpoint(op.NewEndpoint(TokenPath)),
 		op.WithCustomKeysEndpoint(op.NewEndpoint(KeysPath)),
+		op.WithCustomUserinfoEndpoint(op.NewEndpoint(UserinfoPath)),
+		op.WithCustomEndSessionEndpoint(op.NewEndpoint(EndSessionPath)),
+		op.WithCustomRevocationEndpoint(op.NewEndpoint(RevocationPath)),
+		op.WithCustomIntrospectionEndpoint(op.NewEndpoint(IntrospectionPath)),
+		op.WithCustomDeviceAuthorizationEndpoint(op.NewEndpoint(DeviceCodePath)),
 	}
 	if strings.HasPrefix(issuer, "http://") {
 		opts = append(opts, op.WithAllowInsecure())
 	}
 	provider, err := op.NewProvider(&op.Config{
-		CryptoKey:      cryptoKey,
-		CodeMethodS256: true,
-		AuthMethodPost: true,
+		CryptoKey:                cryptoKey,
+		CodeMethodS256:           true,
+		AuthMethodPost:           true,
+		GrantTypeRefreshToken:    true,
+		DefaultLogoutRedirectURI: issuer + "/login?m=signedout",
+		DeviceAuthorization: op.DeviceAuthorizationConfig{
+			Lifetime:     domain.DeviceCodeLifetime,
+			PollInterval: domain.DevicePollInterval,
+			UserFormPath: DevicePath,
+			UserCode:     op.UserCodeBase20,
+		},
 	}, st, op.StaticIssuer(issuer), opts...)
 	if err != nil {
 		return nil, fmt.Errorf("oidc: %w", err)
 	}
 	return &Provider{issuer: issuer, prefix: prefix, clock: cfg.Clock, log: cfg.Logger,
-		lifetime: cfg.AccessTokenLifetime, keys: keys, op: provider}, nil
+		lifetime: cfg.AccessTokenLifetime, keys: keys, storage: st, op: provider}, nil
 }
 
 // checkIssuer returns the issuer without a trailing slash and its path.
@@ -138,29 +163,94 @@ func (p *Provider) Issuer() string { return p.issuer }
 // TokenURL returns the absolute URL of the token endpoint.
 func (p *Provider) TokenURL() string { return p.issuer + TokenPath }
 
-// Mount registers discovery, JWKS and the token endpoint under the issuer's path.
-// zitadel's other routes (authorize, userinfo, its own /healthz, ...) are not
-// mounted until their flows exist.
+// SetBrowser connects the sign-in pages, which end the browser's session when an
+// application signs a person out. Call it before serving.
+func (p *Provider) SetBrowser(b Browser) { p.storage.browser = b }
+
+// CallbackURL is where the sign-in pages send the browser once a person
+// approved an authorization request: zitadel issues the code there.
+func (p *Provider) CallbackURL(requestID string) string {
+	return p.issuer + CallbackPath + "?id=" + url.QueryEscape(requestID)
+}
+
+// Mount registers the provider's endpoints under the issuer's path. zitadel's
+// own extras (its /healthz, /ready) are not mounted.
 func (p *Provider) Mount(mux *http.ServeMux) {
 	zitadel := http.StripPrefix(p.prefix, p.op)
+	both := func(path string, h http.Handler) {
+		mux.Handle("GET "+p.prefix+path, h)
+		mux.Handle("POST "+p.prefix+path, h)
+	}
 	mux.HandleFunc("GET "+p.prefix+DiscoveryPath, p.discovery)
 	mux.Handle("GET "+p.prefix+KeysPath, zitadel)
 	mux.Handle("POST "+p.prefix+TokenPath, p.tokenGuard(zitadel))
+	both(AuthorizePath, noStore(zitadel))
+	mux.Handle("GET "+p.prefix+CallbackPath, noStore(zitadel))
+	both(UserinfoPath, noStore(zitadel))
+	both(EndSessionPath, noStore(p.endSession(zitadel)))
+	mux.Handle("POST "+p.prefix+RevocationPath, p.formOnly(zitadel))
+	mux.Handle("POST "+p.prefix+IntrospectionPath, p.formOnly(zitadel))
+	mux.Handle("POST "+p.prefix+DeviceCodePath, p.formOnly(zitadel))
 }
 
-// discovery answers with only what works today, so that clients do not try flows
-// that are not there yet.
+// noStore keeps codes, tokens and user data out of caches.
+func noStore(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("Pragma", "no-cache")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// formOnly bounds a back-channel request's body and refuses secrets in the URL.
+func (p *Provider) formOnly(next http.Handler) http.Handler {
+	return noStore(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Has("client_secret") {
+			writeOAuthError(w, http.StatusBadRequest, zoidc.ErrInvalidRequest().
+				WithDescription("client_secret must be sent in the request body or the Authorization header, never in the URL"))
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxTokenRequestBytes)
+		if err := r.ParseForm(); err != nil {
+			writeOAuthError(w, http.StatusBadRequest, zoidc.ErrInvalidRequest().WithDescription("the request body is not a valid form"))
+			return
+		}
+		next.ServeHTTP(w, withCall(r))
+	}))
+}
+
+// discovery lists what firstkey offers, with the fields relying parties such as
+// oauth2-proxy, Grafana and go-oidc read.
 func (p *Provider) discovery(w http.ResponseWriter, r *http.Request) {
 	doc := zoidc.DiscoveryConfiguration{
-		Issuer:                            p.issuer,
-		TokenEndpoint:                     p.issuer + TokenPath,
-		JwksURI:                           p.issuer + KeysPath,
-		ScopesSupported:                   []string{ScopeGraphDefault, ScopeAPIDefault},
-		GrantTypesSupported:               []zoidc.GrantType{zoidc.GrantTypeClientCredentials},
-		TokenEndpointAuthMethodsSupported: []zoidc.AuthMethod{zoidc.AuthMethodBasic, zoidc.AuthMethodPost},
-		SubjectTypesSupported:             []string{"public"},
-		IDTokenSigningAlgValuesSupported:  []string{"ES256"},
-		ClaimsSupported:                   []string{"iss", "sub", "aud", "exp", "iat", "nbf", "jti", "roles", "appid", "azp", "idtyp", "oid"},
+		Issuer:                      p.issuer,
+		AuthorizationEndpoint:       p.issuer + AuthorizePath,
+		TokenEndpoint:               p.issuer + TokenPath,
+		UserinfoEndpoint:            p.issuer + UserinfoPath,
+		JwksURI:                     p.issuer + KeysPath,
+		EndSessionEndpoint:          p.issuer + EndSessionPath,
+		RevocationEndpoint:          p.issuer + RevocationPath,
+		IntrospectionEndpoint:       p.issuer + IntrospectionPath,
+		DeviceAuthorizationEndpoint: p.issuer + DeviceCodePath,
+		ScopesSupported: []string{zoidc.ScopeOpenID, zoidc.ScopeProfile, zoidc.ScopeEmail, zoidc.ScopeOfflineAccess,
+			ScopeAPIDefault, ScopeGraphDefault},
+		ResponseTypesSupported: []string{string(zoidc.ResponseTypeCode)},
+		ResponseModesSupported: []string{string(zoidc.ResponseModeQuery), string(zoidc.ResponseModeFormPost)},
+		GrantTypesSupported: []zoidc.GrantType{zoidc.GrantTypeCode, zoidc.GrantTypeRefreshToken,
+			zoidc.GrantTypeDeviceCode, zoidc.GrantTypeClientCredentials},
+		ACRValuesSupported:                        []string{"phishing_resistant", "mfa"},
+		SubjectTypesSupported:                     []string{"public"},
+		IDTokenSigningAlgValuesSupported:          []string{"ES256"},
+		TokenEndpointAuthMethodsSupported:         []zoidc.AuthMethod{zoidc.AuthMethodBasic, zoidc.AuthMethodPost, zoidc.AuthMethodNone},
+		RevocationEndpointAuthMethodsSupported:    []zoidc.AuthMethod{zoidc.AuthMethodBasic, zoidc.AuthMethodPost, zoidc.AuthMethodNone},
+		IntrospectionEndpointAuthMethodsSupported: []zoidc.AuthMethod{zoidc.AuthMethodBasic, zoidc.AuthMethodPost},
+		CodeChallengeMethodsSupported:             []zoidc.CodeChallengeMethod{zoidc.CodeChallengeMethodS256},
+		ClaimsSupported: []string{"iss", "sub", "aud", "exp", "iat", "nbf", "jti", "auth_time", "nonce", "acr", "amr",
+			"azp", "at_hash", "c_hash", "sid", "name", "given_name", "family_name", "preferred_username", "email",
+			"email_verified", "oid", "idtyp", "scp", "roles", "appid"},
+		RequestParameterSupported:    false,
+		RequestURIParameterSupported: false,
+		ClaimsParameterSupported:     false,
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "public, max-age=3600")
@@ -170,8 +260,8 @@ func (p *Provider) discovery(w http.ResponseWriter, r *http.Request) {
 }
 
 // tokenGuard turns away, before zitadel sees them, grants firstkey does not offer
-// yet (zitadel always routes authorization_code and jwt-bearer) and client secrets
-// sent in the URL, where proxies and logs would keep them.
+// (zitadel also routes jwt-bearer and token exchange) and client secrets sent in
+// the URL, where proxies and logs would keep them.
 func (p *Provider) tokenGuard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Has("client_secret") {
@@ -187,15 +277,16 @@ func (p *Provider) tokenGuard(next http.Handler) http.Handler {
 		// RFC 6749 §5.1: token responses must not be cached.
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("Pragma", "no-cache")
-		switch gt := r.FormValue("grant_type"); gt {
-		case "", string(zoidc.GrantTypeClientCredentials):
+		switch gt := zoidc.GrantType(r.FormValue("grant_type")); gt {
+		case "", zoidc.GrantTypeClientCredentials, zoidc.GrantTypeCode, zoidc.GrantTypeRefreshToken, zoidc.GrantTypeDeviceCode:
 			if _, _, basic := r.BasicAuth(); basic {
 				w = basicChallenge{w}
 			}
-			next.ServeHTTP(w, r) // zitadel answers a missing grant_type with invalid_request
+			next.ServeHTTP(w, withCall(r)) // zitadel answers a missing grant_type with invalid_request
 		default:
 			writeOAuthError(w, http.StatusBadRequest, zoidc.ErrUnsupportedGrantType().
-				WithDescription("grant_type %q is not supported; use client_credentials", truncate(gt, 100)))
+				WithDescription("grant_type %q is not supported; use authorization_code, refresh_token, "+
+					"urn:ietf:params:oauth:grant-type:device_code or client_credentials", truncate(string(gt), 100)))
 		}
 	})
 }

@@ -38,10 +38,17 @@ func TestDiscovery(t *testing.T) {
 			assertList(t, r.body, "token_endpoint_auth_methods_supported", "client_secret_basic", "client_secret_post")
 			assertList(t, r.body, "grant_types_supported", "client_credentials")
 			assertList(t, r.body, "id_token_signing_alg_values_supported", "ES256")
-			// Flows that do not exist yet are not advertised.
-			for _, k := range []string{"authorization_endpoint", "userinfo_endpoint", "device_authorization_endpoint"} {
-				if _, ok := r.body[k]; ok {
-					t.Errorf("discovery advertises %s before the flow exists", k)
+			// Every advertised endpoint lives under the issuer and is really served.
+			for _, k := range []string{"authorization_endpoint", "userinfo_endpoint", "device_authorization_endpoint",
+				"end_session_endpoint", "revocation_endpoint", "introspection_endpoint"} {
+				v, _ := r.body[k].(string)
+				if !strings.HasPrefix(v, e.base+"/") {
+					t.Errorf("%s = %q, want a URL under %s", k, v, e.base)
+					continue
+				}
+				// end_session redirects to the sign-in pages, which this bare provider lacks.
+				if got := e.get(strings.TrimPrefix(v, e.base)); got.status == http.StatusNotFound && k != "end_session_endpoint" {
+					t.Errorf("%s answers GET with %d", k, got.status)
 				}
 			}
 			if grants := r.body["grant_types_supported"].([]any); slices.Contains(grants, any("implicit")) {
@@ -67,7 +74,7 @@ func assertList(t *testing.T, body map[string]any, key string, want ...string) {
 
 func TestProviderDoesNotClaimOtherPaths(t *testing.T) {
 	e := newEnv(t, envOptions{})
-	for _, path := range []string{"/", "/healthz", "/authorize", "/userinfo", "/v1.0/users"} {
+	for _, path := range []string{"/", "/healthz", "/ready", "/authorize", "/v1.0/users"} {
 		if r := e.get(path); r.status != http.StatusNotFound {
 			t.Errorf("GET %s = %d, want 404 from the bare mux", path, r.status)
 		}
@@ -229,10 +236,11 @@ func TestTokenEndpointErrors(t *testing.T) {
 		{"no client at all", cc(), "", "", 401, "invalid_client"},
 		{"missing grant_type", url.Values{"client_id": {app.ClientID}, "client_secret": {sec}}, "", "", 400, "invalid_request"},
 		{"password grant", url.Values{"grant_type": {"password"}, "username": {"a"}, "password": {"b"}}, app.ClientID, sec, 400, "unsupported_grant_type"},
-		{"authorization_code not yet", url.Values{"grant_type": {"authorization_code"}, "code": {"x"}}, app.ClientID, sec, 400, "unsupported_grant_type"},
-		{"refresh_token not yet", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"x"}}, app.ClientID, sec, 400, "unsupported_grant_type"},
+		{"unknown code", url.Values{"grant_type": {"authorization_code"}, "code": {"x"}}, app.ClientID, sec, 400, "invalid_grant"},
+		{"unknown refresh token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"x"}}, app.ClientID, sec, 400, "invalid_grant"},
 		{"jwt-bearer not yet", url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:jwt-bearer"}, "assertion": {"x"}}, "", "", 400, "unsupported_grant_type"},
-		{"device_code not yet", url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:device_code"}, "device_code": {"x"}}, app.ClientID, sec, 400, "unsupported_grant_type"},
+		// zitadel answers every failed device-code lookup with access_denied.
+		{"unknown device code", url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:device_code"}, "device_code": {"x"}}, app.ClientID, sec, 400, "access_denied"},
 		{"unknown scope", cc("scope", "openid User.Read"), app.ClientID, sec, 400, "invalid_scope"},
 	}
 	for _, c := range cases {
@@ -303,7 +311,7 @@ func TestIssuerValidation(t *testing.T) {
 	}
 	for issuer, ok := range cases {
 		t.Run(issuer, func(t *testing.T) {
-			_, err := New(ctx, Config{Issuer: issuer, Store: st, Sealer: sealer})
+			_, err := New(ctx, Config{Issuer: issuer, Store: st, Directory: testDirectory(t, st, domain.SystemClock{}), Sealer: sealer})
 			if (err == nil) != ok {
 				t.Fatalf("New(%q) err = %v, want ok=%v", issuer, err, ok)
 			}

@@ -14,6 +14,7 @@ import (
 	zoidc "github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
 
+	"github.com/firstkey/firstkey/internal/directory"
 	"github.com/firstkey/firstkey/internal/domain"
 	"github.com/firstkey/firstkey/internal/secret"
 	"github.com/firstkey/firstkey/internal/store"
@@ -43,6 +44,9 @@ const (
 // firstkey's store. Methods for flows that come later are in unsupported.go.
 type storage struct {
 	st       store.Store
+	dir      *directory.Service
+	baseURL  string
+	browser  Browser
 	keys     *keyring
 	clock    domain.Clock
 	log      *slog.Logger
@@ -121,7 +125,7 @@ func (s *storage) ClientCredentials(ctx context.Context, clientID, clientSecret 
 	if err != nil {
 		return nil, err
 	}
-	return client{app: app, lifetime: s.lifetime}, nil
+	return s.client(ctx, app), nil
 }
 
 // ClientCredentialsTokenRequest checks the requested scopes; an application always
@@ -143,25 +147,16 @@ func (s *storage) ClientCredentialsTokenRequest(ctx context.Context, clientID st
 	return &appTokenRequest{app: app, scopes: scopes}, nil
 }
 
-// CreateAccessToken returns the id and expiry of a new JWT access token; zitadel
-// signs it. Access tokens are not stored: they are verified by signature alone.
-func (s *storage) CreateAccessToken(ctx context.Context, req op.TokenRequest) (string, time.Time, error) {
-	if _, ok := req.(*appTokenRequest); !ok {
-		return "", time.Time{}, notYet(fmt.Sprintf("issuing access tokens for %T", req))
-	}
-	id, err := newTokenID()
-	if err != nil {
-		return "", time.Time{}, zoidc.ErrServerError().WithParent(err)
-	}
-	return id, s.clock.Now().Add(s.lifetime), nil
-}
-
 // GetPrivateClaimsFromRequest adds the claims Entra puts in an app-only token:
 // the application's permissions as roles, who it is, and that it is an app.
 func (s *storage) GetPrivateClaimsFromRequest(ctx context.Context, req op.TokenRequest, _ []string) (map[string]any, error) {
 	r, ok := req.(*appTokenRequest)
 	if !ok {
-		return nil, notYet(fmt.Sprintf("claims for %T", req))
+		g, ok := grantOf(ctx, req)
+		if !ok {
+			return nil, zoidc.ErrServerError().WithParent(fmt.Errorf("token request %T has no grant", req))
+		}
+		return userTokenClaims(req, g, req.GetScopes()), nil
 	}
 	claims := map[string]any{
 		"appid":    r.app.ClientID,
@@ -189,12 +184,16 @@ func newTokenID() (string, error) {
 	return base64.RawURLEncoding.EncodeToString(b), nil
 }
 
+func (s *storage) client(ctx context.Context, app domain.Application) client {
+	return client{app: app, lifetime: s.lifetime, baseURL: s.baseURL, call: callFrom(ctx), now: s.clock.Now}
+}
+
 func (s *storage) GetClientByClientID(ctx context.Context, clientID string) (op.Client, error) {
 	app, err := s.application(ctx, clientID)
 	if err != nil {
 		return nil, err
 	}
-	return client{app: app, lifetime: s.lifetime}, nil
+	return s.client(ctx, app), nil
 }
 
 func (s *storage) AuthorizeClientIDSecret(ctx context.Context, clientID, clientSecret string) error {

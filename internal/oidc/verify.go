@@ -96,6 +96,17 @@ func (p *Provider) VerifyAccessToken(ctx context.Context, raw string) (AccessCla
 	case c.IDType != IDTypeApp && c.IDType != IDTypeUser:
 		return AccessClaims{}, unauthenticated("Access token has no valid idtyp claim.")
 	}
+	// A person's token from a sign-in lives only as long as its grant: revoked
+	// (reuse, logout, a deleted pass) or ended, every token of it stops working.
+	if gid := grantOfTokenID(c.JWTID); c.IDType == IDTypeUser && gid != "" && p.storage.dir != nil {
+		g, err := p.storage.dir.Grant(ctx, gid)
+		if err != nil || g.UserID != c.Subject {
+			if domain.KindOf(err) == 0 && err != nil {
+				p.log.ErrorContext(ctx, "load grant of access token", "error", err)
+			}
+			return AccessClaims{}, unauthenticated("Access token has been revoked or its sign-in has ended.")
+		}
+	}
 	out := AccessClaims{Subject: c.Subject, ClientID: c.ClientID, AppID: c.AppID, ObjectID: c.ObjectID,
 		Roles: c.Roles, IDType: c.IDType, TokenID: c.JWTID, Expiry: time.Unix(*c.Expiry, 0).UTC()}
 	if c.IssuedAt != nil {

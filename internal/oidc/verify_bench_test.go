@@ -30,9 +30,10 @@ func BenchmarkRefSHA256(b *testing.B) {
 func BenchmarkVerifyAccessToken(b *testing.B) {
 	b.ReportAllocs()
 	ctx := context.Background()
+	st, clock := storetest.SQLite(b), domain.NewFakeClock(time.Now())
 	p, err := New(ctx, Config{
-		Issuer: "http://127.0.0.1:1", Store: storetest.SQLite(b), Sealer: newSealer(b),
-		Clock: domain.NewFakeClock(time.Now()), Logger: slog.New(slog.DiscardHandler),
+		Issuer: "http://127.0.0.1:1", Store: st, Directory: testDirectory(b, st, clock), Sealer: newSealer(b),
+		Clock: clock, Logger: slog.New(slog.DiscardHandler),
 	})
 	if err != nil {
 		b.Fatal(err)

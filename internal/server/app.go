@@ -36,7 +36,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		st.Close()
 		return nil, err
 	}
-	provider, err := oidc.New(ctx, oidc.Config{Issuer: c.Issuer, Store: st, Sealer: sealer, Clock: c.Clock, Logger: c.Logger})
+	provider, err := oidc.New(ctx, oidc.Config{Issuer: c.Issuer, Store: st, Directory: dir, Sealer: sealer, Clock: c.Clock, Logger: c.Logger})
 	if err != nil {
 		st.Close()
 		return nil, fmt.Errorf("start token service: %w", err)
@@ -46,7 +46,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	mux := http.NewServeMux()
 	provider.Mount(mux)
 	graphapi.New(graphapi.Config{Directory: dir, Verify: a.verify, BaseURL: c.Issuer, Logger: c.Logger}).Mount(mux)
-	web.New(web.Config{Directory: dir, BaseURL: c.Issuer, Logger: c.Logger, SignInRate: c.SignInRate}).Mount(mux)
+	pages := web.New(web.Config{Directory: dir, Provider: provider, BaseURL: c.Issuer, Logger: c.Logger, SignInRate: c.SignInRate})
+	pages.Mount(mux)
+	provider.SetBrowser(pages)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", a.ready)
 	a.handler = logRequests(c.Logger, recoverPanics(c.Logger, mux))

@@ -92,7 +92,8 @@ func OpenDirectory(ctx context.Context, cfg Config) (*directory.Service, io.Clos
 // directory's Store), for CLI commands that manage signing keys: it loads and
 // checks the master key as New does. A database without a usable signing key gets
 // one, as on a first start.
-func OpenProvider(ctx context.Context, cfg Config, st store.Store) (*oidc.Provider, error) {
+func OpenProvider(ctx context.Context, cfg Config, dir *directory.Service) (*oidc.Provider, error) {
+	st := dir.Store()
 	c := cfg.withDefaults()
 	sealer, err := loadSealer(c)
 	if err != nil {
@@ -101,7 +102,7 @@ func OpenProvider(ctx context.Context, cfg Config, st store.Store) (*oidc.Provid
 	if err := seal.CheckKey(ctx, st, sealer); err != nil {
 		return nil, err
 	}
-	p, err := oidc.New(ctx, oidc.Config{Issuer: c.Issuer, Store: st, Sealer: sealer, Clock: c.Clock, Logger: c.Logger})
+	p, err := oidc.New(ctx, oidc.Config{Issuer: c.Issuer, Store: st, Directory: dir, Sealer: sealer, Clock: c.Clock, Logger: c.Logger})
 	if err != nil {
 		return nil, fmt.Errorf("start token service: %w", err)
 	}

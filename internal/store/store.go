@@ -154,6 +154,53 @@ type Store interface {
 	// shared by every replica; it creates the row when there is none.
 	UpdateLockout(ctx context.Context, userID string, fn func(domain.Lockout) (domain.Lockout, error)) (domain.Lockout, error)
 
+	// Authorization requests of the OpenID Connect code flow.
+	CreateAuthRequest(ctx context.Context, r domain.AuthRequest) error
+	GetAuthRequest(ctx context.Context, id string) (domain.AuthRequest, error)
+	// GetAuthRequestByCode finds the request whose code hashes to codeHash.
+	GetAuthRequestByCode(ctx context.Context, codeHash string) (domain.AuthRequest, error)
+	// UpdateAuthRequest is a read-modify-write of one request; its id cannot change.
+	// A code hash that another request holds returns ErrAlreadyExists.
+	UpdateAuthRequest(ctx context.Context, id string, fn func(domain.AuthRequest) (domain.AuthRequest, error)) (domain.AuthRequest, error)
+	// RedeemAuthCode marks the request's code used at `at` and records grantID, in
+	// one conditional statement: of any number of concurrent calls, from any number
+	// of processes, exactly one succeeds; the others, and every later call, get
+	// ErrConflict. An unknown code is ErrNotFound. It returns the updated request.
+	RedeemAuthCode(ctx context.Context, codeHash string, at time.Time, grantID string) (domain.AuthRequest, error)
+	DeleteAuthRequest(ctx context.Context, id string) error
+	// DeleteExpiredAuthRequests removes requests whose ExpiresDateTime is before `before`.
+	DeleteExpiredAuthRequests(ctx context.Context, before time.Time) (int, error)
+
+	// Grants: one sign-in's tokens for one application.
+	CreateGrant(ctx context.Context, g domain.Grant) error
+	GetGrant(ctx context.Context, id string) (domain.Grant, error)
+	// RevokeGrants sets RevokedDateTime and RevokedReason on every matching grant
+	// not yet revoked and returns how many changed. An empty filter is an error.
+	RevokeGrants(ctx context.Context, f domain.GrantFilter, at time.Time, reason string) (int, error)
+	// RevokeGrant revokes one grant; a grant already revoked keeps its first
+	// reason and time (no error); ErrNotFound when there is none.
+	RevokeGrant(ctx context.Context, id string, at time.Time, reason string) error
+	// DeleteExpiredGrants removes grants (and their refresh tokens) that ended before `before`.
+	DeleteExpiredGrants(ctx context.Context, before time.Time) (int, error)
+
+	// CreateRefreshToken stores a refresh token of an existing grant (ErrNotFound otherwise).
+	CreateRefreshToken(ctx context.Context, t domain.RefreshToken) error
+	GetRefreshToken(ctx context.Context, hash string) (domain.RefreshToken, error)
+	// UseRefreshToken marks a refresh token used at `at` in one conditional
+	// statement: of concurrent calls exactly one succeeds; the others, and every
+	// later call, get ErrConflict (a reuse). Unknown hashes are ErrNotFound.
+	UseRefreshToken(ctx context.Context, hash string, at time.Time) (domain.RefreshToken, error)
+
+	// CreateDeviceAuthorization stores a device request; a user code that a stored
+	// request already has returns ErrAlreadyExists.
+	CreateDeviceAuthorization(ctx context.Context, d domain.DeviceAuthorization) error
+	GetDeviceAuthorization(ctx context.Context, deviceCodeHash string) (domain.DeviceAuthorization, error)
+	GetDeviceAuthorizationByUserCode(ctx context.Context, userCode string) (domain.DeviceAuthorization, error)
+	// UpdateDeviceAuthorization is a read-modify-write of one request (row locked);
+	// its device code hash and user code cannot change.
+	UpdateDeviceAuthorization(ctx context.Context, deviceCodeHash string, fn func(domain.DeviceAuthorization) (domain.DeviceAuthorization, error)) (domain.DeviceAuthorization, error)
+	DeleteExpiredDeviceAuthorizations(ctx context.Context, before time.Time) (int, error)
+
 	CreateSigningKey(ctx context.Context, k domain.SigningKey) error
 	ListSigningKeys(ctx context.Context) ([]domain.SigningKey, error)
 	DeleteSigningKey(ctx context.Context, id string) error

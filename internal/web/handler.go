@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/firstkey/firstkey/internal/directory"
+	"github.com/firstkey/firstkey/internal/oidc"
 )
 
 //go:embed templates/*.html
@@ -34,8 +35,11 @@ var DefaultSignInRate = Rate{Attempts: 20, Per: time.Minute}
 // Config holds what the pages need.
 type Config struct {
 	Directory *directory.Service
-	BaseURL   string
-	Logger    *slog.Logger
+	// Provider issues the codes of applications' sign-in requests that the pages
+	// approve.
+	Provider *oidc.Provider
+	BaseURL  string
+	Logger   *slog.Logger
 	// SignInRate limits sign-in attempts per source address; the zero value means
 	// DefaultSignInRate.
 	SignInRate Rate
@@ -44,11 +48,12 @@ type Config struct {
 // Handler serves the sign-in and security-info pages and the JSON endpoints
 // their WebAuthn script calls.
 type Handler struct {
-	dir     *directory.Service
-	secure  bool // cookies get the Secure flag when served over https
-	log     *slog.Logger
-	cop     *http.CrossOriginProtection
-	limiter *limiter
+	dir      *directory.Service
+	provider *oidc.Provider
+	secure   bool // cookies get the Secure flag when served over https
+	log      *slog.Logger
+	cop      *http.CrossOriginProtection
+	limiter  *limiter
 }
 
 // New builds the page handler.
@@ -60,11 +65,12 @@ func New(cfg Config) *Handler {
 		cfg.SignInRate = DefaultSignInRate
 	}
 	h := &Handler{
-		dir:     cfg.Directory,
-		secure:  strings.HasPrefix(cfg.BaseURL, "https://"),
-		log:     cfg.Logger,
-		cop:     http.NewCrossOriginProtection(),
-		limiter: newLimiter(cfg.SignInRate, cfg.Directory.Clock()),
+		dir:      cfg.Directory,
+		provider: cfg.Provider,
+		secure:   strings.HasPrefix(cfg.BaseURL, "https://"),
+		log:      cfg.Logger,
+		cop:      http.NewCrossOriginProtection(),
+		limiter:  newLimiter(cfg.SignInRate, cfg.Directory.Clock()),
 	}
 	h.cop.SetDenyHandler(http.HandlerFunc(h.crossOriginDenied))
 	return h
@@ -84,6 +90,12 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	post("POST /webauthn/login/begin", h.limited(true, http.HandlerFunc(h.beginPasskeyLogin)))
 	post("POST /webauthn/login/finish", h.limited(true, http.HandlerFunc(h.finishPasskeyLogin)))
 	post("POST /logout", http.HandlerFunc(h.signOut))
+	handle("GET /logout", http.HandlerFunc(h.logoutPage))
+
+	// Applications' sign-in requests and devices.
+	handle("GET "+oidc.ContinuePath, http.HandlerFunc(h.continueAuth))
+	handle("GET "+oidc.DevicePath, h.limited(false, http.HandlerFunc(h.devicePage)))
+	post("POST "+oidc.DevicePath, h.limited(false, h.form(h.answerDevice)))
 
 	// My Security Info.
 	handle("GET /mysecurityinfo", h.page(h.securityInfo))

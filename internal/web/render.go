@@ -15,7 +15,7 @@ var pages = func() map[string]*template.Template {
 		"isodate": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	}
 	m := map[string]*template.Template{}
-	for _, name := range []string{"login.html", "methods.html", "pass.html", "securityinfo.html", "confirm.html", "message.html"} {
+	for _, name := range []string{"login.html", "methods.html", "pass.html", "securityinfo.html", "confirm.html", "message.html", "stepup.html", "device.html", "logout.html"} {
 		m[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name))
 	}
 	return m

@@ -14,6 +14,7 @@ const maxUsernameLength = 256
 
 type loginView struct {
 	Username string
+	Next     string // where to continue after signing in (safeNext), or ""
 }
 
 // loginNotices explain why someone landed on the sign-in page; only these fixed
@@ -31,28 +32,30 @@ var loginNotices = map[string]string{
 // whether the account exists or holds a pass.
 func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
+	next := safeNext(q.Get("next"))
 	if _, asked := q["username"]; asked {
 		username := cleanUsername(q.Get("username"))
 		if username == "" {
 			h.render(w, r, http.StatusOK, "login.html", view{Title: "Sign in", Error: "Enter your username, for example name@company.com.",
-				Page: loginView{}})
+				Page: loginView{Next: next}})
 			return
 		}
-		h.render(w, r, http.StatusOK, "methods.html", view{Title: "Choose how to sign in", Page: loginView{Username: username}})
+		h.render(w, r, http.StatusOK, "methods.html", view{Title: "Choose how to sign in", Page: loginView{Username: username, Next: next}})
 		return
 	}
 	h.render(w, r, http.StatusOK, "login.html", view{Title: "Sign in", Notice: loginNotices[q.Get("m")],
-		Page: loginView{Username: cleanUsername(q.Get("login_hint"))}})
+		Page: loginView{Username: cleanUsername(q.Get("login_hint")), Next: next}})
 }
 
 // passPage asks for the Temporary Access Pass of the username chosen before.
 func (h *Handler) passPage(w http.ResponseWriter, r *http.Request) {
 	username := cleanUsername(r.URL.Query().Get("username"))
+	next := safeNext(r.URL.Query().Get("next"))
 	if username == "" {
-		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		http.Redirect(w, r, signInURLOrPlain(next), http.StatusSeeOther)
 		return
 	}
-	h.render(w, r, http.StatusOK, "pass.html", view{Title: "Enter your Temporary Access Pass", Page: loginView{Username: username}})
+	h.render(w, r, http.StatusOK, "pass.html", view{Title: "Enter your Temporary Access Pass", Page: loginView{Username: username, Next: next}})
 }
 
 func cleanUsername(s string) string {
@@ -73,11 +76,12 @@ func (h *Handler) signInWithPass(w http.ResponseWriter, r *http.Request) {
 	}
 	username := cleanUsername(r.PostForm.Get("username"))
 	code := strings.TrimSpace(r.PostForm.Get("pass"))
+	next := safeNext(r.PostForm.Get("next"))
 	again := func(status int, msg string) {
-		h.render(w, r, status, "pass.html", view{Title: "Enter your Temporary Access Pass", Error: msg, Page: loginView{Username: username}})
+		h.render(w, r, status, "pass.html", view{Title: "Enter your Temporary Access Pass", Error: msg, Page: loginView{Username: username, Next: next}})
 	}
 	if username == "" {
-		h.render(w, r, http.StatusBadRequest, "login.html", view{Title: "Sign in", Error: "Enter your username, for example name@company.com.", Page: loginView{}})
+		h.render(w, r, http.StatusBadRequest, "login.html", view{Title: "Sign in", Error: "Enter your username, for example name@company.com.", Page: loginView{Next: next}})
 		return
 	}
 	if code == "" {
@@ -97,7 +101,7 @@ func (h *Handler) signInWithPass(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.startSession(w, r, res)
-	http.Redirect(w, r, "/mysecurityinfo", http.StatusSeeOther)
+	http.Redirect(w, r, afterSignIn(next), http.StatusSeeOther)
 }
 
 // attempt describes the request for the sign-in log.
@@ -125,6 +129,11 @@ func (h *Handler) signOut(w http.ResponseWriter, r *http.Request) {
 		h.renderMessage(w, r, http.StatusForbidden, "Request refused", msgCSRF)
 		return
 	default:
+		// Signing out of firstkey also ends what the session gave applications.
+		if err := h.dir.EndSessionGrants(r.Context(), s.sess.IDHash); err != nil {
+			h.serverError(w, r, "revoke session grants", err)
+			return
+		}
 		if err := h.dir.SignOut(r.Context(), s.token); err != nil {
 			h.serverError(w, r, "sign out", err)
 			return
@@ -132,4 +141,12 @@ func (h *Handler) signOut(w http.ResponseWriter, r *http.Request) {
 	}
 	h.clearSessionCookie(w)
 	http.Redirect(w, r, "/login?m=signedout", http.StatusSeeOther)
+}
+
+// signInURLOrPlain is the sign-in page, continuing to next when there is one.
+func signInURLOrPlain(next string) string {
+	if next == "" {
+		return "/login"
+	}
+	return signInURL(next, "")
 }

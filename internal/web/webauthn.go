@@ -28,6 +28,7 @@ type loginFinishRequest struct {
 	CeremonyID string          `json:"ceremonyId"`
 	Username   string          `json:"username"`
 	Credential json.RawMessage `json:"credential"`
+	Next       string          `json:"next"` // where to continue; checked by safeNext
 }
 
 type registerFinishRequest struct {
@@ -88,7 +89,7 @@ func (h *Handler) finishPasskeyLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.startSession(w, r, res)
-	writeJSON(w, http.StatusOK, redirectJSON{Redirect: "/mysecurityinfo"})
+	writeJSON(w, http.StatusOK, redirectJSON{Redirect: afterSignIn(req.Next)})
 }
 
 // beginPasskeyRegistration starts adding a passkey to the signed-in person.

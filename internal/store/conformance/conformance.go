@@ -39,6 +39,7 @@ func RunTests(t *testing.T, newStore NewStore) {
 		settingTests, auditTests, signInTests, sessionTests, signingKeyTests,
 		filterTests, txTests, concurrencyTests,
 		passkeyTests, ceremonyTests, fido2PolicyTests, lockoutTests,
+		authRequestTests, grantTests, deviceTests,
 	}
 	for _, tests := range groups {
 		for _, tc := range tests {
@@ -67,6 +68,8 @@ var multiTests = []multiTest{
 	{"Concurrency/TakeCeremonyTwoStores", testTakeCeremonyTwoStores},
 	{"Concurrency/FirstFido2PolicyUpdatesTwoStores", testFido2PolicyTwoStores},
 	{"Concurrency/UpdateLockoutTwoStores", testUpdateLockoutTwoStores},
+	{"Concurrency/RedeemAuthCodeTwoStores", testRedeemAuthCodeTwoStores},
+	{"Concurrency/UseRefreshTokenTwoStores", testUseRefreshTokenTwoStores},
 }
 
 // t0 has nanoseconds and a zone other than UTC, so that tests see the store

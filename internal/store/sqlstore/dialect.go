@@ -62,3 +62,12 @@ func (d Dialect) nullTime(t *time.Time) any {
 	}
 	return d.time(*t)
 }
+
+// optTime stores a time that is zero until something happens (a code issued, a
+// token used) as NULL, so that "not yet" needs no sentinel instant.
+func (d Dialect) optTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return d.time(t)
+}

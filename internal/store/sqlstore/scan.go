@@ -44,6 +44,18 @@ func (d nullTimeDest) Scan(src any) error {
 	return nil
 }
 
+// optTimeDest scans a nullable time column into a time.Time: NULL is the zero
+// time (see Dialect.optTime).
+type optTimeDest struct{ t *time.Time }
+
+func (d optTimeDest) Scan(src any) error {
+	if src == nil {
+		*d.t = time.Time{}
+		return nil
+	}
+	return timeDest(d).Scan(src)
+}
+
 // jsonDest scans a JSON text column into v.
 type jsonDest struct{ v any }
 

@@ -125,17 +125,18 @@
 
   function signIn(button) {
     var username = button.getAttribute('data-username') || '';
+    var next = button.getAttribute('data-next') || '';
     clear();
     busy(button, true, 'Follow the instructions from your browser to use your passkey…');
     post('/webauthn/login/begin', { username: username })
       .then(function (begin) {
         return navigator.credentials.get({ publicKey: requestOptions(begin.options.publicKey) })
           .then(function (cred) {
-            return post('/webauthn/login/finish', { ceremonyId: begin.ceremonyId, username: username, credential: credentialJSON(cred) });
+            return post('/webauthn/login/finish', { ceremonyId: begin.ceremonyId, username: username, credential: credentialJSON(cred), next: next });
           });
       })
       .then(function (done) {
-        say(statusBox, 'Signed in. Opening My Security Info…');
+        say(statusBox, next ? 'Signed in. Continuing…' : 'Signed in. Opening My Security Info…');
         window.location.assign(done.redirect);
       })
       .catch(function (err) { busy(button, false); fail(err); });

@@ -1,0 +1,52 @@
+package oidc
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/firstkey/firstkey/internal/domain"
+)
+
+// call is what one token-endpoint request learns as zitadel walks through our
+// storage methods: which grant the code, refresh token or device code belongs
+// to. zitadel's interfaces carry only its own request types from one method to
+// the next, and some of its calls (the device flow's token request, a client's
+// ID token lifetime) have no place for a grant; the call is how the grant
+// reaches them, within the one HTTP request.
+type call struct {
+	clientID string
+	grant    *domain.Grant
+}
+
+type callKey struct{}
+
+// withCall starts the per-request state.
+func withCall(r *http.Request) *http.Request {
+	c := &call{clientID: r.FormValue("client_id")}
+	if id, _, ok := r.BasicAuth(); ok {
+		c.clientID = id
+	}
+	return r.WithContext(context.WithValue(r.Context(), callKey{}, c))
+}
+
+// callFrom returns the request's call, or a fresh one that nothing reads when
+// the request did not come through the token endpoint.
+func callFrom(ctx context.Context) *call {
+	if c, ok := ctx.Value(callKey{}).(*call); ok {
+		return c
+	}
+	return &call{}
+}
+
+func (c *call) useGrant(g domain.Grant) { c.grant = &g }
+
+// tokenEnd caps a token's expiry at the grant's end: a token obtained with a
+// pass never outlives the pass.
+func (c *call) tokenEnd(now time.Time, lifetime time.Duration) time.Time {
+	end := now.Add(lifetime)
+	if c.grant != nil && c.grant.ExpiresDateTime.Before(end) {
+		end = c.grant.ExpiresDateTime
+	}
+	return end
+}

@@ -1,0 +1,147 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+
+	zoidc "github.com/zitadel/oidc/v3/pkg/oidc"
+
+	"github.com/firstkey/firstkey/internal/directory"
+	"github.com/firstkey/firstkey/internal/domain"
+	"github.com/firstkey/firstkey/internal/oidc"
+)
+
+// safeNext returns next if it is one of the pages a sign-in may continue to
+// (an application's sign-in request or the device page), else "". Only these
+// local paths are accepted, so the parameter cannot send anyone elsewhere.
+func safeNext(next string) string {
+	if next == "" || len(next) > 512 {
+		return ""
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Fragment != "" {
+		return ""
+	}
+	if u.Path != oidc.ContinuePath && u.Path != oidc.DevicePath {
+		return ""
+	}
+	return u.Path + "?" + u.Query().Encode()
+}
+
+// afterSignIn is where a successful sign-in goes: the page it was asked for, or
+// My Security Info.
+func afterSignIn(next string) string {
+	if n := safeNext(next); n != "" {
+		return n
+	}
+	return "/mysecurityinfo"
+}
+
+func continueURL(requestID string) string {
+	return oidc.ContinuePath + "?" + url.Values{"request": {requestID}}.Encode()
+}
+
+// signInURL sends the browser to sign in and come back to next.
+func signInURL(next, loginHint string) string {
+	q := url.Values{"next": {next}}
+	if loginHint != "" {
+		q.Set("login_hint", loginHint)
+	}
+	return "/login?" + q.Encode()
+}
+
+type stepUpView struct {
+	AppName     string
+	Strength    string
+	Username    string
+	Next        string
+	CancelURL   string
+	Registering bool // signed in with a one-time pass: may only register a passkey
+}
+
+// continueAuth is where zitadel sends the browser with an application's
+// authorization request: approve it with the current session, or ask for the
+// sign-in the request and the application need.
+func (h *Handler) continueAuth(w http.ResponseWriter, r *http.Request) {
+	id := r.URL.Query().Get("request")
+	req, app, err := h.dir.AuthRequest(r.Context(), id)
+	if err != nil {
+		h.pageFailure(w, r, "load auth request", err)
+		return
+	}
+	s, err := h.currentSession(r)
+	if err != nil && !errors.Is(err, errNoSession) {
+		h.serverError(w, r, "load session", err)
+		return
+	}
+	var sess *domain.Session
+	if s != nil {
+		sess = &s.sess
+	}
+	decision := directory.Decide(sess, app, req.MaxAge, req.CreatedDateTime, h.dir.Clock().Now())
+	promptNone := slices.Contains(req.Prompt, zoidc.PromptNone)
+	switch decision {
+	case directory.AuthApprove:
+		if _, err := h.dir.ApproveAuthRequest(r.Context(), id, *sess); err != nil {
+			h.pageFailure(w, r, "approve auth request", err)
+			return
+		}
+		http.Redirect(w, r, h.provider.CallbackURL(id), http.StatusFound)
+	case directory.AuthSignIn:
+		if promptNone {
+			h.authError(w, r, req, zoidc.ErrLoginRequired().WithDescription("nobody is signed in, or the sign-in is older than max_age"))
+			return
+		}
+		hint := req.LoginHint
+		if s != nil && hint == "" {
+			hint = s.user.UserPrincipalName
+		}
+		http.Redirect(w, r, signInURL(continueURL(id), hint), http.StatusSeeOther)
+	default: // AuthStepUp, AuthRegistrationOnly
+		if promptNone {
+			h.authError(w, r, req, zoidc.ErrInteractionRequired().WithDescription("the application requires a stronger sign-in"))
+			return
+		}
+		cancel, err := h.provider.AuthErrorURL(req, zoidc.ErrAccessDenied().WithDescription("the person cancelled the sign-in"))
+		if err != nil {
+			h.serverError(w, r, "build cancel url", err)
+			return
+		}
+		h.log.InfoContext(r.Context(), "sign-in to application needs a stronger method",
+			"client_id", app.ClientID, "user_id", s.user.ID, "required", string(app.RequiredStrength), "amr", s.sess.AMR)
+		h.render(w, r, http.StatusForbidden, "stepup.html", view{Title: "A stronger sign-in is needed", Account: s.account(),
+			Page: stepUpView{AppName: app.DisplayName, Strength: string(app.RequiredStrength), Username: s.user.UserPrincipalName,
+				Next: continueURL(id), CancelURL: cancel, Registering: decision == directory.AuthRegistrationOnly}})
+	}
+}
+
+// authError sends the browser back to the application with an OAuth error.
+func (h *Handler) authError(w http.ResponseWriter, r *http.Request, req domain.AuthRequest, e *zoidc.Error) {
+	u, err := h.provider.AuthErrorURL(req, e)
+	if err != nil {
+		h.serverError(w, r, "build error redirect", err)
+		return
+	}
+	http.Redirect(w, r, u, http.StatusFound)
+}
+
+// pageFailure shows a rule's message on a page, or a server error.
+func (h *Handler) pageFailure(w http.ResponseWriter, r *http.Request, what string, err error) {
+	var derr *domain.Error
+	if !errors.As(err, &derr) {
+		h.serverError(w, r, what, err)
+		return
+	}
+	status := http.StatusBadRequest
+	switch derr.Kind {
+	case domain.KindNotFound:
+		status = http.StatusNotFound
+	case domain.KindForbidden:
+		status = http.StatusForbidden
+	case domain.KindUnauthenticated:
+		status = http.StatusUnauthorized
+	}
+	h.renderMessage(w, r, status, "Sign-in could not continue", derr.Message)
+}
