@@ -80,7 +80,7 @@ func (s *Service) DeviceRequest(ctx context.Context, userCode string) (domain.De
 
 // AnswerDeviceRequest approves or denies a device request as the person of sess.
 // Approval needs what a browser sign-in to the application needs (Decide).
-func (s *Service) AnswerDeviceRequest(ctx context.Context, userCode string, sess domain.Session, approve bool) error {
+func (s *Service) AnswerDeviceRequest(ctx context.Context, userCode string, sess domain.Session, approve bool, at Attempt) error {
 	d, app, err := s.DeviceRequest(ctx, userCode)
 	if err != nil {
 		return err
@@ -111,8 +111,14 @@ func (s *Service) AnswerDeviceRequest(ctx context.Context, userCode string, sess
 	if err != nil && domain.KindOf(err) == 0 {
 		return fmt.Errorf("answer device request: %w", err)
 	}
+	if err != nil {
+		return err
+	}
 	s.log.InfoContext(ctx, "device request answered", "client_id", d.ClientID, "user_id", sess.UserID, "approved", approve)
-	return err
+	if !approve {
+		return nil
+	}
+	return s.logAppSignIn(ctx, at, sess, app)
 }
 
 // PollDevice answers a device's token poll. Once approved, the first poll

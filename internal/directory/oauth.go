@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/firstkey/firstkey/internal/domain"
@@ -128,7 +127,7 @@ func (s *Service) LoadAuthRequest(ctx context.Context, id string) (domain.AuthRe
 // ApproveAuthRequest records that the person of sess signed in for the request,
 // after checking again what Decide checks: the pages call it after Decide said
 // AuthApprove, but a request must never be approved on a stale decision.
-func (s *Service) ApproveAuthRequest(ctx context.Context, id string, sess domain.Session) (domain.AuthRequest, error) {
+func (s *Service) ApproveAuthRequest(ctx context.Context, id string, sess domain.Session, at Attempt) (domain.AuthRequest, error) {
 	r, app, err := s.AuthRequest(ctx, id)
 	if err != nil {
 		return r, err
@@ -155,7 +154,36 @@ func (s *Service) ApproveAuthRequest(ctx context.Context, id string, sess domain
 	if err != nil && domain.KindOf(err) == 0 {
 		return r, fmt.Errorf("approve auth request: %w", err)
 	}
-	return r, err
+	if err != nil {
+		return r, err
+	}
+	return r, s.logAppSignIn(ctx, at, sess, app)
+}
+
+// logAppSignIn records, as Entra does, each sign-in to an application, also
+// one that reuses an existing session, so that administrators see which
+// applications a person entered and with which method.
+func (s *Service) logAppSignIn(ctx context.Context, at Attempt, sess domain.Session, app domain.Application) error {
+	u, err := s.store.GetUser(ctx, sess.UserID)
+	if err != nil {
+		return fmt.Errorf("load user for sign-in log: %w", err)
+	}
+	rec := domain.SignIn{
+		ID: newID(), CreatedDateTime: s.now(), UserID: u.ID, UserPrincipalName: u.UserPrincipalName,
+		UserDisplayName: u.DisplayName, AppID: app.ClientID, AppDisplayName: app.DisplayName,
+		IPAddress: at.IPAddress, UserAgent: at.UserAgent, Succeeded: true, CorrelationID: correlationID(ctx),
+		AuthenticationMethod: domain.MethodPasskey, AuthenticationRequirement: domain.RequirementSingleFactor,
+	}
+	if sess.PassID != "" {
+		rec.AuthenticationMethod, rec.AuthenticationMethodDetail = domain.MethodTemporaryAccess, sess.PassID
+	}
+	if domain.SatisfiesStrength(sess.AMR, domain.StrengthMFA) {
+		rec.AuthenticationRequirement = domain.RequirementMFA
+	}
+	if err := s.store.CreateSignIn(ctx, rec); err != nil {
+		return fmt.Errorf("write sign-in log: %w", err)
+	}
+	return nil
 }
 
 func decisionError(d AuthDecision) error {
@@ -435,10 +463,15 @@ func (s *Service) appByClientID(ctx context.Context, clientID string) (domain.Ap
 	return app, nil
 }
 
-// PurgeOAuthState removes expired authorization requests, device requests and
-// grants, so that the tables stay small and low-entropy user codes can be reused.
-func (s *Service) PurgeOAuthState(ctx context.Context) error {
+// Housekeep removes expired short-lived state: authorization requests, device
+// requests, grants and WebAuthn ceremonies, so that the tables stay small and
+// low-entropy user codes can be reused. Every replica may run it; the deletes
+// are idempotent.
+func (s *Service) Housekeep(ctx context.Context) error {
 	now := s.now()
+	if _, err := s.store.DeleteExpiredCeremonies(ctx, now); err != nil {
+		return fmt.Errorf("purge ceremonies: %w", err)
+	}
 	if _, err := s.store.DeleteExpiredAuthRequests(ctx, now); err != nil {
 		return fmt.Errorf("purge auth requests: %w", err)
 	}
@@ -456,14 +489,4 @@ func truncate(s string, n int) string {
 		return s[:n] + "…"
 	}
 	return s
-}
-
-// scopesSubset reports whether every scope in sub is in of.
-func scopesSubset(sub, of []string) bool {
-	for _, s := range sub {
-		if !slices.Contains(of, s) {
-			return false
-		}
-	}
-	return true
 }

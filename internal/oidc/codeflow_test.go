@@ -10,6 +10,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/firstkey/firstkey/internal/domain"
+	"github.com/firstkey/firstkey/internal/store"
 	"github.com/firstkey/firstkey/internal/store/storetest"
 	"github.com/firstkey/firstkey/internal/testenv"
 )
@@ -73,6 +74,20 @@ func TestCodeFlowWithPassOverHTTP(t *testing.T) {
 			}
 			if tok.RefreshToken == "" {
 				t.Fatal("no refresh token for offline_access")
+			}
+			// The sign-in log names the application the person signed in to.
+			logs, _, err := e.Store.ListSignIns(ctx, store.ListOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			found := false
+			for _, l := range logs {
+				if l.AppID == app.ClientID && l.UserID == u.ID && l.Succeeded && l.AuthenticationMethod == domain.MethodTemporaryAccess {
+					found = true
+				}
+			}
+			if !found {
+				t.Fatalf("no sign-in log entry for the application in %+v", logs)
 			}
 		})
 	}

@@ -107,6 +107,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	go a.housekeep(ctx)
 	a.cfg.Logger.Info("firstkey listening", "address", ln.Addr().String(), "issuer", a.cfg.Issuer)
 	select {
 	case err := <-errc:
@@ -123,6 +124,25 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		return fmt.Errorf("serve: %w", err)
 	}
 	return nil
+}
+
+// HousekeepingInterval is how often a running server removes expired sign-in
+// requests, device codes, grants and ceremonies.
+const HousekeepingInterval = 10 * time.Minute
+
+func (a *App) housekeep(ctx context.Context) {
+	t := time.NewTicker(HousekeepingInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := a.dir.Housekeep(ctx); err != nil && ctx.Err() == nil {
+				a.cfg.Logger.ErrorContext(ctx, "housekeeping", "err", err)
+			}
+		}
+	}
 }
 
 // Close releases the store.

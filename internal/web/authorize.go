@@ -84,7 +84,7 @@ func (h *Handler) continueAuth(w http.ResponseWriter, r *http.Request) {
 	promptNone := slices.Contains(req.Prompt, zoidc.PromptNone)
 	switch decision {
 	case directory.AuthApprove:
-		if _, err := h.dir.ApproveAuthRequest(r.Context(), id, *sess); err != nil {
+		if _, err := h.dir.ApproveAuthRequest(r.Context(), id, *sess, attempt(r, s.user.UserPrincipalName)); err != nil {
 			h.pageFailure(w, r, "approve auth request", err)
 			return
 		}

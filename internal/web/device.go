@@ -66,7 +66,7 @@ func (h *Handler) devicePage(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) answerDevice(w http.ResponseWriter, r *http.Request, s *signedIn) {
 	code := r.PostForm.Get("user_code")
 	approve := r.PostForm.Get("action") == "approve"
-	if err := h.dir.AnswerDeviceRequest(r.Context(), code, s.sess, approve); err != nil {
+	if err := h.dir.AnswerDeviceRequest(r.Context(), code, s.sess, approve, attempt(r, s.user.UserPrincipalName)); err != nil {
 		h.pageFailure(w, r, "answer device request", err)
 		return
 	}
