@@ -3,7 +3,9 @@ package oidc_test
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"slices"
+	"strings"
 	"testing"
 
 	gooidc "github.com/coreos/go-oidc/v3/oidc"
@@ -46,6 +48,17 @@ func TestCodeFlowWithPassOverHTTP(t *testing.T) {
 				t.Fatalf("authorize led to %d %s, want the sign-in page", resp.StatusCode, resp.Request.URL)
 			}
 			next := resp.Request.URL.Query().Get("next")
+			// Browsers apply form-action to the redirects after the pass form, so the
+			// pass page must allow the application's origin, and only that one.
+			passPage, err := b.Get(e.URL + "/login/pass?" + url.Values{"username": {u.UserPrincipalName}, "next": {next}}.Encode())
+			if err != nil {
+				t.Fatal(err)
+			}
+			passPage.Body.Close()
+			cbURL, _ := url.Parse(cb.URL)
+			if csp := passPage.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "form-action 'self' http://"+cbURL.Host+";") {
+				t.Fatalf("pass page CSP %q does not allow the application's origin", csp)
+			}
 			resp = e.SignInWithPass(t, b, u.UserPrincipalName, pass, next)
 			got := cb.Last()
 			if got == nil || got.Get("code") == "" || got.Get("state") != "st4te" {

@@ -43,6 +43,29 @@ func continueURL(requestID string) string {
 	return oidc.ContinuePath + "?" + url.Values{"request": {requestID}}.Encode()
 }
 
+// allowRedirectAfterForm widens the page's form-action to the origin of the
+// application a sign-in continues to (see csp). Only a registered redirect URI
+// of a pending request can be named, never text from the URL.
+func (h *Handler) allowRedirectAfterForm(w http.ResponseWriter, r *http.Request, next string) {
+	u, err := url.Parse(next)
+	if err != nil || u.Path != oidc.ContinuePath {
+		return
+	}
+	req, _, err := h.dir.AuthRequest(r.Context(), u.Query().Get("request"))
+	if err != nil {
+		return
+	}
+	ru, err := url.Parse(req.RedirectURI)
+	if err != nil || ru.Scheme == "" {
+		return
+	}
+	source := ru.Scheme + ":"
+	if ru.Host != "" {
+		source = ru.Scheme + "://" + ru.Host
+	}
+	w.Header().Set("Content-Security-Policy", csp(source))
+}
+
 // signInURL sends the browser to sign in and come back to next.
 func signInURL(next, loginHint string) string {
 	q := url.Values{"next": {next}}

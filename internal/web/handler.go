@@ -114,7 +114,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 func secureHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hd := w.Header()
-		hd.Set("Content-Security-Policy", "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+		hd.Set("Content-Security-Policy", csp(""))
 		hd.Set("X-Frame-Options", "DENY")
 		hd.Set("X-Content-Type-Options", "nosniff")
 		hd.Set("Referrer-Policy", "same-origin")
@@ -123,6 +123,18 @@ func secureHeaders(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// csp is the pages' Content-Security-Policy. extraFormAction names one more
+// origin forms may lead to: browsers apply form-action to every redirect after a
+// form is sent, so the pass form of an application's sign-in must be allowed to
+// end at that application's redirect URI.
+func csp(extraFormAction string) string {
+	formAction := "'self'"
+	if extraFormAction != "" {
+		formAction += " " + extraFormAction
+	}
+	return "default-src 'self'; base-uri 'none'; form-action " + formAction + "; frame-ancestors 'none'"
 }
 
 // crossOriginDenied answers a state-changing request that another site's page

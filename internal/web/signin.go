@@ -55,6 +55,7 @@ func (h *Handler) passPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, signInURLOrPlain(next), http.StatusSeeOther)
 		return
 	}
+	h.allowRedirectAfterForm(w, r, next)
 	h.render(w, r, http.StatusOK, "pass.html", view{Title: "Enter your Temporary Access Pass", Page: loginView{Username: username, Next: next}})
 }
 
@@ -78,6 +79,7 @@ func (h *Handler) signInWithPass(w http.ResponseWriter, r *http.Request) {
 	code := strings.TrimSpace(r.PostForm.Get("pass"))
 	next := safeNext(r.PostForm.Get("next"))
 	again := func(status int, msg string) {
+		h.allowRedirectAfterForm(w, r, next)
 		h.render(w, r, status, "pass.html", view{Title: "Enter your Temporary Access Pass", Error: msg, Page: loginView{Username: username, Next: next}})
 	}
 	if username == "" {
