@@ -202,7 +202,8 @@ func noStore(next http.Handler) http.Handler {
 	})
 }
 
-// formOnly bounds a back-channel request's body and refuses secrets in the URL.
+// formOnly bounds a back-channel request's body, refuses client secrets sent in
+// the URL (where proxies and logs would keep them) and starts the request's call.
 func (p *Provider) formOnly(next http.Handler) http.Handler {
 	return noStore(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Has("client_secret") {
@@ -260,35 +261,22 @@ func (p *Provider) discovery(w http.ResponseWriter, r *http.Request) {
 }
 
 // tokenGuard turns away, before zitadel sees them, grants firstkey does not offer
-// (zitadel also routes jwt-bearer and token exchange) and client secrets sent in
-// the URL, where proxies and logs would keep them.
+// (zitadel also routes jwt-bearer and token exchange); formOnly has already
+// refused client secrets in the URL. Token responses are never cached (RFC 6749 §5.1).
 func (p *Provider) tokenGuard(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Query().Has("client_secret") {
-			writeOAuthError(w, http.StatusBadRequest, zoidc.ErrInvalidRequest().
-				WithDescription("client_secret must be sent in the request body or the Authorization header, never in the URL"))
-			return
-		}
-		r.Body = http.MaxBytesReader(w, r.Body, maxTokenRequestBytes)
-		if err := r.ParseForm(); err != nil {
-			writeOAuthError(w, http.StatusBadRequest, zoidc.ErrInvalidRequest().WithDescription("the request body is not a valid form"))
-			return
-		}
-		// RFC 6749 §5.1: token responses must not be cached.
-		w.Header().Set("Cache-Control", "no-store")
-		w.Header().Set("Pragma", "no-cache")
+	return p.formOnly(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch gt := zoidc.GrantType(r.FormValue("grant_type")); gt {
 		case "", zoidc.GrantTypeClientCredentials, zoidc.GrantTypeCode, zoidc.GrantTypeRefreshToken, zoidc.GrantTypeDeviceCode:
 			if _, _, basic := r.BasicAuth(); basic {
 				w = basicChallenge{w}
 			}
-			next.ServeHTTP(w, withCall(r)) // zitadel answers a missing grant_type with invalid_request
+			next.ServeHTTP(w, r) // zitadel answers a missing grant_type with invalid_request
 		default:
 			writeOAuthError(w, http.StatusBadRequest, zoidc.ErrUnsupportedGrantType().
 				WithDescription("grant_type %q is not supported; use authorization_code, refresh_token, "+
 					"urn:ietf:params:oauth:grant-type:device_code or client_credentials", truncate(string(gt), 100)))
 		}
-	})
+	}))
 }
 
 // basicChallenge adds the WWW-Authenticate header RFC 6749 §5.2 asks for when a
