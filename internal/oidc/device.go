@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/url"
 	"time"
 
+	zoidc "github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
 
 	"github.com/firstkey/firstkey/internal/directory"
@@ -52,4 +55,58 @@ func (s *storage) GetDeviceAuthorizatonState(ctx context.Context, clientID, devi
 	state.Done, state.Subject, state.AMR, state.AuthTime = true, g.UserID, g.AMR, g.AuthTime
 	state.Audience = audience(g.ClientID, g.Scopes)
 	return state, nil
+}
+
+// authenticateDeviceClient authenticates a confidential client's device_code
+// token request before zitadel sees it, and answers a failure itself
+// (invalid_client, 401; RFC 8628 §3.4, RFC 6749 §5.2). zitadel looks the device
+// code up, which redeems an approved one, before it checks that a confidential
+// client authenticated: a poll without the secret would spend the person's
+// approval. The device authorization request itself is not authenticated,
+// because common clients (golang.org/x/oauth2 among them) send only client_id
+// there; a request started in a confidential client's name is worthless without
+// its secret, which every poll needs. zitadel reads a secret only from HTTP Basic, while
+// discovery also offers client_secret_post, so a secret from the body goes on
+// as Basic. Public and unnamed clients are left to zitadel.
+func (s *storage) authenticateDeviceClient(w http.ResponseWriter, r *http.Request) bool {
+	id, sec, basic := r.BasicAuth()
+	if basic {
+		var err1, err2 error
+		id, err1 = url.QueryUnescape(id)
+		sec, err2 = url.QueryUnescape(sec)
+		if err1 != nil || err2 != nil {
+			writeOAuthError(w, http.StatusUnauthorized, zoidc.ErrInvalidClient().WithDescription("the Authorization header is not valid"))
+			return false
+		}
+	} else {
+		id, sec = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
+	}
+	if id == "" {
+		return true
+	}
+	app, err := s.application(r.Context(), id)
+	if err == nil && app.PublicClient {
+		return true
+	}
+	if err == nil && sec == "" {
+		writeOAuthError(w, http.StatusUnauthorized, zoidc.ErrInvalidClient().WithDescription("confidential client requires authentication"))
+		return false
+	}
+	if err == nil {
+		_, err = s.authenticate(r.Context(), id, sec)
+	}
+	var oerr *zoidc.Error
+	if errors.As(err, &oerr) && oerr.ErrorType == zoidc.ServerError {
+		s.log.ErrorContext(r.Context(), "device poll: client authentication", "client_id", id, "error", err)
+		writeOAuthError(w, http.StatusInternalServerError, zoidc.ErrServerError())
+		return false
+	}
+	if err != nil {
+		writeOAuthError(w, http.StatusUnauthorized, zoidc.ErrInvalidClient().WithDescription("client authentication failed"))
+		return false
+	}
+	if !basic {
+		r.SetBasicAuth(url.QueryEscape(id), url.QueryEscape(sec))
+	}
+	return true
 }

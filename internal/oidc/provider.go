@@ -270,6 +270,9 @@ func (p *Provider) tokenGuard(next http.Handler) http.Handler {
 			if _, _, basic := r.BasicAuth(); basic {
 				w = basicChallenge{w}
 			}
+			if gt == zoidc.GrantTypeDeviceCode && !p.storage.authenticateDeviceClient(w, r) {
+				return
+			}
 			next.ServeHTTP(w, r) // zitadel answers a missing grant_type with invalid_request
 		default:
 			writeOAuthError(w, http.StatusBadRequest, zoidc.ErrUnsupportedGrantType().
