@@ -203,6 +203,9 @@ var labels = map[string]string{
 	"internal/bench ListUsers":                       "GET /v1.0/users?$top=50 (500 users)",
 	"internal/bench IssuePass":                       "POST …/temporaryAccessPassMethods",
 	"internal/bench SignInPass":                      "POST /login/tap, multi-use pass",
+	"internal/bench RefreshRotation":                 "POST /oauth/token refresh_token (rotation)",
+	"internal/bench CodeExchange":                    "POST /oauth/token authorization_code + PKCE",
+	"internal/bench Userinfo":                        "GET /userinfo with a person's token",
 }
 
 func label(pkg, name string) string {

@@ -6,17 +6,25 @@
 // other address, sends a fixed number of requests and stops at a hard time limit.
 //
 // Setup, not measured: a token by client credentials (the application comes from
-// `firstkey app create --output json`), -users users, and a multi-use pass for
-// each user of the sign-in half. Then: half of -healthz requests to /healthz,
-// -requests requests mixed by -mix over GET /v1.0/users/{id}, GET
-// /v1.0/users?$top=50, POST …/temporaryAccessPassMethods (the other half of the
-// users, so that issuing never replaces a pass someone is signing in with) and
-// POST /login/tap, and the other half of the /healthz requests.
+// `firstkey app create --output json`), -users users, a multi-use pass for each
+// user of the sign-in half, and, when the mix holds refresh, one refresh token
+// per concurrent request: a user of the sign-in half signs in and authorizes the
+// public application of -public-app (code flow with PKCE). Then: half of
+// -healthz requests to /healthz, -requests requests mixed by -mix over GET
+// /v1.0/users/{id}, GET /v1.0/users?$top=50, POST …/temporaryAccessPassMethods
+// (the other half of the users, so that issuing never replaces a pass someone is
+// signing in with, which would also end the grants behind the refresh tokens),
+// POST /login/tap and POST /oauth/token grant_type=refresh_token (each a
+// rotation: the answer's refresh token is that chain's next), and the other half
+// of the /healthz requests.
 package main
 
 import (
 	"bytes"
 	"context"
+	crand "crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -25,6 +33,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"slices"
@@ -40,6 +49,7 @@ import (
 type config struct {
 	baseURL     string
 	appFile     string
+	publicFile  string
 	users       int
 	requests    int
 	healthz     int
@@ -52,12 +62,13 @@ func main() {
 	var c config
 	flag.StringVar(&c.baseURL, "url", "", "firstkey base URL on loopback, e.g. http://127.0.0.1:41234 (required)")
 	flag.StringVar(&c.appFile, "app", "", "file holding `firstkey app create --output json` (required)")
+	flag.StringVar(&c.publicFile, "public-app", "", "file holding `firstkey app create --public --redirect-uri … --output json` (required when -mix holds refresh)")
 	flag.IntVar(&c.users, "users", 200, "users to create before the load")
 	flag.IntVar(&c.requests, "requests", 2000, "requests in the mixed phase")
 	flag.IntVar(&c.healthz, "healthz", 4000, "requests in the /healthz reference phase")
 	flag.IntVar(&c.concurrency, "concurrency", 8, "requests in flight at once")
 	flag.DurationVar(&c.timeLimit, "time-limit", 2*time.Minute, "hard limit for everything, setup included")
-	flag.StringVar(&c.mix, "mix", "get=50,list=10,issue=20,signin=20", "weights of the operations in the mixed phase")
+	flag.StringVar(&c.mix, "mix", "get=50,list=10,issue=20,signin=20,refresh=20", "weights of the operations in the mixed phase")
 	flag.Parse()
 	if err := run(c); err != nil {
 		fmt.Fprintln(os.Stderr, "load:", err)
@@ -77,16 +88,24 @@ var ops = []op{
 	{"list", "GET /v1.0/users?$top=50", http.StatusOK},
 	{"issue", "POST …/temporaryAccessPassMethods", http.StatusCreated},
 	{"signin", "POST /login/tap (multi-use pass)", http.StatusSeeOther},
+	{"refresh", "POST /oauth/token (refresh rotation)", http.StatusOK},
 }
 
 type loader struct {
-	base    string
-	host    net.IP
-	token   string
-	api     *http.Client
-	readers []string // user ids for reads
-	issuees []string // user ids whose passes are replaced
-	signers []signer // users with a multi-use pass
+	base     string
+	host     net.IP
+	token    string
+	origin   string // the issuer's scheme and host, from discovery: where the pages set cookies
+	authURL  string
+	tokenURL string
+	api      *http.Client
+	readers  []string // user ids for reads
+	issuees  []string // user ids whose passes are replaced
+	signers  []signer // users with a multi-use pass
+	public   publicApp
+	// refresh holds each rotation chain's current refresh token, one chain per
+	// request in flight: a refresh takes one and puts back its successor.
+	refresh chan string
 
 	mu      sync.Mutex
 	clients map[int]*http.Client // sign-in clients by source address
@@ -94,6 +113,13 @@ type loader struct {
 }
 
 type signer struct{ upn, code string }
+
+// publicApp is the public client the refresh chains belong to. Its redirect URI
+// is never visited: the generator reads the code from the redirect itself.
+type publicApp struct {
+	ClientID     string   `json:"clientId"`
+	RedirectURIs []string `json:"redirectUris"`
+}
 
 func run(c config) error {
 	u, err := url.Parse(c.baseURL)
@@ -116,10 +142,10 @@ func run(c config) error {
 
 	l := &loader{base: strings.TrimRight(c.baseURL, "/"), host: host, api: newClient(nil), clients: map[int]*http.Client{}}
 	start := time.Now()
-	if err := l.setup(ctx, c); err != nil {
+	if err := l.setup(ctx, c, weights["refresh"] > 0); err != nil {
 		return err
 	}
-	fmt.Printf("setup: %d users, %d multi-use passes in %s\n", c.users, len(l.signers), time.Since(start).Round(time.Millisecond))
+	fmt.Printf("setup: %d users, %d multi-use passes, %d refresh chains in %s\n", c.users, len(l.signers), cap(l.refresh), time.Since(start).Round(time.Millisecond))
 
 	// The reference is measured in two halves, before and after the mixed phase, so
 	// that a machine busier at one moment than the other skews it less.
@@ -137,11 +163,15 @@ func run(c config) error {
 
 func parseMix(s string) (map[string]int, error) {
 	w := map[string]int{}
+	var keys []string
+	for _, o := range ops[1:] {
+		keys = append(keys, o.key)
+	}
 	for _, part := range strings.Split(s, ",") {
 		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
 		n, err := strconv.Atoi(v)
-		if !ok || err != nil || n < 0 || !slices.ContainsFunc(ops[1:], func(o op) bool { return o.key == k }) {
-			return nil, fmt.Errorf("-mix: %q is not op=weight with op one of get, list, issue, signin", part)
+		if !ok || err != nil || n < 0 || !slices.Contains(keys, k) {
+			return nil, fmt.Errorf("-mix: %q is not op=weight with op one of %s", part, strings.Join(keys, ", "))
 		}
 		w[k] = n
 	}
@@ -212,7 +242,7 @@ func (l *loader) signInClient(n int) *http.Client {
 	return c
 }
 
-func (l *loader) setup(ctx context.Context, c config) error {
+func (l *loader) setup(ctx context.Context, c config, refresh bool) error {
 	var app struct {
 		ClientID     string `json:"clientId"`
 		ClientSecret string `json:"clientSecret"`
@@ -223,6 +253,21 @@ func (l *loader) setup(ctx context.Context, c config) error {
 	}
 	if err := json.Unmarshal(raw, &app); err != nil || app.ClientID == "" || app.ClientSecret == "" {
 		return fmt.Errorf("%s does not hold clientId and clientSecret from `firstkey app create --output json`", c.appFile)
+	}
+	if refresh {
+		if c.publicFile == "" {
+			return errors.New("-mix holds refresh: -public-app must name a public application's JSON")
+		}
+		raw, err := os.ReadFile(c.publicFile)
+		if err != nil {
+			return fmt.Errorf("read public application: %w", err)
+		}
+		if err := json.Unmarshal(raw, &l.public); err != nil || l.public.ClientID == "" || len(l.public.RedirectURIs) == 0 {
+			return fmt.Errorf("%s does not hold clientId and redirectUris from `firstkey app create --public --redirect-uri … --output json`", c.publicFile)
+		}
+	}
+	if err := l.discover(ctx); err != nil {
+		return err
 	}
 	if l.token, err = l.clientCredentials(ctx, app.ClientID, app.ClientSecret); err != nil {
 		return err
@@ -246,7 +291,7 @@ func (l *loader) setup(ctx context.Context, c config) error {
 	half := c.users / 2
 	l.issuees = ids[half:]
 	l.signers = make([]signer, half)
-	return parallel(ctx, c.concurrency, half, func(i int) error {
+	if err := parallel(ctx, c.concurrency, half, func(i int) error {
 		var out struct {
 			Pass string `json:"temporaryAccessPass"`
 		}
@@ -256,18 +301,138 @@ func (l *loader) setup(ctx context.Context, c config) error {
 		}
 		l.signers[i] = signer{upn: fmt.Sprintf("load-%s-%05d@example.com", run, i), code: out.Pass}
 		return nil
-	})
+	}); err != nil || !refresh {
+		return err
+	}
+	// One chain per request in flight, so that a refresh never waits for a token.
+	chains := make([]string, c.concurrency)
+	if err := parallel(ctx, c.concurrency, len(chains), func(i int) error {
+		rt, err := l.startChain(ctx, l.signers[i%len(l.signers)])
+		chains[i] = rt
+		return err
+	}); err != nil {
+		return err
+	}
+	l.refresh = make(chan string, len(chains))
+	for _, rt := range chains {
+		l.refresh <- rt
+	}
+	return nil
+}
+
+// discover reads the provider's endpoints. They are named by the issuer, which
+// need not be the -url the load was given (firstkey serve on 127.0.0.1 calls
+// itself localhost, for passkeys), so each must be on loopback too.
+func (l *loader) discover(ctx context.Context) error {
+	var disc struct {
+		Issuer                string `json:"issuer"`
+		AuthorizationEndpoint string `json:"authorization_endpoint"`
+		TokenEndpoint         string `json:"token_endpoint"`
+	}
+	if err := l.apiJSON(ctx, http.MethodGet, "/.well-known/openid-configuration", "", http.StatusOK, &disc); err != nil {
+		return fmt.Errorf("discovery: %w", err)
+	}
+	for _, s := range []string{disc.Issuer, disc.AuthorizationEndpoint, disc.TokenEndpoint} {
+		u, err := url.Parse(s)
+		if err != nil || u.Host == "" {
+			return fmt.Errorf("discovery: %q is not an absolute URL", s)
+		}
+		if ip := net.ParseIP(u.Hostname()); u.Hostname() != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			return fmt.Errorf("discovery: %s is not on loopback; this tool never loads another machine", s)
+		}
+		if s == disc.Issuer {
+			l.origin = u.Scheme + "://" + u.Host
+		}
+	}
+	l.authURL, l.tokenURL = disc.AuthorizationEndpoint, disc.TokenEndpoint
+	return nil
+}
+
+// startChain signs s in on the pass page, runs the public application's
+// authorization request in that session (code flow, PKCE S256) and exchanges the
+// code: the first refresh token of a rotation chain.
+func (l *loader) startChain(ctx context.Context, s signer) (string, error) {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		return "", err
+	}
+	// The sign-in client's source address, with a cookie jar of this chain's own;
+	// redirects are followed by hand so that the one to the application is not.
+	browser := &http.Client{
+		Transport:     l.signInClient(int(l.signins.Add(1) - 1)).Transport,
+		Jar:           jar,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		Timeout:       30 * time.Second,
+	}
+	form := url.Values{"username": {s.upn}, "pass": {s.code}}
+	// At the issuer's origin, where the authorization request will look for the
+	// session cookie.
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, l.origin+"/login/tap", strings.NewReader(form.Encode()))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if err := sendWith(browser, req, http.StatusSeeOther, nil); err != nil {
+		return "", fmt.Errorf("sign in for a refresh chain: %w", err)
+	}
+
+	var raw [32]byte
+	_, _ = crand.Read(raw[:])
+	verifier := base64.RawURLEncoding.EncodeToString(raw[:])
+	challenge := sha256.Sum256([]byte(verifier))
+	redirect := l.public.RedirectURIs[0]
+	next := l.authURL + "?" + url.Values{
+		"client_id": {l.public.ClientID}, "redirect_uri": {redirect}, "response_type": {"code"},
+		"scope": {"openid offline_access"}, "state": {"load"},
+		"code_challenge": {base64.RawURLEncoding.EncodeToString(challenge[:])}, "code_challenge_method": {"S256"},
+	}.Encode()
+	code := ""
+	for hop := 0; code == "" && hop < 8; hop++ {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, next, nil)
+		if err != nil {
+			return "", err
+		}
+		resp, err := browser.Do(req)
+		if err != nil {
+			return "", fmt.Errorf("authorize: %w", err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		loc, err := resp.Location()
+		if err != nil {
+			return "", fmt.Errorf("authorize: %s answered %d without a redirect", req.URL.Path, resp.StatusCode)
+		}
+		if next = loc.String(); strings.HasPrefix(next, redirect+"?") {
+			if code = loc.Query().Get("code"); code == "" {
+				return "", fmt.Errorf("authorize: back to the application with error %q", loc.Query().Get("error"))
+			}
+		}
+	}
+	if code == "" {
+		return "", errors.New("authorize: too many redirects before the application's")
+	}
+	form = url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {redirect},
+		"client_id": {l.public.ClientID}, "code_verifier": {verifier}}
+	req, err = http.NewRequestWithContext(ctx, http.MethodPost, l.tokenURL, strings.NewReader(form.Encode()))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	var tok struct {
+		RefreshToken string `json:"refresh_token"`
+	}
+	if err := l.send(req, http.StatusOK, &tok); err != nil {
+		return "", fmt.Errorf("code exchange: %w", err)
+	}
+	if tok.RefreshToken == "" {
+		return "", errors.New("code exchange: no refresh token for offline_access")
+	}
+	return tok.RefreshToken, nil
 }
 
 func (l *loader) clientCredentials(ctx context.Context, id, secret string) (string, error) {
-	var disc struct {
-		TokenEndpoint string `json:"token_endpoint"`
-	}
-	if err := l.apiJSON(ctx, http.MethodGet, "/.well-known/openid-configuration", "", http.StatusOK, &disc); err != nil {
-		return "", fmt.Errorf("discovery: %w", err)
-	}
 	form := url.Values{"grant_type": {"client_credentials"}, "scope": {"https://graph.microsoft.com/.default"}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, disc.TokenEndpoint, strings.NewReader(form.Encode()))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, l.tokenURL, strings.NewReader(form.Encode()))
 	if err != nil {
 		return "", err
 	}
@@ -299,7 +464,11 @@ func (l *loader) apiJSON(ctx context.Context, method, path, body string, want in
 // send does req with the API client; the error names the status only, never a
 // body, which for a pass or a token would hold a secret.
 func (l *loader) send(req *http.Request, want int, out any) error {
-	resp, err := l.api.Do(req)
+	return sendWith(l.api, req, want, out)
+}
+
+func sendWith(c *http.Client, req *http.Request, want int, out any) error {
+	resp, err := c.Do(req)
 	if err != nil {
 		return err
 	}
@@ -412,6 +581,7 @@ func (l *loader) phase(ctx context.Context, workers, n int, pick func(i int) str
 func (l *loader) do(ctx context.Context, key string, i int) string {
 	var req *http.Request
 	var err error
+	var rt *string // the refresh token taken; its successor replaces it
 	c := l.api
 	switch key {
 	case "healthz":
@@ -429,6 +599,14 @@ func (l *loader) do(ctx context.Context, key string, i int) string {
 		form := url.Values{"username": {s.upn}, "pass": {s.code}}.Encode()
 		req, err = http.NewRequestWithContext(ctx, http.MethodPost, l.base+"/login/tap", strings.NewReader(form))
 		c = l.signInClient(int(l.signins.Add(1) - 1))
+	case "refresh":
+		// Never waits: there is a chain per request in flight. A failed rotation
+		// puts the same token back, and the chain's next refreshes fail too.
+		cur := <-l.refresh
+		rt = &cur
+		defer func() { l.refresh <- *rt }()
+		form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {cur}, "client_id": {l.public.ClientID}}
+		req, err = http.NewRequestWithContext(ctx, http.MethodPost, l.tokenURL, strings.NewReader(form.Encode()))
 	}
 	if err != nil {
 		return err.Error()
@@ -440,7 +618,7 @@ func (l *loader) do(ctx context.Context, key string, i int) string {
 	switch key {
 	case "issue":
 		req.Header.Set("Content-Type", "application/json")
-	case "signin":
+	case "signin", "refresh":
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
 	resp, err := c.Do(req)
@@ -450,11 +628,21 @@ func (l *loader) do(ctx context.Context, key string, i int) string {
 		}
 		return "transport error"
 	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
+	defer resp.Body.Close()
 	if want := opByKey(key).want; resp.StatusCode != want {
+		_, _ = io.Copy(io.Discard, resp.Body)
 		return "status " + strconv.Itoa(resp.StatusCode)
 	}
+	if rt != nil {
+		var tok struct {
+			RefreshToken string `json:"refresh_token"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil || tok.RefreshToken == "" {
+			return "no refresh token in the answer"
+		}
+		*rt = tok.RefreshToken
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
 	return ""
 }
 
