@@ -186,7 +186,7 @@ func (p *Provider) Mount(mux *http.ServeMux) {
 	mux.Handle("POST "+p.prefix+TokenPath, p.tokenGuard(zitadel))
 	both(AuthorizePath, noStore(zitadel))
 	mux.Handle("GET "+p.prefix+CallbackPath, noStore(zitadel))
-	both(UserinfoPath, noStore(zitadel))
+	both(UserinfoPath, noStore(userinfoStatus(zitadel)))
 	both(EndSessionPath, noStore(p.endSession(zitadel)))
 	mux.Handle("POST "+p.prefix+RevocationPath, p.formOnly(zitadel))
 	mux.Handle("POST "+p.prefix+IntrospectionPath, p.formOnly(zitadel))
