@@ -197,7 +197,7 @@ func BenchmarkCodeExchange(b *testing.B) {
 	}
 }
 
-// BenchmarkUserinfo is GET /userinfo with a person's access token: ES256 verify,
+// BenchmarkUserinfo is GET /userinfo with a person's access token: RS256 verify,
 // grant lookup (still active?), user lookup, claims as JSON.
 func BenchmarkUserinfo(b *testing.B) {
 	for _, backend := range backends() {

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/firstkey/firstkey/internal/domain"
+	"github.com/firstkey/firstkey/internal/oidc"
 	"github.com/firstkey/firstkey/internal/server"
 )
 
@@ -35,27 +36,18 @@ func keyStatus(k domain.SigningKey, signer string, now time.Time) string {
 	switch {
 	case k.ID == signer:
 		return "signing"
-	case now.Before(k.RetireAfter):
+	case k.VerifiesAt(now):
 		return "verifying"
 	}
 	return "retired"
 }
 
-// sortedKeys orders keys newest first, the way the token service picks its signer,
-// and returns the id of the one that signs at now.
+// sortedKeys orders keys newest first, the way the token service does, and returns
+// the id of the one that signs at now.
 func sortedKeys(keys []domain.SigningKey, now time.Time) string {
-	slices.SortFunc(keys, func(a, b domain.SigningKey) int {
-		if c := b.CreatedDateTime.Compare(a.CreatedDateTime); c != 0 {
-			return c
-		}
-		return b.NotAfter.Compare(a.NotAfter)
-	})
-	for _, k := range keys {
-		if now.Before(k.NotAfter) && now.Before(k.RetireAfter) {
-			return k.ID
-		}
-	}
-	return ""
+	slices.SortFunc(keys, domain.CompareSigningKeys)
+	k, _ := domain.SignerAt(keys, string(oidc.SigningAlgorithm), now)
+	return k.ID
 }
 
 func (g *globals) printKeys(ctx context.Context, s *session) error {
@@ -103,7 +95,7 @@ the access token lifetime plus clock skew, so tokens issued before the rotation 
 		if err != nil {
 			return err
 		}
-		if err := p.RotateKeys(ctx); err != nil {
+		if err := p.RotateKeys(ctx, s.actor); err != nil {
 			return err
 		}
 		if !g.jsonOutput() {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -95,7 +96,7 @@ func TestKeysRotate(t *testing.T) {
 		}
 		var keys []keyOut
 		h.json(&keys, "keys", "list")
-		if len(keys) != 1 || keys[0].KID != tokenKid(t, before) || keys[0].Status != "signing" || keys[0].Algorithm != "ES256" {
+		if len(keys) != 1 || keys[0].KID != tokenKid(t, before) || keys[0].Status != "signing" || keys[0].Algorithm != "RS256" {
 			t.Fatalf("keys before rotation = %+v", keys)
 		}
 		oldKid := keys[0].KID
@@ -125,6 +126,36 @@ func TestKeysRotate(t *testing.T) {
 		if len(rotated) != 3 || rotated[0].Status != "signing" || rotated[1].KID != newKid || rotated[1].Status != "verifying" {
 			t.Errorf("keys rotate --output json = %+v", rotated)
 		}
+		// Every key is in the audit log: the first by the token service itself,
+		// the rotations by the operator, each naming the keys it retired.
+		var audits []struct {
+			ID, ActivityDateTime, Result               string
+			ActivityDisplayName, Category, InitiatedBy string
+			Targets                                    []string
+			AdditionalDetails                          map[string]string
+		}
+		h.json(&audits, "logs", "audit", "--top", "100")
+		var reasons, initiators []string
+		for _, a := range audits {
+			if a.ActivityDisplayName != "Add token signing key" {
+				continue
+			}
+			if a.Category != "KeyManagement" || len(a.Targets) == 0 {
+				t.Errorf("key audit record %+v", a)
+			}
+			reasons = append(reasons, a.AdditionalDetails["Reason"])
+			initiators = append(initiators, a.InitiatedBy)
+		}
+		if !slices.Equal(reasons, []string{"rotation requested", "rotation requested", "first key"}) {
+			t.Errorf("key audit reasons, newest first: %q", reasons)
+		}
+		if len(initiators) != 3 || !strings.Contains(initiators[0], "firstkey CLI") || !strings.Contains(initiators[2], "token service") {
+			t.Errorf("key audit initiators, newest first: %q", initiators)
+		}
+		if logs := h.ok("logs", "audit", "--top", "100", "--output", "json"); strings.Contains(logs, "PRIVATE") || strings.Contains(logs, `"d"`) {
+			t.Error("the audit log holds key material")
+		}
+
 		h.fail(cli.ExitUsage, "keys", "rotate", "extra")
 		h.fail(cli.ExitUsage, "keys", "list", "--as", "boot@example.com")
 		if logs := srv.stderr.String(); strings.Contains(logs, app["clientSecret"].(string)) {

@@ -153,8 +153,8 @@ func passDetails(p domain.TemporaryAccessPass, reason string) []domain.KeyValue 
 	return []domain.KeyValue{
 		{Key: "AuthenticationMethod", Value: "TemporaryAccessPass"},
 		{Key: "PassId", Value: p.ID},
-		{Key: "StartDateTime", Value: p.StartDateTime.UTC().Format(time.RFC3339)},
-		{Key: "EndDateTime", Value: p.End().UTC().Format(time.RFC3339)},
+		{Key: "StartDateTime", Value: stamp(p.StartDateTime)},
+		{Key: "EndDateTime", Value: stamp(p.End())},
 		{Key: "LifetimeInMinutes", Value: strconv.Itoa(p.LifetimeInMinutes)},
 		{Key: "Usage", Value: use},
 		{Key: "Reason", Value: reason},

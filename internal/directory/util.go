@@ -13,8 +13,11 @@ func dateString(t *time.Time) string {
 	if t == nil {
 		return ""
 	}
-	return t.UTC().Format(time.RFC3339)
+	return stamp(*t)
 }
+
+// stamp is a time as audit records and Graph write it: ISO 8601 in UTC.
+func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 // listResult turns a backend's unsupported-filter error into a rule violation the
 // caller can show; other errors pass through wrapped.

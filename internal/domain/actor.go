@@ -16,6 +16,9 @@ const (
 	ActReadAudit    Action = "read audit and sign-in logs"
 	ActManageApps   Action = "manage applications"
 	ActManageRoles  Action = "manage directory roles"
+	// ActManageKeys is the token signing keys: the local operator's and the
+	// token service's alone, never a role's or an application's.
+	ActManageKeys Action = "manage token signing keys"
 )
 
 // ActorType says who is acting.
@@ -42,6 +45,10 @@ type Actor struct {
 // SystemActor is the local operator running the CLI directly on the store: like
 // root, it may do anything, and audit records say so.
 func SystemActor() Actor { return Actor{Type: ActorSystem, AppName: "firstkey CLI"} }
+
+// TokenServiceActor is firstkey's token service acting on its own, as when it
+// generates its first signing key or renews one whose signing period ended.
+func TokenServiceActor() Actor { return Actor{Type: ActorSystem, AppName: "firstkey token service"} }
 
 var roleActions = map[Role][]Action{
 	RoleGlobalAdministrator: {ActReadUsers, ActWriteUsers, ActReadGroups, ActWriteGroups, ActReadMethods,

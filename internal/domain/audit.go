@@ -36,6 +36,7 @@ const (
 	ActivityUpdateApplicationSecrets    = "Update application – Certificates and secrets management"
 	ActivityDeleteApplication           = "Delete application"
 	ActivityBootstrapDirectory          = "Bootstrap directory"
+	ActivityAddSigningKey               = "Add token signing key"
 )
 
 // ModifiedProperty is one changed field of a target, before and after.

@@ -26,14 +26,3 @@ type Session struct {
 	ExpiresDateTime  time.Time // absolute end; never after the pass's end
 	AuthTime         time.Time
 }
-
-// SigningKey is a token signing key; the private half is encrypted with the master key.
-type SigningKey struct {
-	ID               string // kid
-	Algorithm        string // ES256
-	PrivateKeySealed []byte
-	PublicKeyJWK     []byte
-	CreatedDateTime  time.Time
-	NotAfter         time.Time // stop signing with it after this; publish until RetireAfter
-	RetireAfter      time.Time
-}

@@ -80,8 +80,9 @@ func TestDiscoveryDocument(t *testing.T) {
 			if !slices.Contains(d.SubjectTypesSupported, "public") {
 				t.Fatalf("subject_types_supported %v lacks public", d.SubjectTypesSupported)
 			}
-			if !slices.Contains(d.IDTokenSigningAlgValuesSupported, "ES256") {
-				t.Fatalf("id_token_signing_alg_values_supported %v lacks ES256", d.IDTokenSigningAlgValuesSupported)
+			// OpenID Connect Discovery 1.0 §3: "The algorithm RS256 MUST be included."
+			if !slices.Contains(d.IDTokenSigningAlgValuesSupported, "RS256") {
+				t.Fatalf("id_token_signing_alg_values_supported %v lacks RS256", d.IDTokenSigningAlgValuesSupported)
 			}
 			for _, s := range []string{"openid", "profile", "email", "offline_access"} {
 				if !slices.Contains(d.ScopesSupported, s) {
@@ -108,7 +109,7 @@ func TestDiscoveryDocument(t *testing.T) {
 				}
 			}
 
-			// JWKS publishes the ES256 key tokens are signed with.
+			// JWKS publishes the RS256 key tokens are signed with.
 			jr, err := http.Get(d.JWKSURI)
 			if err != nil {
 				t.Fatal(err)
@@ -122,11 +123,11 @@ func TestDiscoveryDocument(t *testing.T) {
 			tok := e.AppToken(t, domain.PermUserReadAll)
 			kid, _ := jwtSegment(t, tok, 0)["kid"].(string)
 			keys := jwks.Key(kid)
-			if len(keys) != 1 || keys[0].Algorithm != "ES256" || !keys[0].IsPublic() || keys[0].Use != "sig" {
-				t.Fatalf("JWKS has no public ES256 signing key %q: %+v", kid, keys)
+			if len(keys) != 1 || keys[0].Algorithm != "RS256" || !keys[0].IsPublic() || keys[0].Use != "sig" {
+				t.Fatalf("JWKS has no public RS256 signing key %q: %+v", kid, keys)
 			}
-			if _, err := jose.ParseSigned(tok, []jose.SignatureAlgorithm{jose.ES256}); err != nil {
-				t.Fatalf("a token is not ES256: %v", err)
+			if _, err := jose.ParseSigned(tok, []jose.SignatureAlgorithm{jose.RS256}); err != nil {
+				t.Fatalf("a token is not RS256: %v", err)
 			}
 			for _, k := range jwks.Keys {
 				if !k.IsPublic() {

@@ -1,8 +1,13 @@
-// Package oidc is firstkey's OpenID Provider, built on zitadel/oidc's op package.
-// Today it serves discovery, JWKS and the client credentials grant that lets
-// applications call the Graph-style API, and it verifies the access tokens the API
-// receives. Signing keys are ES256, generated on first start, stored sealed with
-// the master key, rotated with overlap and shared by every replica through the
-// store. Authorization code with PKCE, refresh tokens and the device flow come
-// later; the op.Storage methods they need answer "not supported yet" until then.
+// Package oidc is firstkey's OpenID Provider, built on zitadel/oidc's op package
+// with firstkey's own storage (both databases): discovery, JWKS, authorization
+// code with PKCE through the sign-in pages, refresh tokens rotated with reuse
+// detection, the device authorization grant, userinfo, end session, revocation,
+// introspection and client credentials. It also verifies the access tokens the
+// Graph-style API receives.
+//
+// Signing keys are RS256 (the algorithm every relying party can check), generated
+// on first start, stored sealed with the master key, rotated with overlap and
+// shared by every replica through the store. The rules of who may get a token
+// (required strength, pass-bound lifetimes, registration-only sessions) live in
+// the directory and domain packages; this package maps them onto the protocol.
 package oidc

@@ -3,13 +3,21 @@ package oidc
 import (
 	"bytes"
 	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/firstkey/firstkey/internal/domain"
 	"github.com/firstkey/firstkey/internal/seal"
@@ -27,7 +35,7 @@ func TestSigningKeyStoredSealed(t *testing.T) {
 		t.Fatalf("%d signing keys after first start, want 1", len(keys))
 	}
 	k := keys[0]
-	if k.Algorithm != "ES256" || !k.NotAfter.After(e.clock.Now()) || !k.RetireAfter.After(k.NotAfter) {
+	if k.Algorithm != "RS256" || !k.NotAfter.After(e.clock.Now()) || !k.RetireAfter.After(k.NotAfter) {
 		t.Fatalf("stored key %s: alg %s, notAfter %v, retireAfter %v", k.ID, k.Algorithm, k.NotAfter, k.RetireAfter)
 	}
 	if jwks := e.jwksKids(); !slices.Equal(jwks, []string{k.ID}) {
@@ -39,17 +47,22 @@ func TestSigningKeyStoredSealed(t *testing.T) {
 	if err != nil {
 		t.Fatalf("stored key does not open with the master key: %v", err)
 	}
-	priv, err := x509.ParseECPrivateKey(der)
+	parsed, err := x509.ParsePKCS8PrivateKey(der)
 	if err != nil {
 		t.Fatal(err)
+	}
+	priv, ok := parsed.(*rsa.PrivateKey)
+	if !ok || priv.N.BitLen() < 2048 {
+		t.Fatalf("the sealed key is a %T, want an RSA key of at least 2048 bits", parsed)
 	}
 	if !priv.PublicKey.Equal(ownKey(t, e).public) {
 		t.Fatal("sealed key is not the key the provider signs with")
 	}
 	// ...and hold none of it in the clear, in any encoding.
-	d := priv.D.FillBytes(make([]byte, 32))
+	d := priv.D.Bytes()
 	clear := map[string][]byte{
 		"DER":          der,
+		"prime p":      priv.Primes[0].Bytes(),
 		"d":            d,
 		"d base64url":  []byte(base64.RawURLEncoding.EncodeToString(d)),
 		"d base64":     []byte(base64.StdEncoding.EncodeToString(d)),
@@ -122,7 +135,7 @@ func TestReplicasShareKeys(t *testing.T) {
 			}
 
 			// A rotation on one process is seen by the other at once, in both directions.
-			if err := a.p.RotateKeys(ctx); err != nil {
+			if err := a.p.RotateKeys(ctx, domain.SystemActor()); err != nil {
 				t.Fatal(err)
 			}
 			tok2 := a.token(app.ClientID, sec)
@@ -153,7 +166,7 @@ func TestRotationKeepsOldKeyForOverlap(t *testing.T) {
 	tok1 := e.token(app.ClientID, sec)
 	kid1 := jwtPart(t, tok1, 0)["kid"].(string)
 
-	if err := e.p.RotateKeys(ctx); err != nil {
+	if err := e.p.RotateKeys(ctx, domain.SystemActor()); err != nil {
 		t.Fatal(err)
 	}
 	tok2 := e.token(app.ClientID, sec)
@@ -178,7 +191,7 @@ func TestRotationKeepsOldKeyForOverlap(t *testing.T) {
 	if kids := e.jwksKids(); !slices.Equal(kids, []string{kid2}) {
 		t.Fatalf("JWKS after the overlap %v, want [%s]", kids, kid2)
 	}
-	if err := e.p.RotateKeys(ctx); err != nil {
+	if err := e.p.RotateKeys(ctx, domain.SystemActor()); err != nil {
 		t.Fatal(err)
 	}
 	keys, err := e.st.ListSigningKeys(ctx)
@@ -211,5 +224,81 @@ func TestSigningKeyRenewsAfterItsPeriod(t *testing.T) {
 	keys, _ := e.st.ListSigningKeys(ctx)
 	if len(keys) != 1 || keys[0].ID == kid1 {
 		t.Fatalf("stored keys after renewal: %d, want only the new one", len(keys))
+	}
+}
+
+// legacyES256Key is a key as releases before RS256 stored it: ES256, its private
+// half sealed as SEC 1 DER, still inside its signing period.
+func legacyES256Key(t *testing.T, sealer *seal.Sealer, now time.Time) (domain.SigningKey, *ecdsa.PrivateKey) {
+	t.Helper()
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jwk := jose.JSONWebKey{Key: &priv.PublicKey, Algorithm: "ES256", Use: "sig"}
+	thumb, _ := jwk.Thumbprint(crypto.SHA256)
+	jwk.KeyID = base64.RawURLEncoding.EncodeToString(thumb)
+	pub, _ := json.Marshal(jwk)
+	der, _ := x509.MarshalECPrivateKey(priv)
+	sealed, err := sealer.Seal(der, sealedKeyAD(jwk.KeyID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return domain.SigningKey{ID: jwk.KeyID, Algorithm: "ES256", PrivateKeySealed: sealed, PublicKeyJWK: pub,
+		CreatedDateTime: now.Add(-24 * time.Hour), NotAfter: now.Add(30 * 24 * time.Hour),
+		RetireAfter: now.Add(30*24*time.Hour + time.Hour + maxClockSkew)}, priv
+}
+
+// A directory upgraded from a release that signed with ES256: the first start
+// signs with a new RS256 key at once, and the ES256 key stops signing but stays
+// published, verifying the tokens it signed, until they have expired.
+func TestES256KeyFromAnEarlierReleaseRetires(t *testing.T) {
+	for _, b := range storetest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			st, sealer := b.Open(t), newSealer(t)
+			clock := domain.NewFakeClock(time.Now())
+			old, oldPriv := legacyES256Key(t, sealer, clock.Now())
+			if err := st.CreateSigningKey(ctx, old); err != nil {
+				t.Fatal(err)
+			}
+			e := newEnv(t, envOptions{st: st, sealer: sealer, clock: clock})
+			app, sec := createApp(t, st, false, domain.PermUserReadAll)
+			oldTok := sign(t, jose.ES256, oldPriv, old.ID, validClaims(e, app.ClientID))
+			// A token that would outlive the overlap shows the key itself retiring.
+			longTok := sign(t, jose.ES256, oldPriv, old.ID, with(validClaims(e, app.ClientID), "exp", clock.Now().Add(24*time.Hour).Unix()))
+
+			newTok := e.token(app.ClientID, sec)
+			if h := jwtPart(t, newTok, 0); h["alg"] != "RS256" || h["kid"] == old.ID {
+				t.Fatalf("after the upgrade tokens are signed with %v", h)
+			}
+			kids := e.jwksKids()
+			if len(kids) != 2 || kids[1] != old.ID {
+				t.Fatalf("JWKS %v, want the new key and then the ES256 key %s", kids, old.ID)
+			}
+			keys, _ := st.ListSigningKeys(ctx)
+			for _, k := range keys {
+				if k.ID == old.ID && (k.NotAfter.After(clock.Now()) || k.RetireAfter.After(clock.Now().Add(time.Hour+maxClockSkew))) {
+					t.Fatalf("the ES256 key still signs until %v and is published until %v", k.NotAfter, k.RetireAfter)
+				}
+			}
+			if _, err := e.p.VerifyAccessToken(ctx, oldTok); err != nil {
+				t.Fatalf("a token the ES256 key signed is refused within its lifetime: %v", err)
+			}
+			// The ES256 key's id with an RS256 header is not a way in.
+			forged := strings.Split(oldTok, ".")
+			forged[0] = base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"RS256","kid":"` + old.ID + `"}`))
+			if _, err := e.p.VerifyAccessToken(ctx, strings.Join(forged, ".")); err == nil {
+				t.Fatal("an RS256 header on the ES256 key's signature verified")
+			}
+
+			clock.Advance(time.Hour + maxClockSkew + time.Second)
+			if kids := e.jwksKids(); len(kids) != 1 || kids[0] == old.ID {
+				t.Fatalf("JWKS after the overlap %v, want only the RS256 key", kids)
+			}
+			if _, err := e.p.VerifyAccessToken(ctx, longTok); err == nil || !strings.Contains(err.Error(), "retired") {
+				t.Fatalf("a token of the ES256 key after the overlap: %v, want refused as signed by a retired key", err)
+			}
+		})
 	}
 }

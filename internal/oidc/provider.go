@@ -84,7 +84,7 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	if cfg.AccessTokenLifetime <= 0 {
 		cfg.AccessTokenLifetime = DefaultAccessTokenLifetime
 	}
-	keys := &keyring{st: cfg.Store, sealer: cfg.Sealer, clock: cfg.Clock,
+	keys := &keyring{st: cfg.Store, dir: cfg.Directory, sealer: cfg.Sealer, clock: cfg.Clock,
 		overlap: cfg.AccessTokenLifetime + maxClockSkew}
 	if _, err := keys.signer(ctx); err != nil {
 		return nil, fmt.Errorf("oidc: signing key: %w", err)
@@ -241,7 +241,7 @@ func (p *Provider) discovery(w http.ResponseWriter, r *http.Request) {
 			zoidc.GrantTypeDeviceCode, zoidc.GrantTypeClientCredentials},
 		ACRValuesSupported:                        []string{"phishing_resistant", "mfa"},
 		SubjectTypesSupported:                     []string{"public"},
-		IDTokenSigningAlgValuesSupported:          []string{"ES256"},
+		IDTokenSigningAlgValuesSupported:          []string{string(SigningAlgorithm)},
 		TokenEndpointAuthMethodsSupported:         []zoidc.AuthMethod{zoidc.AuthMethodBasic, zoidc.AuthMethodPost, zoidc.AuthMethodNone},
 		RevocationEndpointAuthMethodsSupported:    []zoidc.AuthMethod{zoidc.AuthMethodBasic, zoidc.AuthMethodPost, zoidc.AuthMethodNone},
 		IntrospectionEndpointAuthMethodsSupported: []zoidc.AuthMethod{zoidc.AuthMethodBasic, zoidc.AuthMethodPost},
@@ -310,8 +310,8 @@ func truncate(s string, n int) string {
 // RotateKeys adds a new signing key and signs with it from now on, on every
 // replica. The keys it replaces stay in JWKS, and keep verifying, for the access
 // token lifetime plus clock skew, so no token issued before the rotation fails.
-func (p *Provider) RotateKeys(ctx context.Context) error {
-	if err := p.keys.addKey(ctx, true); err != nil {
+func (p *Provider) RotateKeys(ctx context.Context, actor domain.Actor) error {
+	if err := p.keys.addKey(ctx, actor, domain.KeyReasonRotation); err != nil {
 		return fmt.Errorf("rotate signing keys: %w", err)
 	}
 	p.log.InfoContext(ctx, "signing keys rotated")

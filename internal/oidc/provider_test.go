@@ -2,6 +2,7 @@ package oidc
 
 import (
 	"context"
+	"encoding/base64"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -37,7 +38,7 @@ func TestDiscovery(t *testing.T) {
 			}
 			assertList(t, r.body, "token_endpoint_auth_methods_supported", "client_secret_basic", "client_secret_post")
 			assertList(t, r.body, "grant_types_supported", "client_credentials")
-			assertList(t, r.body, "id_token_signing_alg_values_supported", "ES256")
+			assertList(t, r.body, "id_token_signing_alg_values_supported", "RS256")
 			// Every advertised endpoint lives under the issuer and is really served.
 			for _, k := range []string{"authorization_endpoint", "userinfo_endpoint", "device_authorization_endpoint",
 				"end_session_endpoint", "revocation_endpoint", "introspection_endpoint"} {
@@ -92,18 +93,23 @@ func TestJWKS(t *testing.T) {
 		t.Fatalf("jwks has %d keys, want 1: %s", len(keys), r.raw)
 	}
 	k := keys[0].(map[string]any)
-	for field, want := range map[string]string{"kty": "EC", "crv": "P-256", "alg": "ES256", "use": "sig"} {
+	for field, want := range map[string]string{"kty": "RSA", "e": "AQAB", "alg": "RS256", "use": "sig"} {
 		if k[field] != want {
 			t.Errorf("%s = %v, want %s", field, k[field], want)
 		}
 	}
-	for _, field := range []string{"kid", "x", "y"} {
+	for _, field := range []string{"kid", "n"} {
 		if s, _ := k[field].(string); s == "" {
 			t.Errorf("%s missing", field)
 		}
 	}
-	if _, ok := k["d"]; ok {
-		t.Fatal("JWKS publishes the private key")
+	if n, _ := base64.RawURLEncoding.DecodeString(k["n"].(string)); len(n)*8 < 2048 {
+		t.Errorf("the RSA modulus has %d bits, want at least 2048", len(n)*8)
+	}
+	for _, private := range []string{"d", "p", "q", "dp", "dq", "qi"} {
+		if _, ok := k[private]; ok {
+			t.Fatalf("JWKS publishes the private key (%s)", private)
+		}
 	}
 }
 
@@ -150,8 +156,8 @@ func TestClientCredentials(t *testing.T) {
 			tok := r.body["access_token"].(string)
 
 			h := jwtPart(t, tok, 0)
-			if h["alg"] != "ES256" || !slices.Contains(kids, h["kid"].(string)) {
-				t.Errorf("header %v: want ES256 and a kid from JWKS %v", h, kids)
+			if h["alg"] != "RS256" || !slices.Contains(kids, h["kid"].(string)) {
+				t.Errorf("header %v: want RS256 and a kid from JWKS %v", h, kids)
 			}
 			p := jwtPart(t, tok, 1)
 			for claim, want := range map[string]any{"iss": e.base, "sub": app.ClientID, "aud": Audience,

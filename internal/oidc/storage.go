@@ -210,7 +210,7 @@ func (s *storage) SigningKey(ctx context.Context) (op.SigningKey, error) {
 }
 
 func (s *storage) SignatureAlgorithms(context.Context) ([]jose.SignatureAlgorithm, error) {
-	return []jose.SignatureAlgorithm{jose.ES256}, nil
+	return []jose.SignatureAlgorithm{SigningAlgorithm}, nil
 }
 
 // KeySet reads the store so that JWKS shows another replica's rotation at once.

@@ -20,8 +20,8 @@ func (p *Provider) MintUserAccessToken(ctx context.Context, userID string, amr [
 	if err != nil {
 		return "", fmt.Errorf("signing key: %w", err)
 	}
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: key.private},
-		(&jose.SignerOptions{}).WithType("JWT").WithHeader("kid", key.id))
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: key.alg(), Key: key.private},
+		(&jose.SignerOptions{}).WithType("JWT").WithHeader("kid", key.ID))
 	if err != nil {
 		return "", fmt.Errorf("build signer: %w", err)
 	}

@@ -45,35 +45,38 @@ func unauthenticated(msg string) error {
 	return &domain.Error{Kind: domain.KindUnauthenticated, Code: "InvalidAuthenticationToken", Message: msg}
 }
 
-// VerifyAccessToken checks a bearer token presented to the API: an ES256 JWS signed
-// by one of this provider's published keys, from this issuer, for Audience, within
+// VerifyAccessToken checks a bearer token presented to the API: a JWS signed by one
+// of this provider's published keys with that key's own algorithm, from this issuer, for Audience, within
 // its lifetime by the configured clock. Any failure is a domain.Error of
 // KindUnauthenticated whose message never contains the token.
 func (p *Provider) VerifyAccessToken(ctx context.Context, raw string) (AccessClaims, error) {
 	if raw == "" {
 		return AccessClaims{}, unauthenticated("Access token is empty.")
 	}
-	// Only ES256 parses: "none", HS256 with our public key as secret, RS256 are
-	// refused before any key is looked at.
-	jws, err := jose.ParseSignedCompact(raw, []jose.SignatureAlgorithm{jose.ES256})
+	// Only our algorithms parse: "none", and HS256 with our public key as secret,
+	// are refused before any key is looked at.
+	jws, err := jose.ParseSignedCompact(raw, verifyingAlgorithms)
 	if err != nil || len(jws.Signatures) != 1 {
-		return AccessClaims{}, unauthenticated("Access token is malformed or not signed with ES256.")
+		return AccessClaims{}, unauthenticated("Access token is malformed or not signed with " + string(SigningAlgorithm) + ".")
 	}
 	now := p.clock.Now()
 	kid := jws.Signatures[0].Header.KeyID
-	pub, ok := p.keys.publicKey(kid, now)
+	key, ok := p.keys.publicKey(kid, now)
 	if !ok {
 		// Another replica may have rotated; the store knows every key.
 		if err := p.keys.load(ctx); err != nil {
 			p.log.ErrorContext(ctx, "reload signing keys", "error", err)
 			return AccessClaims{}, unauthenticated("Access token validation failure.")
 		}
-		pub, ok = p.keys.publicKey(kid, now)
+		key, ok = p.keys.publicKey(kid, now)
 	}
 	if !ok {
 		return AccessClaims{}, unauthenticated("Access token is signed by an unknown or retired key.")
 	}
-	payload, err := jws.Verify(pub)
+	if jose.SignatureAlgorithm(jws.Signatures[0].Header.Algorithm) != key.alg() {
+		return AccessClaims{}, unauthenticated("Access token is not signed with its key's algorithm.")
+	}
+	payload, err := jws.Verify(key.public)
 	if err != nil {
 		return AccessClaims{}, unauthenticated("Access token signature is invalid.")
 	}

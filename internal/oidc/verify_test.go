@@ -5,6 +5,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
@@ -81,17 +82,21 @@ func TestVerifyRejectsForgedTokens(t *testing.T) {
 
 	// The control: a token this test signs with the provider's key verifies, so
 	// each rejection below is caused by the one thing the case changes.
-	if _, err := e.p.VerifyAccessToken(context.Background(), sign(t, jose.ES256, own.private, own.id, claims)); err != nil {
+	if _, err := e.p.VerifyAccessToken(context.Background(), sign(t, jose.RS256, own.private, own.ID, claims)); err != nil {
 		t.Fatalf("control token refused: %v", err)
 	}
 
-	foreign, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	foreign, err := rsa.GenerateKey(rand.Reader, rsaKeyBits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	foreignEC, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
 	pubDER, _ := x509.MarshalPKIXPublicKey(own.public)
 	pubPEM := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER})
-	pubJWK, _ := json.Marshal(jose.JSONWebKey{Key: own.public, KeyID: own.id, Algorithm: "ES256", Use: "sig"})
+	pubJWK, _ := json.Marshal(jose.JSONWebKey{Key: own.public, KeyID: own.ID, Algorithm: "RS256", Use: "sig"})
 
 	parts := strings.Split(real, ".")
 	b64 := base64.RawURLEncoding
@@ -99,32 +104,35 @@ func TestVerifyRejectsForgedTokens(t *testing.T) {
 	payload := jwtPart(t, real, 1)
 	payload["roles"] = []string{"RoleManagement.ReadWrite.Directory", "User.ReadWrite.All"}
 	tamperedPayload, _ := json.Marshal(payload)
-	realJWS, _ := jose.ParseSignedCompact(real, []jose.SignatureAlgorithm{jose.ES256})
-	other := strings.Split(sign(t, jose.ES256, own.private, own.id, claims), ".")
+	realJWS, _ := jose.ParseSignedCompact(real, []jose.SignatureAlgorithm{jose.RS256})
+	other := strings.Split(sign(t, jose.RS256, own.private, own.ID, claims), ".")
 
 	cases := map[string]string{
 		"empty":                               "",
 		"garbage":                             "not.a.jwt",
-		"alg none":                            header(`{"alg":"none","typ":"JWT","kid":"`+own.id+`"}`) + "." + parts[1] + ".",
+		"alg none":                            header(`{"alg":"none","typ":"JWT","kid":"`+own.ID+`"}`) + "." + parts[1] + ".",
 		"alg none, no signature part":         header(`{"alg":"none"}`) + "." + parts[1],
-		"HS256 keyed with our public key PEM": sign(t, jose.HS256, pubPEM, own.id, claims),
-		"HS256 keyed with our public JWK":     sign(t, jose.HS256, pubJWK, own.id, claims),
-		"RS256 header on our signature":       header(`{"alg":"RS256","kid":"`+own.id+`"}`) + "." + parts[1] + "." + parts[2],
-		"foreign key claiming our kid":        sign(t, jose.ES256, foreign, own.id, claims),
-		"foreign key with its own kid":        sign(t, jose.ES256, foreign, "someone-elses-key", claims),
-		"no kid":                              sign(t, jose.ES256, own.private, "", claims),
+		"HS256 keyed with our public key PEM": sign(t, jose.HS256, pubPEM, own.ID, claims),
+		"HS256 keyed with our public JWK":     sign(t, jose.HS256, pubJWK, own.ID, claims),
+		"ES256 header on our signature":       header(`{"alg":"ES256","kid":"`+own.ID+`"}`) + "." + parts[1] + "." + parts[2],
+		"PS256 with our key":                  sign(t, jose.PS256, own.private, own.ID, claims),
+		"RS512 with our key":                  sign(t, jose.RS512, own.private, own.ID, claims),
+		"foreign key claiming our kid":        sign(t, jose.RS256, foreign, own.ID, claims),
+		"foreign key with its own kid":        sign(t, jose.RS256, foreign, "someone-elses-key", claims),
+		"foreign EC key claiming our kid":     sign(t, jose.ES256, foreignEC, own.ID, claims),
+		"no kid":                              sign(t, jose.RS256, own.private, "", claims),
 		"tampered payload":                    parts[0] + "." + b64.EncodeToString(tamperedPayload) + "." + parts[2],
 		"signature of another token":          parts[0] + "." + parts[1] + "." + other[2],
-		"wrong issuer":                        sign(t, jose.ES256, own.private, own.id, with(claims, "iss", "https://evil.example.com")),
-		"issuer with trailing slash":          sign(t, jose.ES256, own.private, own.id, with(claims, "iss", e.base+"/")),
-		"wrong audience":                      sign(t, jose.ES256, own.private, own.id, with(claims, "aud", []string{app.ClientID})),
-		"no audience":                         sign(t, jose.ES256, own.private, own.id, with(claims, "aud", nil)),
-		"no expiry":                           sign(t, jose.ES256, own.private, own.id, with(claims, "exp", nil)),
-		"expired":                             sign(t, jose.ES256, own.private, own.id, with(claims, "exp", e.clock.Now().Add(-time.Second).Unix())),
-		"not yet valid":                       sign(t, jose.ES256, own.private, own.id, with(claims, "nbf", e.clock.Now().Add(time.Hour).Unix())),
-		"issued in the future":                sign(t, jose.ES256, own.private, own.id, with(claims, "iat", e.clock.Now().Add(time.Hour).Unix())),
-		"no subject":                          sign(t, jose.ES256, own.private, own.id, with(claims, "sub", nil)),
-		"no idtyp (an ID token, say)":         sign(t, jose.ES256, own.private, own.id, with(claims, "idtyp", nil)),
+		"wrong issuer":                        sign(t, jose.RS256, own.private, own.ID, with(claims, "iss", "https://evil.example.com")),
+		"issuer with trailing slash":          sign(t, jose.RS256, own.private, own.ID, with(claims, "iss", e.base+"/")),
+		"wrong audience":                      sign(t, jose.RS256, own.private, own.ID, with(claims, "aud", []string{app.ClientID})),
+		"no audience":                         sign(t, jose.RS256, own.private, own.ID, with(claims, "aud", nil)),
+		"no expiry":                           sign(t, jose.RS256, own.private, own.ID, with(claims, "exp", nil)),
+		"expired":                             sign(t, jose.RS256, own.private, own.ID, with(claims, "exp", e.clock.Now().Add(-time.Second).Unix())),
+		"not yet valid":                       sign(t, jose.RS256, own.private, own.ID, with(claims, "nbf", e.clock.Now().Add(time.Hour).Unix())),
+		"issued in the future":                sign(t, jose.RS256, own.private, own.ID, with(claims, "iat", e.clock.Now().Add(time.Hour).Unix())),
+		"no subject":                          sign(t, jose.RS256, own.private, own.ID, with(claims, "sub", nil)),
+		"no idtyp (an ID token, say)":         sign(t, jose.RS256, own.private, own.ID, with(claims, "idtyp", nil)),
 		"JSON serialization":                  realJWS.FullSerialize(),
 	}
 	for name, tok := range cases {

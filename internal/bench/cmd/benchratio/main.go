@@ -193,7 +193,7 @@ var labels = map[string]string{
 	"internal/secret Verify/argon2id-production":     "pass verify only, argon2id production",
 	"internal/secret Verify/sha256-long-pass":        "pass verify only, SHA-256 (48 chars)",
 	"internal/oidc RefSHA256":                        "sha256 of 32 bytes",
-	"internal/oidc VerifyAccessToken":                "VerifyAccessToken (ES256 JWT)",
+	"internal/oidc VerifyAccessToken":                "VerifyAccessToken (RS256 JWT)",
 	"internal/directory RefSHA256":                   "sha256 of 32 bytes",
 	"internal/directory SignInWithPass":              "SignInWithPass, multi-use pass, fast argon2",
 	"internal/directory IssuePass":                   "IssuePass, multi-use, fast argon2",

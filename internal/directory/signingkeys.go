@@ -1,0 +1,77 @@
+package directory
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/firstkey/firstkey/internal/domain"
+	"github.com/firstkey/firstkey/internal/store"
+)
+
+// AddSigningKey stores a newly generated token signing key, purges keys past
+// their retirement and, with replace, retires the keys still signing
+// (domain.SigningKey.Replaced with overlap), all with one audit record in one
+// transaction. The token service generates the key; only the local operator and
+// the token service itself may add one.
+func (s *Service) AddSigningKey(ctx context.Context, actor domain.Actor, key domain.SigningKey, replace bool, overlap time.Duration, reason string) error {
+	if err := actor.Require(domain.ActManageKeys); err != nil {
+		return err
+	}
+	now := s.now()
+	// The key's periods count from now, when it takes over from the keys it
+	// replaces, not from when its generation began.
+	shift := now.Sub(key.CreatedDateTime)
+	key.CreatedDateTime, key.NotAfter, key.RetireAfter = now, key.NotAfter.Add(shift), key.RetireAfter.Add(shift)
+	return s.store.InTx(ctx, func(tx store.Store) error {
+		rows, err := tx.ListSigningKeys(ctx)
+		if err != nil {
+			return fmt.Errorf("list signing keys: %w", err)
+		}
+		targets := []domain.AuditTarget{keyTarget(key,
+			domain.ModifiedProperty{DisplayName: "Algorithm", NewValue: key.Algorithm},
+			domain.ModifiedProperty{DisplayName: "SignsUntil", NewValue: stamp(key.NotAfter)},
+			domain.ModifiedProperty{DisplayName: "PublishedUntil", NewValue: stamp(key.RetireAfter)})}
+		var purged []string
+		for _, k := range rows {
+			if !k.VerifiesAt(now) {
+				if err := tx.DeleteSigningKey(ctx, k.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+					return fmt.Errorf("delete retired signing key %s: %w", k.ID, err)
+				}
+				purged = append(purged, k.ID)
+				continue
+			}
+			if !replace || !k.SignsAt(now) {
+				continue
+			}
+			r := k.Replaced(now, overlap)
+			// The store has no UpdateSigningKey: replace the row in this transaction.
+			if err := tx.DeleteSigningKey(ctx, k.ID); err != nil {
+				return fmt.Errorf("retire signing key %s: %w", k.ID, err)
+			}
+			if err := tx.CreateSigningKey(ctx, r); err != nil {
+				return fmt.Errorf("retire signing key %s: %w", k.ID, err)
+			}
+			targets = append(targets, keyTarget(r,
+				domain.ModifiedProperty{DisplayName: "SignsUntil", OldValue: stamp(k.NotAfter), NewValue: stamp(r.NotAfter)},
+				domain.ModifiedProperty{DisplayName: "PublishedUntil", OldValue: stamp(k.RetireAfter), NewValue: stamp(r.RetireAfter)}))
+		}
+		if err := tx.CreateSigningKey(ctx, key); err != nil {
+			return fmt.Errorf("store signing key: %w", err)
+		}
+		details := []domain.KeyValue{{Key: "Reason", Value: reason}}
+		if len(purged) > 0 {
+			details = append(details, domain.KeyValue{Key: "PurgedRetiredKeys", Value: strings.Join(purged, ", ")})
+		}
+		return s.record(ctx, tx, actor, entry{activity: domain.ActivityAddSigningKey, category: domain.CategoryKeyManagement,
+			op: "Add", targets: targets, details: details})
+	})
+}
+
+// keyTarget names a signing key in an audit record by its public key id; the
+// key material never appears there.
+func keyTarget(k domain.SigningKey, props ...domain.ModifiedProperty) domain.AuditTarget {
+	return domain.AuditTarget{ID: k.ID, DisplayName: k.Algorithm + " token signing key", Type: "SigningKey", ModifiedProperties: props}
+}
