@@ -331,9 +331,9 @@ func checkApprovalPage(t *testing.T, ctx context.Context, app domain.Application
 	if got := text(t, ctx, "#device-app"); got != app.DisplayName {
 		t.Errorf("the approval page names the application %q, want %q", got, app.DisplayName)
 	}
-	// The person compares the code on the page with the one the device shows.
-	shown := text(t, ctx, ".lead strong:last-of-type")
-	if directory.NormalizeUserCode(shown) != directory.NormalizeUserCode(da.UserCode) {
+	// The person compares the code on the page with the one the device shows,
+	// so it is written the same way, dash included.
+	if shown := text(t, ctx, "#device-code"); shown != da.UserCode {
 		t.Errorf("the approval page shows the code %q, the device %q", shown, da.UserCode)
 	}
 	if got := text(t, ctx, "#device-approve"); got != "Sign in on the device" {
@@ -430,6 +430,11 @@ func TestDeviceSignInInBrowser(t *testing.T) {
 		}
 		if present(t, ctx, "#user_code") != 1 {
 			t.Error("after a wrong code the page does not ask for the code again")
+		}
+		// The field keeps what was typed, to correct, and is marked as the problem.
+		field, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(f => [f.value, f.getAttribute("aria-invalid"), f.getAttribute("aria-describedby")])(document.querySelector("#user_code"))`))
+		if err != nil || len(field) != 3 || field[0] != wrong || field[1] != "true" || field[2] != "page-error" {
+			t.Errorf("after a wrong code the field is [value aria-invalid aria-describedby] %q (%v), want [%s true page-error]", field, err, wrong)
 		}
 		if shots {
 			screenshot(t, ctx, "device-code-wrong")
@@ -558,8 +563,9 @@ func TestDeviceDenyInBrowser(t *testing.T) {
 // TestDeviceOneTimePassOnlyRegisters: a new joiner sets up a device with the
 // one-time pass they were given. That session may only register a passkey: the
 // device page says so, offers to register one instead, and never the approval;
-// typing the code after cancelling gets the same page; the device stays pending.
-// Having registered a passkey, the joiner signs in with it and approves.
+// cancelling there denies the device's request, so it stops waiting. Once a
+// passkey is registered, the same page offers to sign in with it, and that
+// sign-in approves a new device request without signing out first.
 func TestDeviceOneTimePassOnlyRegisters(t *testing.T) {
 	eachBackend(t, func(t *testing.T, env *testenv.Env) {
 		shots := strings.HasSuffix(t.Name(), "/sqlite")
@@ -582,25 +588,41 @@ func TestDeviceOneTimePassOnlyRegisters(t *testing.T) {
 			if !strings.Contains(msg, "one-time Temporary Access Pass") || !strings.Contains(msg, "only be used to register a passkey, not to sign in to Laptop setup") {
 				t.Errorf("%s: the page says %q", when, msg)
 			}
-			if present(t, ctx, "#device-approve, #device-deny, #stepup-reason, [data-passkey-signin]") != 0 {
-				t.Errorf("%s: a one-time pass session is offered the approval or a sign-in", when)
+			if present(t, ctx, "#device-approve, #device-deny, #stepup-reason") != 0 {
+				t.Errorf("%s: a one-time pass session is offered the approval", when)
 			}
-			if href, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("main a.button").getAttribute("href")`)); href != "/mysecurityinfo" {
-				t.Errorf("%s: the page links to %q, want /mysecurityinfo", when, href)
+			if title, _ := chromedp.Run(ctx, chromedp.Title()); !strings.HasPrefix(title, "Sign in with a passkey to continue") {
+				t.Errorf("%s: the page's title is %q", when, title)
 			}
 		}
 		registrationOnly("after signing in")
+		if present(t, ctx, "[data-passkey-signin]") != 0 {
+			t.Error("without a passkey, the page offers a passkey sign-in")
+		}
+		if href, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#register-passkey").getAttribute("href")`)); href != "/mysecurityinfo" {
+			t.Errorf("the page links to %q, want /mysecurityinfo", href)
+		}
 		if shots {
 			screenshot(t, ctx, "device-registration-only")
 		}
 		polling.stillPending(t)
 
-		// Cancel leads back to the code entry; the code typed there gets the same answer.
-		status := load(t, ctx, "cancel", chromedp.Click(chromedp.CSS("#stepup-cancel")))
-		if loc, _ := url.Parse(location(t, ctx)); status != http.StatusOK || loc.Path != "/device" || present(t, ctx, "#user_code") != 1 {
-			t.Errorf("cancel led to %d %s", status, loc)
+		// Cancel denies the device's request: the device stops waiting.
+		if status := load(t, ctx, "cancel", chromedp.Click(chromedp.CSS("#stepup-cancel"))); status != http.StatusOK {
+			t.Errorf("cancelling answered %d", status)
 		}
-		status = load(t, ctx, "type the code",
+		if got := text(t, ctx, "main .alert.success"); got != "You denied the sign-in. The device will not be signed in." {
+			t.Errorf("after cancelling, the page says %q", got)
+		}
+		if tok, err := polling.result(t); !isOAuthError(err, "access_denied") || tok != nil {
+			t.Fatalf("the device's polling after cancelling ended with %v, %v (answers %v), want access_denied", tok, err, polling.seen())
+		}
+
+		// The device asks again; the code typed on the device page gets the same answer.
+		da = laptop.start(t)
+		polling = laptop.poll(t, da)
+		do(t, ctx, "open the device page", chromedp.Navigate(env.URL+"/device"), chromedp.WaitVisible(chromedp.CSS("#user_code")))
+		status := load(t, ctx, "type the new code",
 			chromedp.SendKeys(chromedp.CSS("#user_code"), da.UserCode),
 			chromedp.Click(chromedp.CSS("main form button[type=submit]")))
 		if status != http.StatusForbidden {
@@ -609,18 +631,22 @@ func TestDeviceOneTimePassOnlyRegisters(t *testing.T) {
 		registrationOnly("after typing the code")
 		polling.stillPending(t)
 
-		// Register a passkey as the page suggests; the session still may not approve.
-		do(t, ctx, "go to register a passkey", chromedp.Click(chromedp.CSS("main a.button")), chromedp.WaitVisible(chromedp.CSS("#add-passkey")))
+		// Register a passkey as the page suggests; the pass session still may not
+		// approve, but the page now offers the passkey, which may.
+		do(t, ctx, "go to register a passkey", chromedp.Click(chromedp.CSS("#register-passkey")), chromedp.WaitVisible(chromedp.CSS("#add-passkey")))
 		addPasskey(t, ctx, "New laptop")
-		if status := load(t, ctx, "open verification_uri_complete again", chromedp.Navigate(da.VerificationURIComplete)); status != http.StatusForbidden {
+		if status := load(t, ctx, "open verification_uri_complete", chromedp.Navigate(da.VerificationURIComplete)); status != http.StatusForbidden {
 			t.Errorf("the device page for the one-time pass session after registering answered %d, want 403", status)
 		}
 		registrationOnly("after registering a passkey")
+		if b := text(t, ctx, "[data-passkey-signin]"); b != "Sign in with a passkey" {
+			t.Errorf("after registering, the page's passkey button says %q", b)
+		}
+		if shots {
+			screenshot(t, ctx, "device-registration-only-has-passkey")
+		}
 		polling.stillPending(t)
 
-		// The passkey signs the joiner in, and they approve.
-		signOut(t, ctx)
-		openVerificationURI(t, ctx, env, da.VerificationURIComplete, "/device?user_code="+directory.NormalizeUserCode(da.UserCode))
 		do(t, ctx, "sign in with the new passkey", chromedp.Click(chromedp.CSS("[data-passkey-signin]")))
 		checkApprovalPage(t, ctx, laptop.app, da)
 		approve(t, ctx)
@@ -629,4 +655,10 @@ func TestDeviceOneTimePassOnlyRegisters(t *testing.T) {
 			t.Errorf("the device's ID token after the passkey sign-in: amr %v, acr %q", c.Amr, c.Acr)
 		}
 	})
+}
+
+// isOAuthError reports whether the token endpoint refused with that error code.
+func isOAuthError(err error, code string) bool {
+	var re *oauth2.RetrieveError
+	return errors.As(err, &re) && re.ErrorCode == code
 }

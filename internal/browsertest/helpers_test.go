@@ -120,7 +120,10 @@ func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action
 // text reads the visible text of the first element matching a CSS selector.
 func text(t *testing.T, ctx context.Context, css string) string {
 	t.Helper()
-	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(css)))
+	// Bounded: a missing element fails the test instead of waiting forever.
+	sctx, cancel := context.WithTimeout(ctx, stepTimeout)
+	defer cancel()
+	s, err := chromedp.Run(sctx, chromedp.Text(chromedp.CSS(css)))
 	if err != nil {
 		t.Fatalf("read %s: %v", css, err)
 	}

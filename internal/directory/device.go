@@ -33,6 +33,15 @@ func NormalizeUserCode(code string) string {
 	return b.String()
 }
 
+// FormatUserCode writes a normalised user code the way devices show it, in two
+// halves (BCDF-GHJK), so that the person can compare the two screens.
+func FormatUserCode(code string) string {
+	if len(code) < 6 || len(code)%2 != 0 {
+		return code
+	}
+	return code[:len(code)/2] + "-" + code[len(code)/2:]
+}
+
 // StartDeviceAuthorization stores a device's request. The device code is kept
 // only as a hash; a user code in use by another request is ErrDuplicateUserCode.
 func (s *Service) StartDeviceAuthorization(ctx context.Context, clientID, deviceCode, userCode string, scopes []string) (domain.DeviceAuthorization, error) {

@@ -80,8 +80,33 @@ type stepUpView struct {
 	Strength    string
 	Username    string
 	Next        string
-	CancelURL   string
-	Registering bool // signed in with a one-time pass: may only register a passkey
+	CancelURL   string // for an application: back to it with access_denied
+	Registering bool   // signed in with a one-time pass: may only register a passkey
+	HasPasskey  bool   // while Registering: a passkey is registered, so it can sign in now
+	// DeviceCode is set for a device's request: cancelling denies it (a form
+	// with CSRF), so that the device stops waiting.
+	DeviceCode string
+	CSRF       string
+}
+
+// stepUp shows why the session is not enough for app and how to go on to next.
+func (h *Handler) stepUp(w http.ResponseWriter, r *http.Request, s *signedIn, app domain.Application, v stepUpView) {
+	v.AppName, v.Strength, v.Username, v.Registering = app.DisplayName, string(app.RequiredStrength), s.user.UserPrincipalName, s.sess.RegistrationOnly
+	if v.Registering {
+		keys, err := h.dir.OwnPasskeys(r.Context(), s.user.ID)
+		if err != nil {
+			h.serverError(w, r, "list passkeys", err)
+			return
+		}
+		v.HasPasskey = len(keys) > 0
+	}
+	h.log.InfoContext(r.Context(), "sign-in to application needs a stronger method",
+		"client_id", app.ClientID, "user_id", s.user.ID, "required", string(app.RequiredStrength), "amr", s.sess.AMR)
+	title := "A stronger sign-in is needed"
+	if v.Registering {
+		title = "Sign in with a passkey to continue"
+	}
+	h.render(w, r, http.StatusForbidden, "stepup.html", view{Title: title, Account: s.account(), Page: v})
 }
 
 // continueAuth is where zitadel sends the browser with an application's
@@ -132,11 +157,7 @@ func (h *Handler) continueAuth(w http.ResponseWriter, r *http.Request) {
 			h.serverError(w, r, "build cancel url", err)
 			return
 		}
-		h.log.InfoContext(r.Context(), "sign-in to application needs a stronger method",
-			"client_id", app.ClientID, "user_id", s.user.ID, "required", string(app.RequiredStrength), "amr", s.sess.AMR)
-		h.render(w, r, http.StatusForbidden, "stepup.html", view{Title: "A stronger sign-in is needed", Account: s.account(),
-			Page: stepUpView{AppName: app.DisplayName, Strength: string(app.RequiredStrength), Username: s.user.UserPrincipalName,
-				Next: continueURL(id), CancelURL: cancel, Registering: decision == directory.AuthRegistrationOnly}})
+		h.stepUp(w, r, s, app, stepUpView{Next: continueURL(id), CancelURL: cancel})
 	}
 }
 

@@ -10,7 +10,9 @@ import (
 )
 
 type deviceView struct {
-	UserCode string
+	UserCode string // normalised, as the form sends it back
+	Shown    string // as the device shows it: BCDF-GHJK
+	Typed    string // what the person typed, to correct after a wrong code
 	AppName  string
 	CSRF     string
 }
@@ -26,7 +28,8 @@ func deviceURL(userCode string) string {
 // sign in to the device's application. The person signs in first, with a pass
 // or a passkey, on this screen.
 func (h *Handler) devicePage(w http.ResponseWriter, r *http.Request) {
-	code := directory.NormalizeUserCode(r.URL.Query().Get("user_code"))
+	typed := r.URL.Query().Get("user_code")
+	code := directory.NormalizeUserCode(typed)
 	s, err := h.currentSession(r)
 	if errors.Is(err, errNoSession) {
 		http.Redirect(w, r, signInURL(deviceURL(code), ""), http.StatusSeeOther)
@@ -36,7 +39,7 @@ func (h *Handler) devicePage(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, "load session", err)
 		return
 	}
-	v := view{Title: "Sign in on a device", Account: s.account(), Page: deviceView{UserCode: code, CSRF: s.csrf}}
+	v := view{Title: "Sign in on a device", Account: s.account(), Page: deviceView{Typed: typed, CSRF: s.csrf}}
 	if code == "" {
 		h.render(w, r, http.StatusOK, "device.html", v)
 		return
@@ -53,12 +56,10 @@ func (h *Handler) devicePage(w http.ResponseWriter, r *http.Request) {
 	}
 	switch directory.Decide(&s.sess, app, nil, d.CreatedDateTime, h.dir.Clock().Now()) {
 	case directory.AuthStepUp, directory.AuthRegistrationOnly:
-		h.render(w, r, http.StatusForbidden, "stepup.html", view{Title: "A stronger sign-in is needed", Account: s.account(),
-			Page: stepUpView{AppName: app.DisplayName, Strength: string(app.RequiredStrength), Username: s.user.UserPrincipalName,
-				Next: deviceURL(code), CancelURL: oidc.DevicePath, Registering: s.sess.RegistrationOnly}})
+		h.stepUp(w, r, s, app, stepUpView{Next: deviceURL(code), DeviceCode: code, CSRF: s.csrf})
 		return
 	}
-	v.Page = deviceView{UserCode: code, AppName: app.DisplayName, CSRF: s.csrf}
+	v.Page = deviceView{UserCode: code, Shown: directory.FormatUserCode(code), AppName: app.DisplayName, CSRF: s.csrf}
 	h.render(w, r, http.StatusOK, "device.html", v)
 }
 

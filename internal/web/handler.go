@@ -95,7 +95,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	// Applications' sign-in requests and devices.
 	handle("GET "+oidc.ContinuePath, http.HandlerFunc(h.continueAuth))
 	handle("GET "+oidc.DevicePath, h.limited(false, http.HandlerFunc(h.devicePage)))
-	post("POST "+oidc.DevicePath, h.limited(false, h.form(h.answerDevice)))
+	post("POST "+oidc.DevicePath, h.limited(false, h.anySessionForm(h.answerDevice)))
 
 	// My Security Info.
 	handle("GET /mysecurityinfo", h.page(h.securityInfo))

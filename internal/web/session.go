@@ -111,6 +111,20 @@ func (h *Handler) toSignIn(w http.ResponseWriter, r *http.Request) {
 // the session's CSRF token, and refuses sessions from a one-time pass, which may
 // only register a passkey.
 func (h *Handler) form(fn func(http.ResponseWriter, *http.Request, *signedIn)) http.Handler {
+	return h.anySessionForm(func(w http.ResponseWriter, r *http.Request, s *signedIn) {
+		if s.sess.RegistrationOnly {
+			h.render(w, r, http.StatusForbidden, "message.html", view{Title: "Not available yet", Account: s.account(),
+				Error: msgRegistrationOnly})
+			return
+		}
+		fn(w, r, s)
+	})
+}
+
+// anySessionForm handles a POSTed form of any signed-in session, one-time pass
+// sessions included, after checking its CSRF token. What such a session may do
+// is then the directory's rule (it may deny a device's request, not approve it).
+func (h *Handler) anySessionForm(fn func(http.ResponseWriter, *http.Request, *signedIn)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 		if err := r.ParseForm(); err != nil {
@@ -129,11 +143,6 @@ func (h *Handler) form(fn func(http.ResponseWriter, *http.Request, *signedIn)) h
 		if !validCSRF(s, r.PostForm.Get(csrfField)) {
 			h.log.WarnContext(r.Context(), "form refused: missing or wrong CSRF token", "path", r.URL.Path, "ip", clientIP(r))
 			h.renderMessage(w, r, http.StatusForbidden, "Request refused", msgCSRF)
-			return
-		}
-		if s.sess.RegistrationOnly {
-			h.render(w, r, http.StatusForbidden, "message.html", view{Title: "Not available yet", Account: s.account(),
-				Error: msgRegistrationOnly})
 			return
 		}
 		fn(w, r, s)
