@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/firstkey/firstkey/internal/oidc"
 	"github.com/firstkey/firstkey/internal/secret"
 	"github.com/firstkey/firstkey/internal/server"
 )
@@ -53,8 +54,9 @@ func (g *globals) serve(ctx context.Context, listen, issuer, admin string) error
 	// The bound address, so that the default issuer is right even for port 0.
 	cfg.Listen = ln.Addr().String()
 	cfg.Logger = log
-	// zitadel's OpenID Provider logs through the default logger: keep every line JSON.
-	slog.SetDefault(log)
+	// zitadel's OpenID Provider logs through the default logger: keep every line
+	// JSON, without a line for every poll of a waiting device.
+	slog.SetDefault(slog.New(oidc.QuietPolls(log.Handler())))
 	if cfg.Hasher.Argon2 == secret.FastArgon2 {
 		log.Warn("FIRSTKEY_TEST_FAST_HASH is set: passes are hashed with test-only argon2 parameters; never run production like this")
 	}
