@@ -1,16 +1,13 @@
 package browsertest_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -81,69 +78,24 @@ func (d *device) start(t *testing.T) *oauth2.DeviceAuthResponse {
 	return da
 }
 
-// devicePolling is a device's DeviceAccessToken running in the background. Its
-// transport lets firstkey's clock move by the poll interval before each token
-// poll, so the device honours the interval on the server's clock while
-// waiting only a real second, and it notes every answer.
+// devicePolling is a device's DeviceAccessToken running in the background, over
+// testenv's DevicePoller: firstkey's clock moves by the poll interval before each
+// token poll, so the device waits only a real second, and every answer is noted.
 type devicePolling struct {
-	clock    *domain.FakeClock
-	tokenURL string
-	pending  chan struct{} // closed at the first authorization_pending
-	once     sync.Once
-
-	mu      sync.Mutex
-	answers []string // "ok" or the OAuth error code
+	*testenv.DevicePoller
 
 	done chan struct{} // closed when DeviceAccessToken returned
 	tok  *oauth2.Token
 	err  error
 }
 
-func (p *devicePolling) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.URL.String() != p.tokenURL {
-		return http.DefaultTransport.RoundTrip(req)
-	}
-	p.clock.Advance(domain.DevicePollInterval)
-	resp, err := http.DefaultTransport.RoundTrip(req)
-	if err != nil {
-		return nil, err
-	}
-	b, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		return nil, err
-	}
-	resp.Body = io.NopCloser(bytes.NewReader(b))
-	answer := "ok"
-	if resp.StatusCode != http.StatusOK {
-		var e struct {
-			Error string `json:"error"`
-		}
-		_ = json.Unmarshal(b, &e)
-		answer = e.Error
-	}
-	p.mu.Lock()
-	p.answers = append(p.answers, answer)
-	p.mu.Unlock()
-	if answer == "authorization_pending" {
-		p.once.Do(func() { close(p.pending) })
-	}
-	return resp, nil
-}
-
-func (p *devicePolling) seen() []string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return slices.Clone(p.answers)
-}
-
 // poll starts the device's polling and waits until it has been told
 // authorization_pending at least once. It stops by the end of the test.
 func (d *device) poll(t *testing.T, da *oauth2.DeviceAuthResponse) *devicePolling {
 	t.Helper()
-	p := &devicePolling{clock: d.env.Clock, tokenURL: d.config.Endpoint.TokenURL, pending: make(chan struct{}), done: make(chan struct{})}
+	p := &devicePolling{DevicePoller: d.env.NewDevicePoller(d.config.Endpoint.TokenURL), done: make(chan struct{})}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	ctx = context.WithValue(ctx, oauth2.HTTPClient, &http.Client{Transport: p})
+	ctx = context.WithValue(ctx, oauth2.HTTPClient, &http.Client{Transport: p.DevicePoller})
 	fast := *da
 	fast.Interval = 1 // x/oauth2 counts whole seconds
 	go func() {
@@ -152,9 +104,9 @@ func (d *device) poll(t *testing.T, da *oauth2.DeviceAuthResponse) *devicePollin
 	}()
 	t.Cleanup(func() { cancel(); <-p.done })
 	select {
-	case <-p.pending:
+	case <-p.Pending():
 	case <-p.done:
-		t.Fatalf("the device stopped polling before anyone answered: %v (answers %v)", p.err, p.seen())
+		t.Fatalf("the device stopped polling before anyone answered: %v (answers %v)", p.err, p.Seen())
 	case <-time.After(time.Minute):
 		t.Fatal("the device was never told authorization_pending")
 	}
@@ -168,7 +120,7 @@ func (p *devicePolling) result(t *testing.T) (*oauth2.Token, error) {
 	case <-p.done:
 		return p.tok, p.err
 	case <-time.After(time.Minute):
-		t.Fatalf("the device is still polling a minute after the answer (answers %v)", p.seen())
+		t.Fatalf("the device is still polling a minute after the answer (answers %v)", p.Seen())
 		return nil, nil
 	}
 }
@@ -177,21 +129,21 @@ func (p *devicePolling) result(t *testing.T) (*oauth2.Token, error) {
 // been told nothing but authorization_pending so far.
 func (p *devicePolling) stillPending(t *testing.T) {
 	t.Helper()
-	before := len(p.seen())
+	before := len(p.Seen())
 	deadline := time.Now().Add(30 * time.Second)
-	for len(p.seen()) == before {
+	for len(p.Seen()) == before {
 		select {
 		case <-p.done:
-			t.Fatalf("the device stopped polling: %v, %v (answers %v)", p.tok, p.err, p.seen())
+			t.Fatalf("the device stopped polling: %v, %v (answers %v)", p.tok, p.err, p.Seen())
 		case <-time.After(50 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
 			t.Fatal("the device did not poll again within 30 seconds")
 		}
 	}
-	for _, a := range p.seen() {
+	for _, a := range p.Seen() {
 		if a != "authorization_pending" {
-			t.Fatalf("the device was answered %v, want only authorization_pending while nobody approved", p.seen())
+			t.Fatalf("the device was answered %v, want only authorization_pending while nobody approved", p.Seen())
 		}
 	}
 }
@@ -201,9 +153,9 @@ func (p *devicePolling) signedIn(t *testing.T) *oauth2.Token {
 	t.Helper()
 	tok, err := p.result(t)
 	if err != nil || tok == nil {
-		t.Fatalf("the device's poll after approval: %v (answers %v)", err, p.seen())
+		t.Fatalf("the device's poll after approval: %v (answers %v)", err, p.Seen())
 	}
-	answers := p.seen()
+	answers := p.Seen()
 	last := len(answers) - 1
 	if answers[last] != "ok" {
 		t.Fatalf("the device was answered %v, want tokens last", answers)
@@ -545,9 +497,9 @@ func TestDeviceDenyInBrowser(t *testing.T) {
 		tok, err := polling.result(t)
 		var re *oauth2.RetrieveError
 		if !errors.As(err, &re) || re.ErrorCode != "access_denied" || tok != nil {
-			t.Fatalf("the device's polling after the denial ended with %v, %v (answers %v), want access_denied", tok, err, polling.seen())
+			t.Fatalf("the device's polling after the denial ended with %v, %v (answers %v), want access_denied", tok, err, polling.Seen())
 		}
-		if answers := polling.seen(); answers[len(answers)-1] != "access_denied" || slices.Contains(answers, "ok") {
+		if answers := polling.Seen(); answers[len(answers)-1] != "access_denied" || slices.Contains(answers, "ok") {
 			t.Errorf("the device was answered %v", answers)
 		}
 
@@ -615,7 +567,7 @@ func TestDeviceOneTimePassOnlyRegisters(t *testing.T) {
 			t.Errorf("after cancelling, the page says %q", got)
 		}
 		if tok, err := polling.result(t); !isOAuthError(err, "access_denied") || tok != nil {
-			t.Fatalf("the device's polling after cancelling ended with %v, %v (answers %v), want access_denied", tok, err, polling.seen())
+			t.Fatalf("the device's polling after cancelling ended with %v, %v (answers %v), want access_denied", tok, err, polling.Seen())
 		}
 
 		// The device asks again; the code typed on the device page gets the same answer.

@@ -1,7 +1,6 @@
 package oidc_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -172,56 +171,6 @@ func wantPollError(t *testing.T, a devicePollAnswer, status int, code string) {
 	}
 }
 
-// devicePoller is the device's HTTP transport: before each token poll it lets
-// the poll interval pass on firstkey's clock, and it notes every answer.
-type devicePoller struct {
-	clock    *domain.FakeClock
-	tokenURL string
-	pending  chan struct{} // closed at the first authorization_pending
-
-	once    sync.Once
-	mu      sync.Mutex
-	answers []string // "ok" or the OAuth error code
-}
-
-func (p *devicePoller) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.URL.String() != p.tokenURL {
-		return http.DefaultTransport.RoundTrip(req)
-	}
-	p.clock.Advance(domain.DevicePollInterval)
-	resp, err := http.DefaultTransport.RoundTrip(req)
-	if err != nil {
-		return nil, err
-	}
-	b, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		return nil, err
-	}
-	resp.Body = io.NopCloser(bytes.NewReader(b))
-	answer := "ok"
-	if resp.StatusCode != http.StatusOK {
-		var e struct {
-			Error string `json:"error"`
-		}
-		_ = json.Unmarshal(b, &e)
-		answer = e.Error
-	}
-	p.mu.Lock()
-	p.answers = append(p.answers, answer)
-	p.mu.Unlock()
-	if answer == "authorization_pending" {
-		p.once.Do(func() { close(p.pending) })
-	}
-	return resp, nil
-}
-
-func (p *devicePoller) seen() []string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return slices.Clone(p.answers)
-}
-
 type deviceResult struct {
 	tok *oauth2.Token
 	err error
@@ -231,8 +180,8 @@ type deviceResult struct {
 // person answers. The device waits one real second between polls (x/oauth2
 // counts whole seconds) while the poller moves firstkey's clock by the full
 // interval, so the server sees a device that honours the interval.
-func (r *deviceRig) pollInBackground(cfg oauth2.Config, da *oauth2.DeviceAuthResponse) (*devicePoller, <-chan deviceResult) {
-	p := &devicePoller{clock: r.e.Clock, tokenURL: r.endpoint.TokenURL, pending: make(chan struct{})}
+func (r *deviceRig) pollInBackground(cfg oauth2.Config, da *oauth2.DeviceAuthResponse) (*testenv.DevicePoller, <-chan deviceResult) {
+	p := r.e.NewDevicePoller(r.endpoint.TokenURL)
 	ctx, cancel := context.WithTimeout(r.t.Context(), 2*time.Minute)
 	ctx = context.WithValue(ctx, oauth2.HTTPClient, &http.Client{Transport: p})
 	fast := *da
@@ -247,12 +196,12 @@ func (r *deviceRig) pollInBackground(cfg oauth2.Config, da *oauth2.DeviceAuthRes
 }
 
 // waitPending waits until the background device was told authorization_pending.
-func (r *deviceRig) waitPending(p *devicePoller, out <-chan deviceResult) {
+func (r *deviceRig) waitPending(p *testenv.DevicePoller, out <-chan deviceResult) {
 	r.t.Helper()
 	select {
-	case <-p.pending:
+	case <-p.Pending():
 	case res := <-out:
-		r.t.Fatalf("device stopped polling before the person answered: %v (answers %v)", res.err, p.seen())
+		r.t.Fatalf("device stopped polling before the person answered: %v (answers %v)", res.err, p.Seen())
 	case <-time.After(time.Minute):
 		r.t.Fatal("device never got authorization_pending")
 	}
@@ -444,9 +393,9 @@ func TestDeviceFlowApproved(t *testing.T) {
 			r.answer(br, da.UserCode, app, "approve")
 			res := r.result(out)
 			if res.err != nil {
-				t.Fatalf("device poll: %v (answers %v)", res.err, poller.seen())
+				t.Fatalf("device poll: %v (answers %v)", res.err, poller.Seen())
 			}
-			answers := poller.seen()
+			answers := poller.Seen()
 			if answers[len(answers)-1] != "ok" || slices.Contains(answers, "slow_down") {
 				t.Fatalf("device was answered %v, want authorization_pending until tokens", answers)
 			}
@@ -503,7 +452,7 @@ func TestDeviceFlowDenied(t *testing.T) {
 			res := r.result(out)
 			var re *oauth2.RetrieveError
 			if !errors.As(res.err, &re) || re.ErrorCode != "access_denied" || res.tok != nil {
-				t.Fatalf("device poll after denial: %v %v (answers %v)", res.tok, res.err, poller.seen())
+				t.Fatalf("device poll after denial: %v %v (answers %v)", res.tok, res.err, poller.Seen())
 			}
 			r.e.Clock.Advance(domain.DevicePollInterval)
 			wantPollError(t, r.poll(app.ClientID, "", da.DeviceCode), http.StatusBadRequest, "access_denied")
@@ -828,7 +777,7 @@ func TestDeviceClientAuthentication(t *testing.T) {
 			r.waitPending(poller, out)
 			r.answer(br, viaLib.UserCode, conf, "approve")
 			if res := r.result(out); res.err != nil {
-				t.Fatalf("x/oauth2 with the client secret: %v (answers %v)", res.err, poller.seen())
+				t.Fatalf("x/oauth2 with the client secret: %v (answers %v)", res.err, poller.Seen())
 			} else {
 				r.checkTokens(conf, res.tok)
 			}
@@ -871,7 +820,7 @@ func TestDeviceTokensEndWithPass(t *testing.T) {
 			r.answer(br, da.UserCode, app, "approve")
 			res := r.result(out)
 			if res.err != nil {
-				t.Fatalf("device poll: %v (answers %v)", res.err, poller.seen())
+				t.Fatalf("device poll: %v (answers %v)", res.err, poller.Seen())
 			}
 			issuedAt := r.e.Clock.Now() // the poller moves the clock only before a poll
 			idt := r.checkTokens(app, res.tok)
