@@ -666,7 +666,10 @@ func location(t *testing.T, ctx context.Context) string {
 }
 
 // isInvalidGrant reports whether the token endpoint refused with invalid_grant.
-func isInvalidGrant(err error) bool {
+func isInvalidGrant(err error) bool { return isOAuthError(err, "invalid_grant") }
+
+// isOAuthError reports whether the token endpoint refused with that error code.
+func isOAuthError(err error, code string) bool {
 	var re *oauth2.RetrieveError
-	return errors.As(err, &re) && re.ErrorCode == "invalid_grant"
+	return errors.As(err, &re) && re.ErrorCode == code
 }
