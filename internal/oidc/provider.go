@@ -25,7 +25,6 @@ import (
 const (
 	DiscoveryPath     = "/.well-known/openid-configuration"
 	AuthorizePath     = "/oauth/authorize"
-	CallbackPath      = AuthorizePath + "/callback" // zitadel's: the authorize path + "/callback"
 	TokenPath         = "/oauth/token"
 	KeysPath          = "/keys"
 	UserinfoPath      = "/userinfo"
@@ -167,10 +166,35 @@ func (p *Provider) TokenURL() string { return p.issuer + TokenPath }
 // application signs a person out. Call it before serving.
 func (p *Provider) SetBrowser(b Browser) { p.storage.browser = b }
 
-// CallbackURL is where the sign-in pages send the browser once a person
-// approved an authorization request: zitadel issues the code there.
-func (p *Provider) CallbackURL(requestID string) string {
-	return p.issuer + CallbackPath + "?id=" + url.QueryEscape(requestID)
+// RespondApproved answers the browser that has just approved an authorization
+// request with the application's redirect carrying the code (or its form_post).
+// The code goes out in the same response as the approval, to that browser only:
+// zitadel's separate callback URL would hand it to whoever asked for the request
+// id first, and the id is no secret (it is in the sign-in page's URL), so the
+// callback is not mounted.
+func (p *Provider) RespondApproved(w http.ResponseWriter, r *http.Request, requestID string) {
+	r = r.WithContext(op.ContextWithIssuer(r.Context(), p.issuer))
+	req, err := p.storage.AuthRequestByID(r.Context(), requestID)
+	if err != nil {
+		op.AuthRequestError(w, r, nil, err, p.op)
+		return
+	}
+	if !req.Done() {
+		op.AuthRequestError(w, r, req, zoidc.ErrInteractionRequired().WithDescription("the sign-in request was not approved"), p.op)
+		return
+	}
+	if req.GetResponseMode() == zoidc.ResponseModeFormPost {
+		// zitadel's form_post page submits itself from an inline onload to the
+		// application: allow that, and only that, on this one response.
+		u, err := url.Parse(req.GetRedirectURI())
+		if err != nil {
+			op.AuthRequestError(w, r, req, zoidc.ErrServerError().WithParent(err), p.op)
+			return
+		}
+		w.Header().Set("Content-Security-Policy", "default-src 'none'; script-src 'unsafe-inline'; form-action "+
+			u.Scheme+"://"+u.Host+"; base-uri 'none'; frame-ancestors 'none'")
+	}
+	op.AuthResponse(req, p.op, w, r)
 }
 
 // Mount registers the provider's endpoints under the issuer's path. zitadel's
@@ -185,7 +209,6 @@ func (p *Provider) Mount(mux *http.ServeMux) {
 	mux.Handle("GET "+p.prefix+KeysPath, zitadel)
 	mux.Handle("POST "+p.prefix+TokenPath, p.tokenGuard(zitadel))
 	both(AuthorizePath, noStore(zitadel))
-	mux.Handle("GET "+p.prefix+CallbackPath, noStore(zitadel))
 	both(UserinfoPath, noStore(userinfoStatus(zitadel)))
 	both(EndSessionPath, noStore(p.endSession(zitadel)))
 	mux.Handle("POST "+p.prefix+RevocationPath, p.formOnly(zitadel))

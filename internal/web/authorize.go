@@ -136,7 +136,7 @@ func (h *Handler) continueAuth(w http.ResponseWriter, r *http.Request) {
 			h.pageFailure(w, r, "approve auth request", err)
 			return
 		}
-		http.Redirect(w, r, h.provider.CallbackURL(id), http.StatusFound)
+		h.provider.RespondApproved(w, r, id)
 	case directory.AuthSignIn:
 		if promptNone {
 			h.authError(w, r, req, zoidc.ErrLoginRequired().WithDescription("nobody is signed in, or the sign-in is older than max_age"))
