@@ -281,6 +281,16 @@ func (s *Service) RedeemAuthCode(ctx context.Context, code, clientID string) (do
 	if err := s.checkGrantUser(ctx, g); err != nil {
 		return r, g, err
 	}
+	// A code is worth only as much as the browser session that approved it: one
+	// signed out of (or ended) before the exchange gives nothing.
+	if g.SessionIDHash != "" {
+		if _, err := s.store.GetSession(ctx, g.SessionIDHash); errors.Is(err, store.ErrNotFound) {
+			s.revokeGrant(ctx, g.ID, "the session that approved the sign-in has ended")
+			return r, g, ErrInvalidGrant
+		} else if err != nil {
+			return r, g, fmt.Errorf("load session: %w", err)
+		}
+	}
 	return r, g, nil
 }
 
@@ -363,7 +373,10 @@ func (s *Service) Grant(ctx context.Context, id string) (domain.Grant, error) {
 	return g, nil
 }
 
-// checkGrantUser refuses tokens for a user who was disabled since signing in.
+// checkGrantUser refuses tokens for a user who was disabled since signing in,
+// and for a sign-in with a pass that has been deleted since: deleting a pass
+// revokes the grants it made, and this covers the approvals not yet turned
+// into grants (a code not yet exchanged, a device not yet polled).
 func (s *Service) checkGrantUser(ctx context.Context, g domain.Grant) error {
 	u, err := s.store.GetUser(ctx, g.UserID)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && !u.AccountEnabled) {
@@ -372,6 +385,15 @@ func (s *Service) checkGrantUser(ctx context.Context, g domain.Grant) error {
 	}
 	if err != nil {
 		return fmt.Errorf("load user: %w", err)
+	}
+	if g.PassID == "" {
+		return nil
+	}
+	if _, err := s.store.GetPass(ctx, g.PassID); errors.Is(err, store.ErrNotFound) {
+		s.revokeGrant(ctx, g.ID, "the Temporary Access Pass of the sign-in was deleted")
+		return ErrInvalidGrant
+	} else if err != nil {
+		return fmt.Errorf("load pass: %w", err)
 	}
 	return nil
 }
