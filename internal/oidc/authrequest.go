@@ -68,6 +68,9 @@ func (s *storage) CreateAuthRequest(ctx context.Context, req *zoidc.AuthRequest,
 	if req.CodeChallenge != "" && req.CodeChallengeMethod != zoidc.CodeChallengeMethodS256 {
 		return nil, zoidc.ErrInvalidRequest().WithDescription("code_challenge_method must be S256")
 	}
+	if req.CodeChallenge != "" && !validS256Challenge(req.CodeChallenge) {
+		return nil, zoidc.ErrInvalidRequest().WithDescription("code_challenge must be the 43-character base64url SHA-256 of the code_verifier (RFC 7636 §4.2)")
+	}
 	r := domain.AuthRequest{
 		ClientID: req.ClientID, RedirectURI: req.RedirectURI, Scopes: req.Scopes, State: req.State,
 		Nonce: req.Nonce, ResponseType: string(req.ResponseType), ResponseMode: string(req.ResponseMode),
@@ -150,4 +153,33 @@ func (p *Provider) AuthErrorURL(r domain.AuthRequest, e *zoidc.Error) (string, e
 		return "", fmt.Errorf("build error redirect: %w", err)
 	}
 	return u, nil
+}
+
+// validS256Challenge reports whether c can be an S256 code challenge: the
+// unpadded base64url of a SHA-256 digest. Anything else cannot have been made
+// from a verifier the way RFC 7636 says, and would let a weak verifier through.
+func validS256Challenge(c string) bool {
+	if len(c) != 43 {
+		return false
+	}
+	for _, r := range c {
+		if !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// validVerifier reports whether v is a code verifier as RFC 7636 §4.1 defines
+// it: 43 to 128 unreserved characters, at least 256 bits for a random one.
+func validVerifier(v string) bool {
+	if len(v) < 43 || len(v) > 128 {
+		return false
+	}
+	for _, r := range v {
+		if !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '.' || r == '_' || r == '~') {
+			return false
+		}
+	}
+	return true
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 
 	zoidc "github.com/zitadel/oidc/v3/pkg/oidc"
@@ -22,11 +23,43 @@ var _ op.DeviceAuthorizationStorage = (*storage)(nil)
 // StoreDeviceAuthorization keeps a device's request; zitadel made both codes.
 // Expiry is firstkey's (domain.DeviceCodeLifetime, by the configured clock).
 func (s *storage) StoreDeviceAuthorization(ctx context.Context, clientID, deviceCode, userCode string, _ time.Time, scopes []string) error {
-	_, err := s.dir.StartDeviceAuthorization(ctx, clientID, deviceCode, userCode, scopes)
+	_, err := s.dir.StartDeviceAuthorization(ctx, clientID, deviceCode, userCode, deviceScopes(scopes))
 	if errors.Is(err, directory.ErrDuplicateUserCode) {
 		return op.ErrDuplicateUserCode
 	}
 	return err
+}
+
+// deviceScopes keeps the scopes a device may be granted: OpenID Connect's that
+// firstkey serves and the API's, as the code flow keeps (zitadel filters the
+// code flow's scopes, not the device endpoint's). Others are dropped, as there.
+func deviceScopes(scopes []string) []string {
+	var out []string
+	for _, sc := range scopes {
+		switch sc {
+		case zoidc.ScopeOpenID, zoidc.ScopeProfile, zoidc.ScopeEmail, zoidc.ScopeOfflineAccess, ScopeAPIDefault, ScopeGraphDefault:
+			if !slices.Contains(out, sc) {
+				out = append(out, sc)
+			}
+		}
+	}
+	return out
+}
+
+// deviceAuthGuard checks the client credentials a device authorization request
+// presents. A request with none is let through even for a confidential client,
+// because common clients (golang.org/x/oauth2's DeviceAuth among them) send only
+// client_id there, and every poll must then authenticate; but a secret that is
+// presented must be right, so nobody can start requests in a confidential
+// client's name with a guessed one.
+func (s *storage) deviceAuthGuard(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _, basic := r.BasicAuth()
+		if (basic || r.PostForm.Get("client_secret") != "") && !s.authenticateDeviceClient(w, r) {
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // GetDeviceAuthorizatonState answers one poll. zitadel turns an error into

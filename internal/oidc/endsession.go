@@ -42,7 +42,9 @@ func (p *Provider) endSession(next http.Handler) http.Handler {
 // sign people out with a link, so the person is asked to confirm instead
 // (OpenID Connect RP-Initiated Logout §2).
 func (s *storage) TerminateSessionFromRequest(ctx context.Context, req *op.EndSessionRequest) (string, error) {
-	if req.IDTokenHintClaims == nil || req.UserID == "" {
+	if req.IDTokenHintClaims == nil || req.UserID == "" || req.IDTokenHintClaims.Claims["idtyp"] != nil {
+		// No proof, or an access token (it carries idtyp; ID tokens do not),
+		// which an application may have handed to others: ask the person.
 		return s.baseURL + LogoutPath, nil
 	}
 	c, ok := ctx.Value(endSessionKey{}).(*endSessionCall)

@@ -213,7 +213,7 @@ func (p *Provider) Mount(mux *http.ServeMux) {
 	both(EndSessionPath, noStore(p.endSession(zitadel)))
 	mux.Handle("POST "+p.prefix+RevocationPath, p.formOnly(zitadel))
 	mux.Handle("POST "+p.prefix+IntrospectionPath, p.formOnly(zitadel))
-	mux.Handle("POST "+p.prefix+DeviceCodePath, p.formOnly(zitadel))
+	mux.Handle("POST "+p.prefix+DeviceCodePath, p.formOnly(p.storage.deviceAuthGuard(zitadel)))
 }
 
 // noStore keeps codes, tokens and user data out of caches.
@@ -225,13 +225,14 @@ func noStore(next http.Handler) http.Handler {
 	})
 }
 
-// formOnly bounds a back-channel request's body, refuses client secrets sent in
-// the URL (where proxies and logs would keep them) and starts the request's call.
+// formOnly bounds a back-channel request's body, refuses parameters sent in the
+// URL (RFC 6749 §3.2: codes, tokens and secrets there end up in proxies' and
+// servers' logs) and starts the request's call.
 func (p *Provider) formOnly(next http.Handler) http.Handler {
 	return noStore(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Query().Has("client_secret") {
+		if r.URL.RawQuery != "" {
 			writeOAuthError(w, http.StatusBadRequest, zoidc.ErrInvalidRequest().
-				WithDescription("client_secret must be sent in the request body or the Authorization header, never in the URL"))
+				WithDescription("parameters must be sent in the form-encoded request body (and client credentials there or in the Authorization header), never in the URL"))
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxTokenRequestBytes)
@@ -267,7 +268,7 @@ func (p *Provider) discovery(w http.ResponseWriter, r *http.Request) {
 		IDTokenSigningAlgValuesSupported:          []string{string(SigningAlgorithm)},
 		TokenEndpointAuthMethodsSupported:         []zoidc.AuthMethod{zoidc.AuthMethodBasic, zoidc.AuthMethodPost, zoidc.AuthMethodNone},
 		RevocationEndpointAuthMethodsSupported:    []zoidc.AuthMethod{zoidc.AuthMethodBasic, zoidc.AuthMethodPost, zoidc.AuthMethodNone},
-		IntrospectionEndpointAuthMethodsSupported: []zoidc.AuthMethod{zoidc.AuthMethodBasic, zoidc.AuthMethodPost},
+		IntrospectionEndpointAuthMethodsSupported: []zoidc.AuthMethod{zoidc.AuthMethodBasic}, // zitadel reads only Basic there
 		CodeChallengeMethodsSupported:             []zoidc.CodeChallengeMethod{zoidc.CodeChallengeMethodS256},
 		ClaimsSupported: []string{"iss", "sub", "aud", "exp", "iat", "nbf", "jti", "auth_time", "nonce", "acr", "amr",
 			"azp", "at_hash", "c_hash", "sid", "name", "given_name", "family_name", "preferred_username", "email",
@@ -294,6 +295,11 @@ func (p *Provider) tokenGuard(next http.Handler) http.Handler {
 				w = basicChallenge{w}
 			}
 			if gt == zoidc.GrantTypeDeviceCode && !p.storage.authenticateDeviceClient(w, r) {
+				return
+			}
+			if v := r.PostForm.Get("code_verifier"); r.PostForm.Has("code_verifier") && !validVerifier(v) {
+				writeOAuthError(w, http.StatusBadRequest, zoidc.ErrInvalidRequest().
+					WithDescription("code_verifier must be 43 to 128 characters of A-Z, a-z, 0-9, '-', '.', '_' and '~' (RFC 7636 §4.1)"))
 				return
 			}
 			next.ServeHTTP(w, r) // zitadel answers a missing grant_type with invalid_request

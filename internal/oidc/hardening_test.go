@@ -1,0 +1,158 @@
+package oidc_test
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	gooidc "github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
+
+	"github.com/firstkey/firstkey/internal/domain"
+	"github.com/firstkey/firstkey/internal/store/storetest"
+	"github.com/firstkey/firstkey/internal/testenv"
+)
+
+func rawPost(t *testing.T, u string, form url.Values, basicID, basicSecret string) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if basicID != "" {
+		req.SetBasicAuth(url.QueryEscape(basicID), url.QueryEscape(basicSecret))
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("POST %s: %v", u, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var body map[string]any
+	_ = json.Unmarshal(raw, &body)
+	return resp.StatusCode, body
+}
+
+// PKCE values are what RFC 7636 defines: a challenge that is no SHA-256 digest
+// is refused at the authorization, a verifier shorter than 43 characters at the
+// exchange, even when it hashes to the challenge.
+func TestPKCEValuesAreChecked(t *testing.T) {
+	e := testenv.New(t, storetest.Backends()[0])
+	e.EnablePassPolicy(t)
+	u := e.CreateUser(t, "ada@example.com")
+	r := newRP(t, e, domain.Application{PublicClient: true})
+	b := newBrowser(t)
+	r.tokens(r.signIn(b, u.UserPrincipalName, e.IssuePass(t, u.ID, false)))
+
+	state := randomState(t)
+	b.visit(t, r.cfg.AuthCodeURL(state, oauth2.SetAuthURLParam("code_challenge", "x"), oauth2.SetAuthURLParam("code_challenge_method", "S256")))
+	if got := r.cb.Last(); got.Get("error") != "invalid_request" || got.Has("code") || !strings.Contains(got.Get("error_description"), "43-character") {
+		t.Fatalf("a one-character challenge: the application got %v", got)
+	}
+
+	weak := sha256.Sum256([]byte("a"))
+	challenge := base64.RawURLEncoding.EncodeToString(weak[:])
+	code := r.authorizeCode(b, r.cfg, u.UserPrincipalName, "",
+		oauth2.SetAuthURLParam("code_challenge", challenge), oauth2.SetAuthURLParam("code_challenge_method", "S256"))
+	tok, err := (flow{code: code, verifier: "a", cfg: r.cfg}).exchange(t.Context())
+	wantOAuthError(t, "a one-character verifier", tok, err, http.StatusBadRequest, "invalid_request")
+}
+
+// Back-channel endpoints take their parameters from the body only: a refresh
+// token, a code or a secret in the URL ends up in logs, so such a request is
+// refused whole. Discovery names only the client authentications that work.
+func TestBackChannelParametersInTheURLAreRefused(t *testing.T) {
+	e := testenv.New(t, storetest.Backends()[0])
+	e.EnablePassPolicy(t)
+	u := e.CreateUser(t, "ada@example.com")
+	r := newRP(t, e, domain.Application{PublicClient: true})
+	tok := r.tokens(r.signIn(newBrowser(t), u.UserPrincipalName, e.IssuePass(t, u.ID, false)))
+
+	q := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken}, "client_id": {r.app.ClientID}}
+	for _, ep := range []string{"token_endpoint", "revocation_endpoint", "introspection_endpoint", "device_authorization_endpoint"} {
+		status, body := rawPost(t, r.endpoint(ep)+"?"+q.Encode(), nil, "", "")
+		if status != http.StatusBadRequest || body["error"] != "invalid_request" || !strings.Contains(body["error_description"].(string), "never in the URL") {
+			t.Errorf("%s with parameters in the URL: %d %v", ep, status, body)
+		}
+	}
+	// The refresh token in the refused URL is still good: nothing was done with it.
+	if _, err := r.refresh(tok.RefreshToken); err != nil {
+		t.Fatalf("the refresh token after the refused requests: %v", err)
+	}
+
+	var doc struct {
+		Introspection []string `json:"introspection_endpoint_auth_methods_supported"`
+	}
+	if err := r.provider.Claims(&doc); err != nil || len(doc.Introspection) != 1 || doc.Introspection[0] != "client_secret_basic" {
+		t.Fatalf("introspection_endpoint_auth_methods_supported %v (%v), want [client_secret_basic]", doc.Introspection, err)
+	}
+}
+
+// A device authorization keeps only scopes firstkey grants, and checks a client
+// secret when one is presented.
+func TestDeviceAuthorizationRequest(t *testing.T) {
+	for _, be := range storetest.Backends() {
+		t.Run(be.Name, func(t *testing.T) {
+			t.Parallel()
+			rig := newDeviceRig(t, be)
+			endpoint := rig.endpoint.DeviceAuthURL
+			conf, sec := rig.e.RegisterApp(t, domain.Application{RedirectURIs: []string{"https://app.example.com/cb"}})
+			for name, c := range map[string]struct {
+				form       url.Values
+				id, secret string
+				want       int
+			}{
+				"no secret (as x/oauth2 sends it)": {url.Values{"client_id": {conf.ClientID}}, "", "", http.StatusOK},
+				"right secret, Basic":              {url.Values{}, conf.ClientID, sec, http.StatusOK},
+				"right secret, body":               {url.Values{"client_id": {conf.ClientID}, "client_secret": {sec}}, "", "", http.StatusOK},
+				"wrong secret, Basic":              {url.Values{}, conf.ClientID, "wrong", http.StatusUnauthorized},
+				"wrong secret, body":               {url.Values{"client_id": {conf.ClientID}, "client_secret": {"wrong"}}, "", "", http.StatusUnauthorized},
+			} {
+				status, body := rawPost(t, endpoint, c.form, c.id, c.secret)
+				if status != c.want || (c.want == http.StatusOK) != (body["user_code"] != nil) {
+					t.Errorf("%s: %d %v, want %d", name, status, body, c.want)
+				}
+				if c.want == http.StatusUnauthorized && body["error"] != "invalid_client" {
+					t.Errorf("%s: error %v, want invalid_client", name, body["error"])
+				}
+			}
+
+			app, _ := rig.e.RegisterApp(t, domain.Application{PublicClient: true})
+			cfg := rig.config(app, "", gooidc.ScopeOpenID, "Directory.ReadWrite.All", "anything-at-all", gooidc.ScopeOfflineAccess)
+			da := rig.start(cfg)
+			b := rig.signIn(da, rig.user.UserPrincipalName, rig.pass)
+			rig.answer(b, da.UserCode, app, "approve")
+			a := rig.poll(app.ClientID, "", da.DeviceCode)
+			if a.status != http.StatusOK || a.body["scope"] != "openid offline_access" {
+				t.Fatalf("device tokens: %d scope %v (%s)", a.status, a.body["scope"], a.raw)
+			}
+			if scp := accessClaims(t, a.body["access_token"].(string))["scp"]; scp != "openid offline_access" {
+				t.Fatalf("device access token scp %v", scp)
+			}
+		})
+	}
+}
+
+// RP-initiated logout takes an ID token as proof of who signs out, not an
+// access token, which the application may have passed to others: with one, the
+// person is asked to confirm and stays signed in until they do.
+func TestLogoutRefusesAnAccessTokenAsHint(t *testing.T) {
+	e := testenv.New(t, storetest.Backends()[0])
+	e.EnablePassPolicy(t)
+	u := e.CreateUser(t, "ada@example.com")
+	r := newRP(t, e, domain.Application{PublicClient: true})
+	b := newBrowser(t)
+	tok := r.tokens(r.signIn(b, u.UserPrincipalName, e.IssuePass(t, u.ID, false)))
+
+	p := b.visit(t, r.endpoint("end_session_endpoint")+"?"+url.Values{"id_token_hint": {tok.AccessToken}}.Encode())
+	if p.url.Path != "/logout" {
+		t.Fatalf("logout with an access token as hint ended at %s, want the confirmation page", p.url)
+	}
+	r.signIn(b, u.UserPrincipalName, "") // still signed in: no sign-in page on the way
+	if _, err := r.refresh(tok.RefreshToken); err != nil {
+		t.Fatalf("the sign-in's refresh token after the refused logout: %v", err)
+	}
+}
