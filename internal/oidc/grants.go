@@ -147,8 +147,12 @@ func (s *storage) GetRefreshTokenInfo(ctx context.Context, clientID, token strin
 // whole family goes, since a token worth revoking may have been copied. An
 // application's own access tokens are not stored and cannot be revoked; like
 // an unknown token, that answers 200 (RFC 7009 §2.2).
-func (s *storage) RevokeToken(ctx context.Context, tokenOrID, _, clientID string) *zoidc.Error {
-	if g := grantOfTokenID(tokenOrID); g != "" {
+func (s *storage) RevokeToken(ctx context.Context, tokenOrID, userID, clientID string) *zoidc.Error {
+	// zitadel passes the presented string on as it is when it is neither a
+	// refresh token nor an access token it verified; only then is userID empty.
+	// A bare token id (the jti of an access token, in logs and audit records) is
+	// no proof of holding a token, so it revokes nothing.
+	if g := grantOfTokenID(tokenOrID); g != "" && userID != "" {
 		s.dir.RevokeGrant(ctx, g, clientID, "revoked by the application")
 	}
 	return nil

@@ -156,3 +156,33 @@ func TestLogoutRefusesAnAccessTokenAsHint(t *testing.T) {
 		t.Fatalf("the sign-in's refresh token after the refused logout: %v", err)
 	}
 }
+
+// Revocation needs the token itself: the id of an access token (its jti, which
+// logs and audit records show) revokes nothing.
+func TestRevocationNeedsTheToken(t *testing.T) {
+	e := testenv.New(t, storetest.Backends()[0])
+	e.EnablePassPolicy(t)
+	u := e.CreateUser(t, "ada@example.com")
+	r := newRP(t, e, domain.Application{PublicClient: true})
+	tok := r.tokens(r.signIn(newBrowser(t), u.UserPrincipalName, e.IssuePass(t, u.ID, false)))
+	jti, _ := accessClaims(t, tok.AccessToken)["jti"].(string)
+	if !strings.HasPrefix(jti, "g.") {
+		t.Fatalf("access token jti %q", jti)
+	}
+	for _, id := range []string{jti, jti[:strings.LastIndex(jti, ".")]} {
+		if status, body := rawPost(t, r.endpoint("revocation_endpoint"), url.Values{"token": {id}, "client_id": {r.app.ClientID}}, "", ""); status != http.StatusOK {
+			t.Fatalf("revoking %q answered %d %v, want 200 as for any unknown token", id, status, body)
+		}
+	}
+	next, err := r.refresh(tok.RefreshToken)
+	if err != nil {
+		t.Fatalf("the grant after revoking by id: %v", err)
+	}
+	// The token itself still revokes the whole grant.
+	if status, _ := rawPost(t, r.endpoint("revocation_endpoint"), url.Values{"token": {next.AccessToken}, "client_id": {r.app.ClientID}}, "", ""); status != http.StatusOK {
+		t.Fatalf("revoking the access token answered %d", status)
+	}
+	if _, err := r.refresh(next.RefreshToken); err == nil {
+		t.Fatal("the grant survived revoking its access token")
+	}
+}
