@@ -40,6 +40,7 @@ type AuthRequest struct {
 	Prompt              []string
 	MaxAge              *time.Duration // nil when the request set none; 0 for prompt=login
 	LoginHint           string
+	HintSubject         string // the user the request's id_token_hint names, if it had one
 
 	// Set when a person signs in (or already was) and the request is approved.
 	UserID        string

@@ -61,7 +61,8 @@ func audience(clientID string, scopes []string) []string {
 }
 
 // CreateAuthRequest stores a request zitadel has validated against the client.
-func (s *storage) CreateAuthRequest(ctx context.Context, req *zoidc.AuthRequest, _ string) (op.AuthRequest, error) {
+// hintSubject is the user the request's id_token_hint names (zitadel verified it).
+func (s *storage) CreateAuthRequest(ctx context.Context, req *zoidc.AuthRequest, hintSubject string) (op.AuthRequest, error) {
 	if req.ResponseType != zoidc.ResponseTypeCode {
 		return nil, zoidc.ErrInvalidRequest().WithDescription("only response_type=code is supported")
 	}
@@ -75,7 +76,7 @@ func (s *storage) CreateAuthRequest(ctx context.Context, req *zoidc.AuthRequest,
 		ClientID: req.ClientID, RedirectURI: req.RedirectURI, Scopes: req.Scopes, State: req.State,
 		Nonce: req.Nonce, ResponseType: string(req.ResponseType), ResponseMode: string(req.ResponseMode),
 		CodeChallenge: req.CodeChallenge, CodeChallengeMethod: string(req.CodeChallengeMethod),
-		Prompt: req.Prompt, LoginHint: req.LoginHint,
+		Prompt: req.Prompt, LoginHint: req.LoginHint, HintSubject: hintSubject,
 	}
 	if req.MaxAge != nil {
 		d := time.Duration(*req.MaxAge) * time.Second

@@ -186,3 +186,40 @@ func TestRevocationNeedsTheToken(t *testing.T) {
 		t.Fatal("the grant survived revoking its access token")
 	}
 }
+
+// An id_token_hint names whom the application asks about (OpenID Connect Core
+// §3.1.2.1): a browser signed in as someone else gets login_required with
+// prompt=none, and the sign-in page otherwise, never a code for its own person.
+func TestIDTokenHintForSomeoneElse(t *testing.T) {
+	for _, be := range storetest.Backends() {
+		t.Run(be.Name, func(t *testing.T) {
+			t.Parallel()
+			e := testenv.New(t, be)
+			e.EnablePassPolicy(t)
+			alice, bob := e.CreateUser(t, "alice@example.com"), e.CreateUser(t, "bob@example.com")
+			r := newRP(t, e, domain.Application{PublicClient: true})
+			aliceTok := r.tokens(r.signIn(newBrowser(t), alice.UserPrincipalName, e.IssuePass(t, alice.ID, false)))
+			aliceID, _ := aliceTok.Extra("id_token").(string)
+			bobs := newBrowser(t)
+			bobTok := r.tokens(r.signIn(bobs, bob.UserPrincipalName, e.IssuePass(t, bob.ID, false)))
+			bobID, _ := bobTok.Extra("id_token").(string)
+			challenge := oauth2.S256ChallengeOption(oauth2.GenerateVerifier())
+
+			state := randomState(t)
+			p := bobs.visit(t, r.cfg.AuthCodeURL(state, challenge, oauth2.SetAuthURLParam("prompt", "none"), oauth2.SetAuthURLParam("id_token_hint", aliceID)))
+			if got := r.cb.Last(); got.Get("error") != "login_required" || got.Has("code") || got.Get("state") != state {
+				t.Fatalf("prompt=none with Alice's hint in Bob's browser: the application got %v (browser at %s)", got, p.url)
+			}
+			p = bobs.visit(t, r.cfg.AuthCodeURL(randomState(t), challenge, oauth2.SetAuthURLParam("id_token_hint", aliceID)))
+			if p.url.Path != "/login" || p.url.Query().Get("login_hint") == bob.UserPrincipalName {
+				t.Fatalf("Alice's hint in Bob's browser led to %s, want the sign-in page not filled in for Bob", p.url)
+			}
+			// Bob's own hint still signs him in silently.
+			state = randomState(t)
+			bobs.visit(t, r.cfg.AuthCodeURL(state, challenge, oauth2.SetAuthURLParam("prompt", "none"), oauth2.SetAuthURLParam("id_token_hint", bobID)))
+			if got := r.cb.Last(); got.Get("code") == "" || got.Get("state") != state {
+				t.Fatalf("prompt=none with Bob's own hint: the application got %v", got)
+			}
+		})
+	}
+}

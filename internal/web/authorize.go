@@ -125,9 +125,13 @@ func (h *Handler) continueAuth(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var sess *domain.Session
-	if s != nil {
+	hinted := s != nil && (req.HintSubject == "" || req.HintSubject == s.user.ID)
+	if hinted {
 		sess = &s.sess
 	}
+	// With an id_token_hint for someone else, this browser's person is not the
+	// one the application asks about: they must sign in as that one (and with
+	// prompt=none, the application hears login_required).
 	decision := directory.Decide(sess, app, req.MaxAge, req.CreatedDateTime, h.dir.Clock().Now())
 	promptNone := slices.Contains(req.Prompt, zoidc.PromptNone)
 	switch decision {
@@ -143,7 +147,7 @@ func (h *Handler) continueAuth(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		hint := req.LoginHint
-		if s != nil && hint == "" {
+		if hinted && hint == "" {
 			hint = s.user.UserPrincipalName
 		}
 		http.Redirect(w, r, signInURL(continueURL(id), hint), http.StatusSeeOther)
