@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	zoidc "github.com/zitadel/oidc/v3/pkg/oidc"
@@ -71,6 +74,14 @@ func (s *storage) CreateAuthRequest(ctx context.Context, req *zoidc.AuthRequest,
 	}
 	if req.CodeChallenge != "" && !validS256Challenge(req.CodeChallenge) {
 		return nil, zoidc.ErrInvalidRequest().WithDescription("code_challenge must be the 43-character base64url SHA-256 of the code_verifier (RFC 7636 §4.2)")
+	}
+	app, err := s.application(ctx, req.ClientID)
+	if err != nil {
+		return nil, err
+	}
+	if !registeredRedirect(app.RedirectURIs, req.RedirectURI) {
+		// Redirect disabled: the browser is never sent to the URI.
+		return nil, zoidc.ErrInvalidRequestRedirectURI().WithDescription("The requested redirect_uri is not registered for this application.")
 	}
 	r := domain.AuthRequest{
 		ClientID: req.ClientID, RedirectURI: req.RedirectURI, Scopes: req.Scopes, State: req.State,
@@ -183,4 +194,31 @@ func validVerifier(v string) bool {
 		}
 	}
 	return true
+}
+
+// registeredRedirect is firstkey's own check of a redirect URI, after zitadel's,
+// which for native clients compares only the path and query of loopback URIs.
+// A URI must be registered exactly; a registered loopback one (http on an IP
+// address of the loopback range) may differ in its port alone, as RFC 8252 §7.3
+// lets a native application pick a free port. Never with a fragment or user
+// information (RFC 6749 §3.1.2).
+func registeredRedirect(registered []string, uri string) bool {
+	u, err := url.Parse(uri)
+	if err != nil || u.Fragment != "" || u.User != nil || strings.Contains(uri, "#") {
+		return false
+	}
+	for _, reg := range registered {
+		if reg == uri {
+			return true
+		}
+		ru, err := url.Parse(reg)
+		if err != nil || ru.Scheme != "http" || u.Scheme != "http" {
+			continue
+		}
+		if ip := net.ParseIP(ru.Hostname()); ip != nil && ip.IsLoopback() && u.Hostname() == ru.Hostname() &&
+			u.EscapedPath() == ru.EscapedPath() && u.RawQuery == ru.RawQuery {
+			return true
+		}
+	}
+	return false
 }

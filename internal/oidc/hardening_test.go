@@ -223,3 +223,40 @@ func TestIDTokenHintForSomeoneElse(t *testing.T) {
 		})
 	}
 }
+
+// A loopback redirect URI registered by a native application may come back
+// with another port (RFC 8252 §7.3), and in no other way differ: another
+// scheme, host, user information or a fragment is refused with a page, never
+// a redirect.
+func TestLoopbackRedirectURIs(t *testing.T) {
+	e := testenv.New(t, storetest.Backends()[0])
+	r := newRP(t, e, domain.Application{PublicClient: true})
+	reg, _ := url.Parse(r.cb.URL) // http://127.0.0.1:PORT/cb
+	port := reg.Port()
+	authorize := func(redirect string) *http.Response {
+		t.Helper()
+		cfg := r.cfg
+		cfg.RedirectURL = redirect
+		return unfollowed(t, cfg.AuthCodeURL(randomState(t), oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
+	}
+	for _, bad := range []string{
+		"https://127.0.0.1:" + port + "/cb",
+		"http://localhost:" + port + "/cb",
+		"http://[::1]:" + port + "/cb",
+		"http://127.0.0.2:" + port + "/cb",
+		"http://user@127.0.0.1:" + port + "/cb",
+		"http://127.0.0.1:" + port + "/cb#frag",
+		"http://127.0.0.1:" + port + "/cb/other",
+		"http://127.0.0.1:" + port + "/cb?x=1",
+	} {
+		if resp := authorize(bad); resp.StatusCode != http.StatusBadRequest || resp.Header.Get("Location") != "" {
+			t.Errorf("redirect_uri %s: %d Location %q, want 400 and no redirect", bad, resp.StatusCode, resp.Header.Get("Location"))
+		}
+	}
+	for _, good := range []string{r.cb.URL, "http://127.0.0.1:1/cb"} {
+		resp := authorize(good)
+		if resp.StatusCode != http.StatusFound || !strings.Contains(resp.Header.Get("Location"), "/authorize/continue?request=") {
+			t.Errorf("redirect_uri %s: %d %q, want the sign-in request", good, resp.StatusCode, resp.Header.Get("Location"))
+		}
+	}
+}
