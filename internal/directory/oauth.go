@@ -256,6 +256,10 @@ func (s *Service) RedeemAuthCode(ctx context.Context, code, clientID string) (do
 		if err != nil {
 			return err
 		}
+		if r.ClientID != clientID {
+			// Rolled back: another application's attempt must not spend the code.
+			return errOtherClient
+		}
 		if !now.Before(r.CodeExpires) {
 			return errCodeExpired
 		}
@@ -268,6 +272,9 @@ func (s *Service) RedeemAuthCode(ctx context.Context, code, clientID string) (do
 	case err == nil:
 	case errors.Is(err, store.ErrNotFound):
 		s.log.InfoContext(ctx, "unknown authorization code presented", "client_id", clientID)
+		return r, g, ErrInvalidGrant
+	case errors.Is(err, errOtherClient):
+		s.log.WarnContext(ctx, "authorization code presented by another application", "client_id", clientID)
 		return r, g, ErrInvalidGrant
 	case errors.Is(err, errCodeExpired):
 		s.log.InfoContext(ctx, "expired authorization code presented", "client_id", clientID, "auth_request", r.ID)
@@ -294,7 +301,10 @@ func (s *Service) RedeemAuthCode(ctx context.Context, code, clientID string) (do
 	return r, g, nil
 }
 
-var errCodeExpired = errors.New("authorization code expired")
+var (
+	errCodeExpired = errors.New("authorization code expired")
+	errOtherClient = errors.New("issued to another application")
+)
 
 // codeReused revokes the grant of a code presented a second time.
 func (s *Service) codeReused(ctx context.Context, hash, clientID string) {
@@ -417,9 +427,18 @@ func (s *Service) IssueRefreshToken(ctx context.Context, g domain.Grant) (string
 // issues the next one (rotation). A token used a second time was stolen or
 // replayed: the whole grant is revoked, the legitimate holder's newer tokens
 // included (OAuth 2.0 Security BCP, RFC 9700 §4.14.2).
-func (s *Service) UseRefreshToken(ctx context.Context, token string) (domain.Grant, error) {
+// A token presented by another application than its own is refused unspent,
+// so that whoever holds a stolen token cannot revoke its family by replaying it
+// under another client id.
+func (s *Service) UseRefreshToken(ctx context.Context, token, clientID string) (domain.Grant, error) {
 	hash := secret.LookupHash(token)
 	now := s.now()
+	if rt, err := s.store.GetRefreshToken(ctx, hash); err == nil {
+		if g, err := s.store.GetGrant(ctx, rt.GrantID); err == nil && g.ClientID != clientID {
+			s.log.WarnContext(ctx, "refresh token presented by another application", "client_id", clientID)
+			return domain.Grant{}, ErrInvalidGrant
+		}
+	}
 	rt, err := s.store.UseRefreshToken(ctx, hash, now)
 	switch {
 	case errors.Is(err, store.ErrNotFound):

@@ -125,7 +125,7 @@ func (s *storage) CreateAccessAndRefreshTokens(ctx context.Context, req op.Token
 // TokenRequestByRefreshToken spends the refresh token. A token presented twice
 // revokes its grant (reuse detection, in directory.UseRefreshToken).
 func (s *storage) TokenRequestByRefreshToken(ctx context.Context, token string) (op.RefreshTokenRequest, error) {
-	g, err := s.dir.UseRefreshToken(ctx, token)
+	g, err := s.dir.UseRefreshToken(ctx, token, callFrom(ctx).clientID)
 	if err != nil {
 		return nil, oauthError(err, zoidc.ErrInvalidGrant)
 	}

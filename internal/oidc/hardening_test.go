@@ -260,3 +260,35 @@ func TestLoopbackRedirectURIs(t *testing.T) {
 		}
 	}
 }
+
+// A code or refresh token presented by another application is refused without
+// being spent: whoever holds a stolen one cannot burn the owner's sign-in.
+func TestAnotherApplicationCannotSpendTokens(t *testing.T) {
+	for _, be := range storetest.Backends() {
+		t.Run(be.Name, func(t *testing.T) {
+			t.Parallel()
+			e := testenv.New(t, be)
+			e.EnablePassPolicy(t)
+			u := e.CreateUser(t, "ada@example.com")
+			owner := newRP(t, e, domain.Application{PublicClient: true})
+			other := newRP(t, e, domain.Application{PublicClient: true, RedirectURIs: owner.app.RedirectURIs})
+			b := newBrowser(t)
+			tok := owner.tokens(owner.signIn(b, u.UserPrincipalName, e.IssuePass(t, u.ID, false)))
+
+			// Another application with the owner's refresh token.
+			got, err := other.refresh(tok.RefreshToken)
+			wantOAuthError(t, "another application's refresh", got, err, http.StatusBadRequest, "invalid_grant")
+			if _, err := owner.refresh(tok.RefreshToken); err != nil {
+				t.Fatalf("the owner's refresh after another application tried it: %v", err)
+			}
+
+			// Another application with the owner's code and verifier.
+			f := owner.signIn(b, u.UserPrincipalName, "")
+			stolen := f
+			stolen.cfg = other.cfg
+			got, err = stolen.exchange(t.Context())
+			wantOAuthError(t, "another application's code exchange", got, err, http.StatusBadRequest, "invalid_grant")
+			owner.tokens(f)
+		})
+	}
+}
