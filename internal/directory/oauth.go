@@ -108,6 +108,9 @@ func (s *Service) AuthRequest(ctx context.Context, id string) (domain.AuthReques
 	if err != nil {
 		return domain.AuthRequest{}, domain.Application{}, err
 	}
+	// The strength this request needs: the application's, or more if its
+	// acr_values ask for more.
+	app.RequiredStrength = domain.Stronger(app.RequiredStrength, r.RequestedStrength)
 	return r, app, nil
 }
 

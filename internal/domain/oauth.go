@@ -40,7 +40,8 @@ type AuthRequest struct {
 	Prompt              []string
 	MaxAge              *time.Duration // nil when the request set none; 0 for prompt=login
 	LoginHint           string
-	HintSubject         string // the user the request's id_token_hint names, if it had one
+	HintSubject         string   // the user the request's id_token_hint names, if it had one
+	RequestedStrength   Strength // what its acr_values ask for, beyond the application's own requirement
 
 	// Set when a person signs in (or already was) and the request is approved.
 	UserID        string
@@ -153,6 +154,32 @@ func SatisfiesStrength(amr []string, s Strength) bool {
 		return slices.Contains(amr, AMRMFA) && (slices.Contains(amr, AMRHwk) || slices.Contains(amr, AMRSwk))
 	}
 	return false
+}
+
+// StrengthOfACRValues is the strength an authorization request's acr_values ask
+// for: the weakest of the values firstkey knows, since the application accepts
+// any one of them (OpenID Connect Core §3.1.2.1); StrengthNone when it knows none.
+func StrengthOfACRValues(values []string) Strength {
+	rank := map[Strength]int{StrengthMFA: 1, StrengthPhishingResistant: 2}
+	var out Strength
+	for _, v := range values {
+		s := Strength(v)
+		if r, ok := rank[s]; ok && (out == StrengthNone || r < rank[out]) {
+			out = s
+		}
+	}
+	return out
+}
+
+// Stronger returns the stronger of two strengths.
+func Stronger(a, b Strength) Strength {
+	if a == StrengthPhishingResistant || b == StrengthPhishingResistant {
+		return StrengthPhishingResistant
+	}
+	if a == StrengthMFA || b == StrengthMFA {
+		return StrengthMFA
+	}
+	return StrengthNone
 }
 
 // ACR names the strength a sign-in reached, for the acr claim.

@@ -292,3 +292,44 @@ func TestAnotherApplicationCannotSpendTokens(t *testing.T) {
 		})
 	}
 }
+
+// acr_values ask for a strength beyond the application's own requirement: a
+// pass session is stepped up for phishing_resistant, and mfa is met by it.
+func TestACRValuesAskForAStrength(t *testing.T) {
+	for _, be := range storetest.Backends() {
+		t.Run(be.Name, func(t *testing.T) {
+			t.Parallel()
+			e := testenv.New(t, be)
+			e.EnablePassPolicy(t)
+			u := e.CreateUser(t, "ada@example.com")
+			r := newRP(t, e, domain.Application{PublicClient: true, DisplayName: "Wiki"})
+			b := newBrowser(t)
+			r.tokens(r.signIn(b, u.UserPrincipalName, e.IssuePass(t, u.ID, false)))
+			challenge := oauth2.S256ChallengeOption(oauth2.GenerateVerifier())
+			acr := func(v string) oauth2.AuthCodeOption { return oauth2.SetAuthURLParam("acr_values", v) }
+
+			before := r.cb.Last()
+			p := b.visit(t, r.cfg.AuthCodeURL(randomState(t), challenge, acr("phishing_resistant")))
+			if p.status != http.StatusForbidden || !strings.Contains(p.body, "Wiki</strong> requires a passkey") || r.cb.Last().Get("code") != before.Get("code") {
+				t.Fatalf("acr_values=phishing_resistant with a pass session: %d at %s", p.status, p.url)
+			}
+			state := randomState(t)
+			b.visit(t, r.cfg.AuthCodeURL(state, challenge, acr("phishing_resistant"), oauth2.SetAuthURLParam("prompt", "none")))
+			if got := r.cb.Last(); got.Get("error") != "interaction_required" || got.Get("state") != state {
+				t.Fatalf("acr_values=phishing_resistant, prompt=none: the application got %v", got)
+			}
+
+			tok := r.tokens(r.signIn(b, u.UserPrincipalName, "", acr("mfa")))
+			idt, err := r.provider.Verifier(&gooidc.Config{ClientID: r.app.ClientID}).Verify(t.Context(), tok.Extra("id_token").(string))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var c struct {
+				Acr string `json:"acr"`
+			}
+			if err := idt.Claims(&c); err != nil || c.Acr != "mfa" {
+				t.Fatalf("acr_values=mfa with a pass session: acr %q (%v)", c.Acr, err)
+			}
+		})
+	}
+}

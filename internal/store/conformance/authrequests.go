@@ -30,7 +30,8 @@ func newAuthRequest(id string) domain.AuthRequest {
 		ResponseType: "code", ResponseMode: "form_post",
 		CodeChallenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", CodeChallengeMethod: "S256",
 		Prompt: []string{"login", "consent"}, MaxAge: ptr(time.Hour), LoginHint: "ada@example.com", HintSubject: "5d3c1f0e-9a64-4f4e-8d55-0b7c9a1e2f33",
-		CreatedDateTime: t0, ExpiresDateTime: t0.Add(domain.AuthRequestLifetime),
+		RequestedStrength: domain.StrengthPhishingResistant,
+		CreatedDateTime:   t0, ExpiresDateTime: t0.Add(domain.AuthRequestLifetime),
 	}
 }
 

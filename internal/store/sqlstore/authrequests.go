@@ -17,7 +17,7 @@ import (
 const authRequestColumns = `id, client_id, redirect_uri, scopes, state, nonce, response_type,
 	response_mode, code_challenge, code_challenge_method, prompt, max_age_us, login_hint,
 	user_id, session_id_hash, amr, auth_time, pass_id, auth_expires_at, code_hash,
-	code_expires_at, code_used_at, grant_id, created_at, expires_at, hint_subject`
+	code_expires_at, code_used_at, grant_id, created_at, expires_at, hint_subject, requested_strength`
 
 func scanAuthRequest(r rowScanner) (domain.AuthRequest, error) {
 	var a domain.AuthRequest
@@ -27,7 +27,7 @@ func scanAuthRequest(r rowScanner) (domain.AuthRequest, error) {
 		&a.ResponseType, &a.ResponseMode, &a.CodeChallenge, &a.CodeChallengeMethod, jsonDest{&a.Prompt},
 		&maxAge, &a.LoginHint, &userID, &sessionIDHash, jsonDest{&a.AMR}, optTimeDest{&a.AuthTime},
 		&passID, optTimeDest{&a.AuthExpires}, &codeHash, optTimeDest{&a.CodeExpires},
-		optTimeDest{&a.CodeUsedDateTime}, &grantID, timeDest{&a.CreatedDateTime}, timeDest{&a.ExpiresDateTime}, &a.HintSubject)
+		optTimeDest{&a.CodeUsedDateTime}, &grantID, timeDest{&a.CreatedDateTime}, timeDest{&a.ExpiresDateTime}, &a.HintSubject, &a.RequestedStrength)
 	if maxAge.Valid {
 		d := time.Duration(maxAge.Int64) * time.Microsecond
 		a.MaxAge = &d
@@ -51,13 +51,13 @@ func maxAgeValue(d *time.Duration) any {
 // already has one, must be unique (ErrAlreadyExists otherwise).
 func (s *Store) CreateAuthRequest(ctx context.Context, r domain.AuthRequest) error {
 	_, err := s.exec(ctx, "INSERT INTO auth_requests ("+authRequestColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, r.ClientID, r.RedirectURI, jsonText(r.Scopes), r.State, r.Nonce, r.ResponseType,
 		r.ResponseMode, r.CodeChallenge, r.CodeChallengeMethod, jsonText(r.Prompt), maxAgeValue(r.MaxAge),
 		r.LoginHint, nullString(r.UserID), nullString(r.SessionIDHash), jsonText(r.AMR),
 		s.d.optTime(r.AuthTime), nullString(r.PassID), s.d.optTime(r.AuthExpires), nullString(r.CodeHash),
 		s.d.optTime(r.CodeExpires), s.d.optTime(r.CodeUsedDateTime), nullString(r.GrantID),
-		s.d.time(r.CreatedDateTime), s.d.time(r.ExpiresDateTime), r.HintSubject)
+		s.d.time(r.CreatedDateTime), s.d.time(r.ExpiresDateTime), r.HintSubject, string(r.RequestedStrength))
 	if err != nil {
 		return s.fail(fmt.Sprintf("create auth request %q", r.ID), err)
 	}
@@ -106,13 +106,13 @@ func (s *Store) UpdateAuthRequest(ctx context.Context, id string, fn func(domain
 			code_challenge_method = ?, prompt = ?, max_age_us = ?, login_hint = ?, user_id = ?,
 			session_id_hash = ?, amr = ?, auth_time = ?, pass_id = ?, auth_expires_at = ?,
 			code_hash = ?, code_expires_at = ?, code_used_at = ?, grant_id = ?, created_at = ?,
-			expires_at = ?, hint_subject = ? WHERE id = ?`,
+			expires_at = ?, hint_subject = ?, requested_strength = ? WHERE id = ?`,
 			r.ClientID, r.RedirectURI, jsonText(r.Scopes), r.State, r.Nonce, r.ResponseType,
 			r.ResponseMode, r.CodeChallenge, r.CodeChallengeMethod, jsonText(r.Prompt), maxAgeValue(r.MaxAge),
 			r.LoginHint, nullString(r.UserID), nullString(r.SessionIDHash), jsonText(r.AMR),
 			tx.d.optTime(r.AuthTime), nullString(r.PassID), tx.d.optTime(r.AuthExpires), nullString(r.CodeHash),
 			tx.d.optTime(r.CodeExpires), tx.d.optTime(r.CodeUsedDateTime), nullString(r.GrantID),
-			tx.d.time(r.CreatedDateTime), tx.d.time(r.ExpiresDateTime), r.HintSubject, id); err != nil {
+			tx.d.time(r.CreatedDateTime), tx.d.time(r.ExpiresDateTime), r.HintSubject, string(r.RequestedStrength), id); err != nil {
 			return tx.fail(fmt.Sprintf("update auth request %q", id), err)
 		}
 		out, err = tx.getAuthRequest(ctx, id, "")
