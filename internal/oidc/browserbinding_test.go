@@ -12,7 +12,6 @@ import (
 
 	"github.com/firstkey/firstkey/internal/domain"
 	"github.com/firstkey/firstkey/internal/store/storetest"
-	"github.com/firstkey/firstkey/internal/testenv"
 )
 
 // unfollowed answers a GET without following its redirect, as an attacker's
@@ -37,12 +36,8 @@ func TestCodeGoesOnlyToTheApprovingBrowser(t *testing.T) {
 	for _, be := range storetest.Backends() {
 		t.Run(be.Name, func(t *testing.T) {
 			t.Parallel()
-			e := testenv.New(t, be)
-			e.EnablePassPolicy(t)
-			u := e.CreateUser(t, "ada@example.com")
-			r := newRP(t, e, domain.Application{PublicClient: true})
-			victim := newBrowser(t)
-			r.tokens(r.signIn(victim, u.UserPrincipalName, e.IssuePass(t, u.ID, false)))
+			s := newSignedIn(t, be, domain.Application{})
+			e, r, victim := s.e, s.r, s.b
 
 			// The attacker starts a request of their own and reads where it leads.
 			state, verifier := randomState(t), oauth2.GenerateVerifier()
@@ -82,12 +77,8 @@ func TestCodeGoesOnlyToTheApprovingBrowser(t *testing.T) {
 // response_mode=form_post: the approving browser gets a page that posts the code
 // and state to the application, with a policy that lets it do exactly that.
 func TestFormPostResponse(t *testing.T) {
-	e := testenv.New(t, storetest.Backends()[0])
-	e.EnablePassPolicy(t)
-	u := e.CreateUser(t, "ada@example.com")
-	r := newRP(t, e, domain.Application{PublicClient: true})
-	b := newBrowser(t)
-	r.tokens(r.signIn(b, u.UserPrincipalName, e.IssuePass(t, u.ID, false)))
+	s := newSignedIn(t, storetest.Backends()[0], domain.Application{})
+	r, b := s.r, s.b
 
 	state, verifier := randomState(t), oauth2.GenerateVerifier()
 	resp, err := b.Get(r.cfg.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("response_mode", "form_post")))

@@ -18,6 +18,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/firstkey/firstkey/internal/domain"
+	"github.com/firstkey/firstkey/internal/store/storetest"
 	"github.com/firstkey/firstkey/internal/testenv"
 )
 
@@ -376,4 +377,26 @@ func wantGrantRevoked(t *testing.T, e *testenv.Env, grantID, reason string) {
 	if g.RevokedDateTime.IsZero() || g.RevokedReason != reason {
 		t.Fatalf("grant revoked at %v for %q, want revoked for %q", g.RevokedDateTime, g.RevokedReason, reason)
 	}
+}
+
+// signedIn is a firstkey with one person and a public client the person's
+// browser has signed in to once, with a multi-use pass.
+type signedIn struct {
+	e   *testenv.Env
+	u   domain.User
+	r   *rp
+	b   *browser
+	tok *oauth2.Token // from the first sign-in
+}
+
+func newSignedIn(t *testing.T, be storetest.Backend, app domain.Application) signedIn {
+	t.Helper()
+	e := testenv.New(t, be)
+	e.EnablePassPolicy(t)
+	u := e.CreateUser(t, "ada@example.com")
+	app.PublicClient = true
+	r := newRP(t, e, app)
+	b := newBrowser(t)
+	tok := r.tokens(r.signIn(b, u.UserPrincipalName, e.IssuePass(t, u.ID, false)))
+	return signedIn{e: e, u: u, r: r, b: b, tok: tok}
 }

@@ -3,8 +3,6 @@ package oidc_test
 import (
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -18,34 +16,12 @@ import (
 	"github.com/firstkey/firstkey/internal/testenv"
 )
 
-func rawPost(t *testing.T, u string, form url.Values, basicID, basicSecret string) (int, map[string]any) {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if basicID != "" {
-		req.SetBasicAuth(url.QueryEscape(basicID), url.QueryEscape(basicSecret))
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("POST %s: %v", u, err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	var body map[string]any
-	_ = json.Unmarshal(raw, &body)
-	return resp.StatusCode, body
-}
-
 // PKCE values are what RFC 7636 defines: a challenge that is no SHA-256 digest
 // is refused at the authorization, a verifier shorter than 43 characters at the
 // exchange, even when it hashes to the challenge.
 func TestPKCEValuesAreChecked(t *testing.T) {
-	e := testenv.New(t, storetest.Backends()[0])
-	e.EnablePassPolicy(t)
-	u := e.CreateUser(t, "ada@example.com")
-	r := newRP(t, e, domain.Application{PublicClient: true})
-	b := newBrowser(t)
-	r.tokens(r.signIn(b, u.UserPrincipalName, e.IssuePass(t, u.ID, false)))
+	s := newSignedIn(t, storetest.Backends()[0], domain.Application{})
+	u, r, b := s.u, s.r, s.b
 
 	state := randomState(t)
 	b.visit(t, r.cfg.AuthCodeURL(state, oauth2.SetAuthURLParam("code_challenge", "x"), oauth2.SetAuthURLParam("code_challenge_method", "S256")))
@@ -65,15 +41,12 @@ func TestPKCEValuesAreChecked(t *testing.T) {
 // token, a code or a secret in the URL ends up in logs, so such a request is
 // refused whole. Discovery names only the client authentications that work.
 func TestBackChannelParametersInTheURLAreRefused(t *testing.T) {
-	e := testenv.New(t, storetest.Backends()[0])
-	e.EnablePassPolicy(t)
-	u := e.CreateUser(t, "ada@example.com")
-	r := newRP(t, e, domain.Application{PublicClient: true})
-	tok := r.tokens(r.signIn(newBrowser(t), u.UserPrincipalName, e.IssuePass(t, u.ID, false)))
+	s := newSignedIn(t, storetest.Backends()[0], domain.Application{})
+	r, tok := s.r, s.tok
 
 	q := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken}, "client_id": {r.app.ClientID}}
 	for _, ep := range []string{"token_endpoint", "revocation_endpoint", "introspection_endpoint", "device_authorization_endpoint"} {
-		status, body := rawPost(t, r.endpoint(ep)+"?"+q.Encode(), nil, "", "")
+		status, body := postForm(t, r.endpoint(ep)+"?"+q.Encode(), nil, "", "")
 		if status != http.StatusBadRequest || body["error"] != "invalid_request" || !strings.Contains(body["error_description"].(string), "never in the URL") {
 			t.Errorf("%s with parameters in the URL: %d %v", ep, status, body)
 		}
@@ -111,7 +84,7 @@ func TestDeviceAuthorizationRequest(t *testing.T) {
 				"wrong secret, Basic":              {url.Values{}, conf.ClientID, "wrong", http.StatusUnauthorized},
 				"wrong secret, body":               {url.Values{"client_id": {conf.ClientID}, "client_secret": {"wrong"}}, "", "", http.StatusUnauthorized},
 			} {
-				status, body := rawPost(t, endpoint, c.form, c.id, c.secret)
+				status, body := postForm(t, endpoint, c.form, c.id, c.secret)
 				if status != c.want || (c.want == http.StatusOK) != (body["user_code"] != nil) {
 					t.Errorf("%s: %d %v, want %d", name, status, body, c.want)
 				}
@@ -140,12 +113,8 @@ func TestDeviceAuthorizationRequest(t *testing.T) {
 // access token, which the application may have passed to others: with one, the
 // person is asked to confirm and stays signed in until they do.
 func TestLogoutRefusesAnAccessTokenAsHint(t *testing.T) {
-	e := testenv.New(t, storetest.Backends()[0])
-	e.EnablePassPolicy(t)
-	u := e.CreateUser(t, "ada@example.com")
-	r := newRP(t, e, domain.Application{PublicClient: true})
-	b := newBrowser(t)
-	tok := r.tokens(r.signIn(b, u.UserPrincipalName, e.IssuePass(t, u.ID, false)))
+	s := newSignedIn(t, storetest.Backends()[0], domain.Application{})
+	u, r, b, tok := s.u, s.r, s.b, s.tok
 
 	p := b.visit(t, r.endpoint("end_session_endpoint")+"?"+url.Values{"id_token_hint": {tok.AccessToken}}.Encode())
 	if p.url.Path != "/logout" {
@@ -160,17 +129,14 @@ func TestLogoutRefusesAnAccessTokenAsHint(t *testing.T) {
 // Revocation needs the token itself: the id of an access token (its jti, which
 // logs and audit records show) revokes nothing.
 func TestRevocationNeedsTheToken(t *testing.T) {
-	e := testenv.New(t, storetest.Backends()[0])
-	e.EnablePassPolicy(t)
-	u := e.CreateUser(t, "ada@example.com")
-	r := newRP(t, e, domain.Application{PublicClient: true})
-	tok := r.tokens(r.signIn(newBrowser(t), u.UserPrincipalName, e.IssuePass(t, u.ID, false)))
+	s := newSignedIn(t, storetest.Backends()[0], domain.Application{})
+	r, tok := s.r, s.tok
 	jti, _ := accessClaims(t, tok.AccessToken)["jti"].(string)
 	if !strings.HasPrefix(jti, "g.") {
 		t.Fatalf("access token jti %q", jti)
 	}
 	for _, id := range []string{jti, jti[:strings.LastIndex(jti, ".")]} {
-		if status, body := rawPost(t, r.endpoint("revocation_endpoint"), url.Values{"token": {id}, "client_id": {r.app.ClientID}}, "", ""); status != http.StatusOK {
+		if status, body := postForm(t, r.endpoint("revocation_endpoint"), url.Values{"token": {id}, "client_id": {r.app.ClientID}}, "", ""); status != http.StatusOK {
 			t.Fatalf("revoking %q answered %d %v, want 200 as for any unknown token", id, status, body)
 		}
 	}
@@ -179,7 +145,7 @@ func TestRevocationNeedsTheToken(t *testing.T) {
 		t.Fatalf("the grant after revoking by id: %v", err)
 	}
 	// The token itself still revokes the whole grant.
-	if status, _ := rawPost(t, r.endpoint("revocation_endpoint"), url.Values{"token": {next.AccessToken}, "client_id": {r.app.ClientID}}, "", ""); status != http.StatusOK {
+	if status, _ := postForm(t, r.endpoint("revocation_endpoint"), url.Values{"token": {next.AccessToken}, "client_id": {r.app.ClientID}}, "", ""); status != http.StatusOK {
 		t.Fatalf("revoking the access token answered %d", status)
 	}
 	if _, err := r.refresh(next.RefreshToken); err == nil {
@@ -299,12 +265,8 @@ func TestACRValuesAskForAStrength(t *testing.T) {
 	for _, be := range storetest.Backends() {
 		t.Run(be.Name, func(t *testing.T) {
 			t.Parallel()
-			e := testenv.New(t, be)
-			e.EnablePassPolicy(t)
-			u := e.CreateUser(t, "ada@example.com")
-			r := newRP(t, e, domain.Application{PublicClient: true, DisplayName: "Wiki"})
-			b := newBrowser(t)
-			r.tokens(r.signIn(b, u.UserPrincipalName, e.IssuePass(t, u.ID, false)))
+			s := newSignedIn(t, be, domain.Application{DisplayName: "Wiki"})
+			u, r, b := s.u, s.r, s.b
 			challenge := oauth2.S256ChallengeOption(oauth2.GenerateVerifier())
 			acr := func(v string) oauth2.AuthCodeOption { return oauth2.SetAuthURLParam("acr_values", v) }
 
