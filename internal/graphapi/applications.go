@@ -202,6 +202,14 @@ func readAppPatch(b body) (appPatch, error) {
 	if p.publicURIs, err = redirectURIs(b, "publicClient"); err != nil {
 		return p, err
 	}
+	// Graph's single-page-application platform has no counterpart here: refuse
+	// it rather than register an application whose sign-ins then fail for want
+	// of the redirect URI (scripts written for Entra often send an empty one).
+	if spa, err := redirectURIs(b, "spa"); err != nil {
+		return p, err
+	} else if spa != nil && len(*spa) > 0 {
+		return p, badRequest("Property 'spa.redirectUris' is not supported: register a single-page application as a public client, with publicClient.redirectUris (it must use PKCE with S256).")
+	}
 	if b.isNull("isFallbackPublicClient") {
 		return p, badRequest("Invalid value for property 'isFallbackPublicClient': expected true or false.")
 	}

@@ -252,6 +252,7 @@ func TestApplicationsPatch(t *testing.T) {
 			{map[string]any{"displayName": "After", "isFallbackPublicClient": true}, "isFallbackPublicClient"},
 			{map[string]any{"displayName": "After", "publicClient": map[string]any{"redirectUris": []string{"http://localhost/cb"}}}, "publicClient.redirectUris"},
 			{map[string]any{"permissions": "User.Read.All"}, "permissions"},
+			{map[string]any{"displayName": "After", "spa": map[string]any{"redirectUris": []string{"https://spa.example.com/"}}}, "spa.redirectUris"},
 		} {
 			a.do(http.MethodPatch, path, bad.body).wantError(t, http.StatusBadRequest, "badRequest", bad.name)
 		}
@@ -388,5 +389,25 @@ func TestApplicationsDelete(t *testing.T) {
 		}
 		newAPI(t, env, env.AppToken(t, domain.PermUserReadAll)).do(http.MethodDelete, "/v1.0/applications/"+d.str("id"), nil).
 			wantError(t, http.StatusForbidden, "Authorization_RequestDenied")
+	})
+}
+
+// Graph's spa platform is refused with a pointer to publicClient, and nothing
+// is created; an empty one, as scripts written for Entra send, is no obstacle.
+func TestApplicationsSPAPlatform(t *testing.T) {
+	eachBackend(t, func(t *testing.T, env *testenv.Env) {
+		a := globalAdmin(t, env)
+		a.do(http.MethodPost, "/v1.0/applications", map[string]any{"displayName": "Dashboard",
+			"spa": map[string]any{"redirectUris": []string{"https://dash.example.com/"}}}).
+			wantError(t, http.StatusBadRequest, "badRequest", "publicClient.redirectUris")
+		if n := len(auditsOf(t, env, domain.ActivityAddApplication)); n != 0 {
+			t.Fatalf("%d applications added by a refused POST", n)
+		}
+		c := a.do(http.MethodPost, "/v1.0/applications", map[string]any{"displayName": "Dashboard",
+			"spa": map[string]any{"redirectUris": []string{}}, "publicClient": map[string]any{"redirectUris": []string{"https://dash.example.com/"}}}).
+			must(t, http.StatusCreated)
+		if strings.Join(redirects(c.JSON, "publicClient"), ",") != "https://dash.example.com/" || c.JSON["isFallbackPublicClient"] != true {
+			t.Fatalf("created: %s", c.Raw)
+		}
 	})
 }
