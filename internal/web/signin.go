@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/firstkey/firstkey/internal/directory"
@@ -93,7 +94,13 @@ func (h *Handler) signInWithPass(w http.ResponseWriter, r *http.Request) {
 	res, err := h.dir.SignInWithPass(r.Context(), attempt(r, username), code)
 	switch {
 	case errors.Is(err, directory.ErrAccountLocked):
+		// The same answer for every name: the lock-out counts typed names.
 		again(http.StatusTooManyRequests, directory.ErrAccountLocked.Message)
+		return
+	case errors.Is(err, directory.ErrBusy):
+		// Nothing was checked or counted: a retry in a moment is safe.
+		w.Header().Set("Retry-After", strconv.Itoa(int(directory.BusyRetryAfter.Seconds())))
+		again(http.StatusTooManyRequests, directory.ErrBusy.Message)
 		return
 	case domain.KindOf(err) == domain.KindUnauthenticated:
 		again(http.StatusUnauthorized, directory.ErrSignInFailed.Message)
