@@ -543,7 +543,7 @@ func TestLockoutPerSourceThenAccount(t *testing.T) {
 				t.Fatalf("failure %d: %v", i, err)
 			}
 		}
-		if _, err := f.signIn(attacker, p.Code); err != directory.ErrAccountLocked {
+		if _, err := f.signIn(attacker, p.Code); !errors.Is(err, directory.ErrAccountLocked) {
 			t.Fatalf("right pass from the locked-out source: %v", err)
 		}
 		if l := f.lastSignIn(t); l.ErrorCode != domain.SignInAccountLocked || l.Succeeded || l.UserID != u.ID {
@@ -561,7 +561,7 @@ func TestLockoutPerSourceThenAccount(t *testing.T) {
 			}
 		}
 		owner := from("198.51.100.1")
-		if _, err := f.signIn(owner, p.Code); err != directory.ErrAccountLocked {
+		if _, err := f.signIn(owner, p.Code); !errors.Is(err, directory.ErrAccountLocked) {
 			t.Fatalf("right pass while the account is locked: %v", err)
 		}
 		f.clock.Advance(domain.AccountLockout.Base)
@@ -570,7 +570,7 @@ func TestLockoutPerSourceThenAccount(t *testing.T) {
 			t.Fatalf("after the lock: %v", err)
 		}
 		f.clock.Advance(domain.AccountLockout.Base + 30*time.Second)
-		if _, err := f.signIn(owner, p.Code); err != directory.ErrAccountLocked {
+		if _, err := f.signIn(owner, p.Code); !errors.Is(err, directory.ErrAccountLocked) {
 			t.Fatalf("second lock should last two minutes: %v", err)
 		}
 		f.clock.Advance(domain.AccountLockout.Base)

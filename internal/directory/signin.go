@@ -86,12 +86,13 @@ func (s *Service) SignInWithPass(ctx context.Context, at Attempt, code string) (
 	if err != nil {
 		if errors.Is(err, ErrBusy) {
 			s.log.WarnContext(ctx, "pass sign-in refused: every hash slot is busy", "ip", at.IPAddress)
+			return SignInResult{}, &RetryAfter{Err: ErrBusy, After: BusyRetryAfter}
 		}
 		return SignInResult{}, err
 	}
 	defer release()
 
-	ok, err := s.reserveAttempt(ctx, name, at.IPAddress, now)
+	lockedUntil, err := s.reserveAttempt(ctx, name, at.IPAddress, now)
 	if err != nil {
 		return SignInResult{}, err
 	}
@@ -102,10 +103,11 @@ func (s *Service) SignInWithPass(ctx context.Context, at Attempt, code string) (
 	if userErr == nil {
 		log.UserID, log.UserPrincipalName, log.UserDisplayName = u.ID, u.UserPrincipalName, u.DisplayName
 	}
-	if !ok {
+	if !lockedUntil.IsZero() {
 		release()
 		s.log.InfoContext(ctx, "pass sign-in refused: locked out", "upn", log.UserPrincipalName, "ip", at.IPAddress)
-		return SignInResult{}, s.logFailure(ctx, log, refuse(domain.SignInAccountLocked, "The account is locked after too many failed sign-ins."), ErrAccountLocked)
+		return SignInResult{}, s.logFailure(ctx, log, refuse(domain.SignInAccountLocked, "The account is locked after too many failed sign-ins."),
+			&RetryAfter{Err: ErrAccountLocked, After: lockedUntil.Sub(now)})
 	}
 	if userErr != nil {
 		s.burnTime(code)

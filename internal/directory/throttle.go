@@ -23,6 +23,25 @@ var errLocked = errors.New("locked")
 var ErrAccountLocked = &domain.Error{Kind: domain.KindRateLimited, Code: "accountLocked",
 	Message: "Your account is locked for a short while after too many failed sign-ins. Wait a few minutes and try again."}
 
+// RetryAfter is a refusal that says when trying again can succeed; it unwraps to
+// the refusal (ErrAccountLocked, ErrBusy) for errors.Is.
+type RetryAfter struct {
+	Err   error
+	After time.Duration
+}
+
+func (e *RetryAfter) Error() string { return e.Err.Error() }
+func (e *RetryAfter) Unwrap() error { return e.Err }
+
+// RetryAfterOf returns how long err says to wait, and whether it says.
+func RetryAfterOf(err error) (time.Duration, bool) {
+	var r *RetryAfter
+	if errors.As(err, &r) {
+		return r.After, true
+	}
+	return 0, false
+}
+
 // throttleKeys are the lock-out counters of one typed name: across every source,
 // and from this source alone (an IPv4 address, or the /64 of an IPv6 one). They
 // hold a keyed hash of the normalized name, never the name: what was typed may be
@@ -50,12 +69,12 @@ func sourceKey(ip string) string {
 }
 
 // reserveAttempt counts a pass attempt against the name from this source and
-// across all sources, before the pass is checked, in one transaction: false, with
-// nothing counted, while either is locked. Concurrent attempts queue on the rows,
+// across all sources, before the pass is checked, in one transaction. While
+// either is locked it counts nothing and returns when the lock ends. Concurrent attempts queue on the rows,
 // so at most a threshold's worth of them is ever checked per lock window.
-func (s *Service) reserveAttempt(ctx context.Context, name, ip string, now time.Time) (bool, error) {
+func (s *Service) reserveAttempt(ctx context.Context, name, ip string, now time.Time) (lockedUntil time.Time, err error) {
 	account, source := s.throttleKeys(name, ip)
-	err := s.store.InTx(ctx, func(tx store.Store) error {
+	err = s.store.InTx(ctx, func(tx store.Store) error {
 		for _, k := range []struct {
 			scope, key string
 			rule       domain.LockoutRule
@@ -63,6 +82,7 @@ func (s *Service) reserveAttempt(ctx context.Context, name, ip string, now time.
 			_, err := tx.UpdateThrottle(ctx, k.key, func(t domain.Throttle) (domain.Throttle, error) {
 				t, ok := k.rule.Reserve(t, now)
 				if !ok {
+					lockedUntil = t.LockedUntil
 					return t, errLocked
 				}
 				if t.Count == k.rule.Threshold {
@@ -77,12 +97,12 @@ func (s *Service) reserveAttempt(ctx context.Context, name, ip string, now time.
 		return nil
 	})
 	if errors.Is(err, errLocked) {
-		return false, nil
+		return lockedUntil, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("reserve sign-in attempt: %w", err)
+		return time.Time{}, fmt.Errorf("reserve sign-in attempt: %w", err)
 	}
-	return true, nil
+	return time.Time{}, nil
 }
 
 // settleSuccess clears a name's lock-out counters after its pass was right.

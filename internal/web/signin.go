@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -92,6 +93,9 @@ func (h *Handler) signInWithPass(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res, err := h.dir.SignInWithPass(r.Context(), attempt(r, username), code)
+	if wait, ok := directory.RetryAfterOf(err); ok {
+		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
+	}
 	switch {
 	case errors.Is(err, directory.ErrAccountLocked):
 		// The same answer for every name: the lock-out counts typed names.
@@ -99,7 +103,6 @@ func (h *Handler) signInWithPass(w http.ResponseWriter, r *http.Request) {
 		return
 	case errors.Is(err, directory.ErrBusy):
 		// Nothing was checked or counted: a retry in a moment is safe.
-		w.Header().Set("Retry-After", strconv.Itoa(int(directory.BusyRetryAfter.Seconds())))
 		again(http.StatusTooManyRequests, directory.ErrBusy.Message)
 		return
 	case domain.KindOf(err) == domain.KindUnauthenticated:
