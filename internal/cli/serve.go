@@ -16,6 +16,7 @@ import (
 
 func newServeCmd(g *globals) *cobra.Command {
 	var listen, issuer, admin string
+	var hashConcurrency, hashQueue int
 	c := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the firstkey server (OpenID Connect, Graph API, sign-in pages)",
@@ -37,14 +38,21 @@ master key (FIRSTKEY_MASTER_KEY or --master-key-file).`,
 	f.StringVar(&admin, "admin", defaultAdmin, "bootstrap administrator created on first start (env FIRSTKEY_ADMIN)")
 	envFlag(f, "listen", "FIRSTKEY_LISTEN")
 	envFlag(f, "admin", "FIRSTKEY_ADMIN")
+	f.IntVar(&hashConcurrency, "hash-concurrency", 0, "memory-hard pass checks running at once, about 19 MiB each; 0 means one per core (env FIRSTKEY_HASH_CONCURRENCY)")
+	f.IntVar(&hashQueue, "hash-queue", 0, "sign-ins that may wait for a pass check; more are refused at once with 429 and Retry-After; 0 means four per check slot (env FIRSTKEY_HASH_QUEUE)")
+	envFlag(f, "hash-concurrency", "FIRSTKEY_HASH_CONCURRENCY")
+	envFlag(f, "hash-queue", "FIRSTKEY_HASH_QUEUE")
 	issuerFlag(c, &issuer)
 	c.RunE = g.run(func(cmd *cobra.Command, _ []string) error {
-		return g.serve(cmd.Context(), listen, issuer, admin)
+		if hashConcurrency < 0 || hashQueue < 0 {
+			return usagef("--hash-concurrency and --hash-queue must not be negative")
+		}
+		return g.serve(cmd.Context(), listen, issuer, admin, hashConcurrency, hashQueue)
 	})
 	return c
 }
 
-func (g *globals) serve(ctx context.Context, listen, issuer, admin string) error {
+func (g *globals) serve(ctx context.Context, listen, issuer, admin string, hashConcurrency, hashQueue int) error {
 	log := slog.New(slog.NewJSONHandler(g.stderr, nil))
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
@@ -54,6 +62,7 @@ func (g *globals) serve(ctx context.Context, listen, issuer, admin string) error
 	// The bound address, so that the default issuer is right even for port 0.
 	cfg.Listen = ln.Addr().String()
 	cfg.Logger = log
+	cfg.HashConcurrency, cfg.HashQueue = hashConcurrency, hashQueue
 	// zitadel's OpenID Provider logs through the default logger: keep every line
 	// JSON, without a line for every poll of a waiting device.
 	slog.SetDefault(slog.New(oidc.QuietPolls(log.Handler())))

@@ -3,6 +3,7 @@ package directory
 import (
 	"context"
 	"runtime"
+	"runtime/debug"
 	"sync/atomic"
 	"time"
 
@@ -15,11 +16,17 @@ import (
 // it. A few attempts may wait briefly for a slot; the rest are refused at once,
 // without hashing, and told when to try again.
 type hashGate struct {
-	slots    chan struct{}
-	waiting  atomic.Int64
-	maxQueue int64
-	maxWait  time.Duration
+	slots       chan struct{}
+	waiting     atomic.Int64
+	maxQueue    int64
+	maxWait     time.Duration
+	lastFree    atomic.Int64 // unix nanoseconds of the last return of memory to the OS
+	freePending atomic.Bool
 }
+
+// freeEvery spaces out returns of memory to the OS after hashing: each forces a
+// garbage collection, cheap for firstkey's small heap but not free.
+const freeEvery = 5 * time.Second
 
 // Default hash gate: one slot per core (argon2id with p=1 keeps one core busy),
 // and a queue of a few attempts per slot that wait at most a couple of seconds.
@@ -84,13 +91,29 @@ func (g *hashGate) acquire(ctx context.Context) (release func(), err error) {
 	}
 }
 
-// releaser returns a function that frees the slot once, however often it is called.
+// releaser returns a function that frees the slot once, however often it is
+// called. When the last hash of a busy spell ends, the memory the hashes took is
+// handed back to the OS: the Go runtime would keep it for a while, and an
+// identity provider's resident set should fall back to idle after an attack.
 func (g *hashGate) releaser() func() {
 	var done atomic.Bool
 	return func() {
-		if done.CompareAndSwap(false, true) {
-			<-g.slots
+		if !done.CompareAndSwap(false, true) {
+			return
 		}
+		<-g.slots
+		if len(g.slots) > 0 || g.waiting.Load() > 0 {
+			return
+		}
+		if !g.freePending.CompareAndSwap(false, true) {
+			return
+		}
+		wait := time.Duration(g.lastFree.Load() + int64(freeEvery) - time.Now().UnixNano())
+		time.AfterFunc(max(wait, 0), func() {
+			debug.FreeOSMemory()
+			g.lastFree.Store(time.Now().UnixNano())
+			g.freePending.Store(false)
+		})
 	}
 }
 

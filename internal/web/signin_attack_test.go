@@ -267,3 +267,30 @@ func TestLockoutAnswersAlikeForEveryName(t *testing.T) {
 		}
 	})
 }
+
+// TestPassTypedAsUsernameIsNotKept: people type their pass into the username
+// field. What they typed is kept in no log unless it is a well-formed user
+// principal name; the sign-in log says so with a fixed placeholder.
+func TestPassTypedAsUsernameIsNotKept(t *testing.T) {
+	eachBackend(t, nil, func(t *testing.T, env *testenv.Env) {
+		env.CreateUser(t, "ada@example.com")
+		p := issuePass(t, env, "ada@example.com", false)
+		b := newBrowser(t, env)
+		if r := b.form("/login/tap", url.Values{"username": {p.Code}, "pass": {p.Code}}); r.Status != http.StatusUnauthorized {
+			t.Fatalf("a pass as the username: %d", r.Status)
+		}
+		if strings.Contains(env.Logs(), p.Code) {
+			t.Error("the server log holds the pass typed as a username")
+		}
+		recs := signInLog(t, env)
+		if len(recs) == 0 || recs[0].UserPrincipalName != "(not a user principal name)" || strings.Contains(fmt.Sprintf("%+v", recs), p.Code) {
+			t.Errorf("the sign-in log keeps %q", recs[0].UserPrincipalName)
+		}
+		// A well-formed name that is nobody is kept, for administrators chasing an attack.
+		env.Clock.Advance(time.Second)
+		b.form("/login/tap", url.Values{"username": {"nobody@example.com"}, "pass": {"Wrong1234"}})
+		if recs := signInLog(t, env); recs[0].UserPrincipalName != "nobody@example.com" {
+			t.Errorf("the sign-in log keeps %q for a well-formed unknown name", recs[0].UserPrincipalName)
+		}
+	})
+}
