@@ -94,6 +94,13 @@ func (s *Service) changeMembership(ctx context.Context, actor domain.Actor, grou
 		if err != nil {
 			return err
 		}
+		roles, err := tx.ListUserRoles(ctx, u.ID)
+		if err != nil {
+			return fmt.Errorf("list roles of %s: %w", u.ID, err)
+		}
+		if err := actor.CanChangeGroupsOf(u, roles); err != nil {
+			return err
+		}
 		activity := domain.ActivityAddMemberToGroup
 		if add {
 			err = tx.AddGroupMember(ctx, g.ID, u.ID)
