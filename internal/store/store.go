@@ -101,6 +101,8 @@ type Store interface {
 	DeleteExpiredPasses(ctx context.Context, before time.Time) (int, error)
 
 	// GetTAPPolicy returns the stored policy, or domain.DefaultTAPPolicy() if none was saved.
+	// Both policies come back (also from Update…) with Missing set on every target
+	// whose group no longer exists, so that such a target never widens them.
 	GetTAPPolicy(ctx context.Context) (domain.TAPPolicy, error)
 	UpdateTAPPolicy(ctx context.Context, fn func(domain.TAPPolicy) (domain.TAPPolicy, error)) (domain.TAPPolicy, error)
 
