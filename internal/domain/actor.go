@@ -29,7 +29,7 @@ type ActorType string
 const (
 	ActorUser   ActorType = "user"   // a signed-in person, checked by directory role
 	ActorApp    ActorType = "app"    // an OAuth client, checked by application permission
-	ActorSystem ActorType = "system" // the local operator using the CLI on the data store
+	ActorSystem ActorType = "system" // the local operator using the CLI on the data store, or firstkey itself
 )
 
 // Actor is the authenticated initiator of a change. It is also what audit records name.
@@ -50,9 +50,9 @@ func SystemActor() Actor { return Actor{Type: ActorSystem, AppName: "firstkey CL
 
 // AutomaticActor is firstkey acting on its own by rule, on nobody's request:
 // revoking a pass once its holder has registered a first passkey or after too
-// many wrong guesses, revoking tokens when a code is replayed, purging expired
-// passes in housekeeping. Audit records name it "firstkey", so that such an
-// entry is never mistaken for something the operator did at the CLI.
+// many wrong guesses, revoking tokens when a code or refresh token is replayed.
+// Audit records name it "firstkey", so that such an entry is never mistaken for
+// something the operator did at the CLI.
 func AutomaticActor() Actor { return Actor{Type: ActorSystem, AppName: "firstkey"} }
 
 // TokenServiceActor is firstkey's token service acting on its own, as when it
