@@ -121,6 +121,12 @@ func (p Fido2Policy) Includes(groupIDs []string) bool {
 	return TAPPolicy{IncludeTargets: p.IncludeTargets, ExcludeTargets: p.ExcludeTargets}.Includes(groupIDs)
 }
 
+// TargetsGroup names the list of the policy that targets group id
+// ("includeTargets" or "excludeTargets"), or "" when neither does.
+func (p Fido2Policy) TargetsGroup(id string) string {
+	return targetsGroup(p.IncludeTargets, p.ExcludeTargets, id)
+}
+
 // AllowsAAGUID applies the key restrictions to an authenticator model.
 func (p Fido2Policy) AllowsAAGUID(aaguid string) bool {
 	r := p.KeyRestrictions

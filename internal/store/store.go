@@ -103,10 +103,14 @@ type Store interface {
 	TouchPass(ctx context.Context, id string, at time.Time) error
 	// RecordPassFailure atomically adds one failed attempt and returns the new count.
 	RecordPassFailure(ctx context.Context, id string) (int, error)
-	// DeleteExpiredPasses removes passes that ended before `before`; returns how many.
-	DeleteExpiredPasses(ctx context.Context, before time.Time) (int, error)
+	// ListExpiredPasses returns up to limit passes that ended before `before`, in id
+	// order, starting after the id afterID ("" for the first page). Expired passes
+	// are deleted one by one, each with its audit record: there is no bulk delete.
+	ListExpiredPasses(ctx context.Context, before time.Time, afterID string, limit int) ([]domain.TemporaryAccessPass, error)
 
 	// GetTAPPolicy returns the stored policy, or domain.DefaultTAPPolicy() if none was saved.
+	// Both policies come back (also from Update…) with Missing set on every target
+	// whose group no longer exists, so that such a target never widens them.
 	GetTAPPolicy(ctx context.Context) (domain.TAPPolicy, error)
 	UpdateTAPPolicy(ctx context.Context, fn func(domain.TAPPolicy) (domain.TAPPolicy, error)) (domain.TAPPolicy, error)
 
