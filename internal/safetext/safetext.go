@@ -36,8 +36,9 @@ func Check(s string, multiline bool) error {
 func Line(s string) bool { return Check(s, false) == nil }
 
 // Clean makes s safe to log and store whatever it held: invalid UTF-8 becomes
-// U+FFFD, control characters are dropped, and the result is cut to at most max
-// bytes at a character boundary (no limit when max <= 0).
+// U+FFFD, tabs and line breaks become spaces, other control characters are
+// dropped, and the result is cut to at most max bytes at a character boundary
+// (no limit when max <= 0).
 func Clean(s string, max int) string {
 	if utf8.ValidString(s) && strings.IndexFunc(s, unicode.IsControl) < 0 && (max <= 0 || len(s) <= max) {
 		return s
@@ -50,7 +51,9 @@ func Clean(s string, max int) string {
 		b.Grow(len(s))
 	}
 	for _, r := range s {
-		if unicode.IsControl(r) {
+		if r == '\t' || r == '\n' || r == '\r' {
+			r = ' '
+		} else if unicode.IsControl(r) {
 			continue
 		}
 		if max > 0 && b.Len()+utf8.RuneLen(r) > max {

@@ -48,6 +48,7 @@ func TestClean(t *testing.T) {
 		{"Mozilla/5.0 (X11; Linux)", 512, "Mozilla/5.0 (X11; Linux)"},
 		{"a\x00b\x01c\x7fd\u0085e", 0, "abcde"},
 		{"a\xffb", 0, "a\uFFFDb"},
+		{"(X11;\tLinux)\r\n", 0, "(X11; Linux)  "},
 		{"ab\xc0\xaecd", 0, "ab\uFFFDcd"},
 		{"ééé", 5, "éé"}, // never cut inside a character
 		{"abcdef", 3, "abc"},
