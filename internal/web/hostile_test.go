@@ -59,6 +59,23 @@ func TestHostileFormInput(t *testing.T) {
 			}
 		}
 
+		// A passkey's name is text a person reads in lists: not UTF-8 or with a
+		// control character, it is refused with the form's error, on rename and
+		// on registration.
+		keyID := signedIn.registerPasskey(newSoftKey(t, env.Issuer), "Blue key")
+		for _, bad := range append(hostileText, "Key\x1b[2J") {
+			r := signedIn.form("/mysecurityinfo/passkeys/"+keyID+"/rename", url.Values{"name": {bad}, "csrf": {csrf}})
+			if r.Status != http.StatusBadRequest || !strings.Contains(r.Body, "passkey name") {
+				t.Errorf("rename to %q: %d, want 400 naming the passkey name", bad, r.Status)
+			}
+		}
+		for _, bad := range []string{"Key\x00", "Key\x1b[2J"} {
+			r := signedIn.tryRegisterPasskey(newSoftKey(t, env.Issuer), bad)
+			if r.Status != http.StatusBadRequest || r.errorCode() != "badRequest" {
+				t.Errorf("register a passkey named %q: %d %s, want 400 badRequest", bad, r.Status, r.Body)
+			}
+		}
+
 		// The pass form names the problem on the form itself.
 		r := newBrowser(t, env).form("/login/tap", url.Values{"username": {"ada\x00@example.com"}, "pass": {pass.Code}})
 		wantStatus(t, "NUL in the username", r, http.StatusBadRequest)
