@@ -35,6 +35,9 @@ func ValidatePasskeyName(name string) (string, error) {
 	if name == "" {
 		return "", Invalid("Give the passkey a name, such as \"Work laptop\" or \"Blue security key\".")
 	}
+	if err := checkText("A passkey name", name, false); err != nil {
+		return "", err
+	}
 	if len([]rune(name)) > MaxPasskeyNameLength {
 		return "", Invalid("A passkey name can be at most %d characters.", MaxPasskeyNameLength)
 	}

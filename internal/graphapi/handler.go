@@ -14,6 +14,7 @@ import (
 
 	"github.com/firstkey/firstkey/internal/directory"
 	"github.com/firstkey/firstkey/internal/domain"
+	"github.com/firstkey/firstkey/internal/safetext"
 )
 
 // Identity is who an access token names: an application (client credentials) or
@@ -154,7 +155,11 @@ func (h *Handler) serve(table methods) http.Handler {
 			h.access(r, w.status, start, rid, c)
 		}()
 
-		fn, err := dispatch(table, r)
+		err := checkPath(r)
+		var fn apiFunc
+		if err == nil {
+			fn, err = dispatch(table, r)
+		}
 		if err == nil {
 			c, err = h.authenticate(r)
 		}
@@ -165,6 +170,17 @@ func (h *Handler) serve(table methods) http.Handler {
 			h.writeError(w, r, err)
 		}
 	})
+}
+
+// checkPath refuses a URL whose path, once decoded, is not text: every id and
+// userPrincipalName is, so such a segment names nothing, and must not reach the
+// store (PostgreSQL refuses NUL and invalid UTF-8) or the log.
+func checkPath(r *http.Request) error {
+	if safetext.Line(r.URL.Path) {
+		return nil
+	}
+	return &apiError{status: http.StatusBadRequest, code: "Request_BadRequest",
+		message: "The request URL is not valid: a path segment is not UTF-8 text or holds a control character."}
 }
 
 // dispatch picks the handler for the request's method.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/firstkey/firstkey/internal/directory"
@@ -59,7 +60,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	provider.SetBrowser(pages)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", a.ready)
-	a.handler = logRequests(c.Logger, recoverPanics(c.Logger, mux))
+	a.handler = logRequests(c.Logger, securityHeaders(strings.HasPrefix(c.Issuer, "https://"), recoverPanics(c.Logger, mux)))
 	return a, nil
 }
 

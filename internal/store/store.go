@@ -22,6 +22,11 @@ var (
 	// ErrUnsupportedFilter wraps a filter that names a field or operator the list
 	// cannot filter on; the message says which.
 	ErrUnsupportedFilter = errors.New("unsupported filter")
+	// ErrInvalidText means a write held text no backend stores alike: invalid
+	// UTF-8 or a NUL character (PostgreSQL refuses both, SQLite keeps them).
+	// Callers check outside text before it gets here; this is the last guard.
+	// A lookup by such a key is ErrNotFound, since nothing stored can match it.
+	ErrInvalidText = errors.New("text is not valid UTF-8 or contains a NUL character")
 )
 
 // ListOptions selects a page of a list. Filter fields use Graph's property names
