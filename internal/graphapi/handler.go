@@ -38,6 +38,7 @@ type Config struct {
 
 // Handler serves the Graph-style API.
 type Handler struct {
+	mux    http.Handler // the routes, for the requests of a $batch
 	dir    *directory.Service
 	verify func(ctx context.Context, rawToken string) (Identity, error)
 	base   string
@@ -69,6 +70,7 @@ type methods map[string]apiFunc
 // dispatches on the method itself, so that a wrong method gets Graph's 405
 // envelope rather than ServeMux's plain-text one.
 func (h *Handler) Mount(mux *http.ServeMux) {
+	h.mux = mux
 	const (
 		users    = "/v1.0/users/{id}"
 		me       = "/v1.0/me"
@@ -118,6 +120,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 		"/v1.0/applications/$count":        {"GET": h.countApplications},
 		apps:                               app,
 		apps + "/addPassword":              addPassword,
+		"/v1.0/$batch":                     {"POST": h.batch},
 	}
 	for path, m := range routes {
 		mux.Handle(path, h.serve(m))
