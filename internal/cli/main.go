@@ -21,6 +21,7 @@ const (
 	ExitNotFound  = 3 // the user, group, pass or application named does not exist
 	ExitForbidden = 4 // the --as user may not do this, or is unknown or disabled
 	ExitRejected  = 5 // a directory rule refused the change (invalid value, conflict, policy)
+	ExitPartial   = 6 // tap bulk: some rows failed, the others are in place
 )
 
 // Main runs the firstkey command line with args (without the program name) and
@@ -72,6 +73,9 @@ func exitCode(err error, ran bool) int {
 	var ue usageError
 	if errors.As(err, &ue) || !ran {
 		return ExitUsage
+	}
+	if errors.As(err, new(errPartial)) {
+		return ExitPartial
 	}
 	switch domain.KindOf(err) {
 	case domain.KindNotFound:

@@ -48,7 +48,8 @@ Exit codes:
   2  usage: unknown command or flag, missing or malformed argument
   3  not found: the user, group, pass or application does not exist
   4  forbidden: the --as user may not do this, or is unknown or disabled
-  5  rejected: a directory rule refused the change (invalid value, conflict, policy)`
+  5  rejected: a directory rule refused the change (invalid value, conflict, policy)
+  6  partly done: tap bulk finished, but some rows failed (the report says which and why)`
 
 func newRoot(g *globals) *cobra.Command {
 	root := &cobra.Command{
@@ -61,8 +62,11 @@ func newRoot(g *globals) *cobra.Command {
 			if err := applyEnv(cmd.Flags()); err != nil {
 				return err
 			}
-			if g.output != "table" && g.output != "json" {
-				return usagef("--output must be table or json, not %q", g.output)
+			switch {
+			case g.output == "csv" && cmd.Name() == "bulk":
+				// Only a bulk report is a table worth a spreadsheet.
+			case g.output != "table" && g.output != "json":
+				return usagef("--output must be table or json (csv for tap bulk), not %q", g.output)
 			}
 			return nil
 		},

@@ -14,7 +14,7 @@ import (
 
 func newTapCmd(g *globals) *cobra.Command {
 	return newGroup(g, "tap", "Issue, list and delete Temporary Access Passes",
-		tapCreateCmd(g), tapListCmd(g), tapDeleteCmd(g), tapPurgeCmd(g))
+		tapCreateCmd(g), tapListCmd(g), tapDeleteCmd(g), tapPurgeCmd(g), tapBulkCmd(g))
 }
 
 func tapCreateCmd(g *globals) *cobra.Command {

@@ -1,0 +1,325 @@
+package cli
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/firstkey/firstkey/internal/directory"
+)
+
+// errPartial makes a bulk run with failed rows exit with ExitPartial, after the
+// report has been printed.
+type errPartial struct{ failed, total int }
+
+func (e errPartial) Error() string {
+	return fmt.Sprintf("%d of %d rows failed; the others are in place, and a re-run with --skip-existing issues only what is missing", e.failed, e.total)
+}
+
+// bulkColumns are the CSV columns tap bulk reads, matched without regard to case.
+var bulkColumns = []string{"userPrincipalName", "displayName", "mail", "manager", "employeeHireDate",
+	"startDateTime", "lifetimeInMinutes", "isUsableOnce", "deliver"}
+
+func tapBulkCmd(g *globals) *cobra.Command {
+	var file, issuer, tz, hireStart string
+	var dryRun, skipExisting bool
+	c := &cobra.Command{
+		Use:   "bulk --csv FILE",
+		Short: "Create missing users and issue them passes from a CSV file (new joiners)",
+		Long: `Read new joiners from a CSV file with a header row and, for each row, create the user
+if they do not exist and issue them a Temporary Access Pass. Columns (any order, any case;
+only userPrincipalName is required, displayName too for users to be created):
+
+  userPrincipalName, displayName, mail, manager (UPN or id), employeeHireDate (YYYY-MM-DD:
+  the pass starts that morning, see --hire-day-start and --time-zone), startDateTime
+  (RFC 3339, instead of the hire date), lifetimeInMinutes, isUsableOnce (true/false),
+  deliver (empty or "show": passes are shown in the report)
+
+Each row succeeds or fails on its own, with a reason; a bad row never stops the others
+and rows that succeeded stay in place. The report holds each new pass, once. --dry-run
+checks every row and changes nothing; --skip-existing leaves alone users who already hold
+a pass that is usable or still to start, so re-running a file is safe.
+
+Exit code 6 when some rows failed (the report says which and why).`,
+		Example: "  firstkey tap bulk --csv joiners.csv --output csv > passes.csv\n  firstkey tap bulk --csv joiners.csv --dry-run",
+		Args:    exactArgs(0),
+	}
+	f := c.Flags()
+	f.StringVar(&file, "csv", "", "the CSV file to read (- for standard input)")
+	f.BoolVar(&dryRun, "dry-run", false, "check every row, change nothing")
+	f.BoolVar(&skipExisting, "skip-existing", false, "skip users who already hold a usable or future pass")
+	f.StringVar(&tz, "time-zone", "UTC", "time zone of hire dates, e.g. Europe/Berlin")
+	f.StringVar(&hireStart, "hire-day-start", "08:00", "when on the hire date the pass starts, HH:MM")
+	issuerFlag(c, &issuer)
+	c.RunE = g.act(&issuer, func(ctx context.Context, s *session, _ []string) error {
+		if file == "" {
+			return usagef("--csv FILE is required")
+		}
+		loc, err := time.LoadLocation(tz)
+		if err != nil {
+			return usagef("--time-zone: %q is not a time zone name like Europe/Berlin", tz)
+		}
+		start, err := time.Parse("15:04", hireStart)
+		if err != nil {
+			return usagef("--hire-day-start: %q is not a time like 08:00", hireStart)
+		}
+		rows, err := g.readBulkCSV(file)
+		if err != nil {
+			return err
+		}
+		bar := newProgress(g.stderr, len(rows))
+		results := s.dir.BulkIssue(ctx, s.actor, rows, directory.BulkOptions{
+			DryRun: dryRun, SkipExisting: skipExisting, Location: loc,
+			HireDayStart: time.Duration(start.Hour())*time.Hour + time.Duration(start.Minute())*time.Minute,
+			Progress:     bar.update,
+		})
+		bar.finish()
+		if err := g.printBulk(results); err != nil {
+			return err
+		}
+		failed := 0
+		for _, r := range results {
+			if r.Status == directory.BulkFailed {
+				failed++
+			}
+		}
+		if failed > 0 {
+			return errPartial{failed: failed, total: len(results)}
+		}
+		return nil
+	})
+	return c
+}
+
+// readBulkCSV reads the rows of a bulk file. A value that cannot be read makes
+// its row fail with the reason; a file that is not CSV, or has no
+// userPrincipalName column, is a usage error.
+func (g *globals) readBulkCSV(name string) ([]directory.BulkRow, error) {
+	var in io.Reader = g.stdin
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, usagef("--csv: %v", err)
+		}
+		defer f.Close()
+		in = f
+	}
+	r := csv.NewReader(in)
+	r.FieldsPerRecord = -1
+	r.TrimLeadingSpace = true
+	header, err := r.Read()
+	if err != nil {
+		return nil, usagef("--csv: no header row: %v", err)
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		h = strings.TrimPrefix(strings.TrimSpace(h), "\ufeff") // a BOM from spreadsheet exports
+		for _, known := range bulkColumns {
+			if strings.EqualFold(h, known) {
+				col[known] = i
+			}
+		}
+	}
+	if _, ok := col["userPrincipalName"]; !ok {
+		return nil, usagef("--csv: the header has no userPrincipalName column (columns: %s)", strings.Join(bulkColumns, ", "))
+	}
+	var rows []directory.BulkRow
+	for {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		line, _ := r.FieldPos(0)
+		if err != nil {
+			var pe *csv.ParseError
+			if !errors.As(err, &pe) {
+				return nil, fmt.Errorf("read --csv: %w", err)
+			}
+			rows = append(rows, directory.BulkRow{Line: pe.Line, Invalid: "The line is not valid CSV: " + pe.Err.Error() + "."})
+			continue
+		}
+		get := func(name string) string {
+			if i, ok := col[name]; ok && i < len(rec) {
+				return strings.TrimSpace(rec[i])
+			}
+			return ""
+		}
+		row := directory.BulkRow{Line: line, UserPrincipalName: get("userPrincipalName"), DisplayName: get("displayName"),
+			Mail: get("mail"), Manager: get("manager"), Deliver: get("deliver")}
+		var problems []string
+		if v := get("employeeHireDate"); v != "" {
+			d, err := parseHireDate(v)
+			if err != nil {
+				problems = append(problems, fmt.Sprintf("employeeHireDate %q is not a date like 2026-09-01", v))
+			} else {
+				row.EmployeeHireDate = &d
+			}
+		}
+		if v := get("startDateTime"); v != "" {
+			t, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				problems = append(problems, fmt.Sprintf("startDateTime %q is not an RFC 3339 time like 2026-09-01T08:00:00Z", v))
+			} else {
+				row.StartDateTime = &t
+			}
+		}
+		if v := get("lifetimeInMinutes"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				problems = append(problems, fmt.Sprintf("lifetimeInMinutes %q is not a whole number", v))
+			} else {
+				row.LifetimeInMinutes = &n
+			}
+		}
+		if v := get("isUsableOnce"); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				problems = append(problems, fmt.Sprintf("isUsableOnce %q is not true or false", v))
+			} else {
+				row.IsUsableOnce = &b
+			}
+		}
+		if len(problems) > 0 {
+			row.Invalid = strings.Join(problems, "; ") + "."
+		}
+		rows = append(rows, row)
+	}
+	if len(rows) == 0 {
+		return nil, usagef("--csv: the file has a header but no rows")
+	}
+	return rows, nil
+}
+
+// parseHireDate reads a hire date: a date, or the midnight date-time Graph uses.
+func parseHireDate(v string) (time.Time, error) {
+	if d, err := time.Parse(time.DateOnly, v); err == nil {
+		return d, nil
+	}
+	return time.Parse(time.RFC3339, v)
+}
+
+// bulkOut is one row of the report.
+type bulkOut struct {
+	Line                int     `json:"line"`
+	UserPrincipalName   string  `json:"userPrincipalName"`
+	Status              string  `json:"status"`
+	UserCreated         bool    `json:"userCreated"`
+	PassID              string  `json:"passId,omitempty"`
+	TemporaryAccessPass string  `json:"temporaryAccessPass,omitempty"`
+	StartDateTime       *string `json:"startDateTime,omitempty"`
+	EndDateTime         *string `json:"endDateTime,omitempty"`
+	IsUsableOnce        *bool   `json:"isUsableOnce,omitempty"`
+	SignInURL           string  `json:"signInUrl,omitempty"`
+	Error               string  `json:"error,omitempty"`
+}
+
+func bulkView(r directory.BulkResult) bulkOut {
+	o := bulkOut{Line: r.Line, UserPrincipalName: r.UserPrincipalName, Status: r.Status, UserCreated: r.UserCreated, Error: r.Error}
+	if p := r.Pass; p != nil {
+		start, end := p.StartDateTime.UTC().Format(time.RFC3339), p.End().UTC().Format(time.RFC3339)
+		once := p.IsUsableOnce
+		o.PassID, o.TemporaryAccessPass, o.SignInURL = p.ID, p.Code, p.SignInURL
+		o.StartDateTime, o.EndDateTime, o.IsUsableOnce = &start, &end, &once
+	}
+	return o
+}
+
+func (g *globals) printBulk(results []directory.BulkResult) error {
+	out := make([]bulkOut, len(results))
+	for i, r := range results {
+		out[i] = bulkView(r)
+	}
+	switch g.output {
+	case "json":
+		return printJSON(g.stdout, out)
+	case "csv":
+		w := csv.NewWriter(g.stdout)
+		w.Write([]string{"line", "userPrincipalName", "status", "userCreated", "passId", "temporaryAccessPass",
+			"startDateTime", "endDateTime", "isUsableOnce", "signInUrl", "error"})
+		for _, o := range out {
+			w.Write([]string{strconv.Itoa(o.Line), o.UserPrincipalName, o.Status, strconv.FormatBool(o.UserCreated), o.PassID,
+				o.TemporaryAccessPass, deref(o.StartDateTime), deref(o.EndDateTime), derefBool(o.IsUsableOnce), o.SignInURL, o.Error})
+		}
+		w.Flush()
+		return w.Error()
+	}
+	t := newTable(g.stdout, "LINE", "USER", "STATUS", "PASS", "START", "END", "REASON")
+	for _, o := range out {
+		status := o.Status
+		if o.UserCreated {
+			status += " (new user)"
+		}
+		t.row(strconv.Itoa(o.Line), o.UserPrincipalName, status, o.TemporaryAccessPass, deref(o.StartDateTime), deref(o.EndDateTime), o.Error)
+	}
+	return t.flush()
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func derefBool(b *bool) string {
+	if b == nil {
+		return ""
+	}
+	return strconv.FormatBool(*b)
+}
+
+// progress draws a progress bar with rate and time left on a terminal, and
+// nothing when stderr is a file or a pipe (scripts read stdout only).
+type progress struct {
+	mu    sync.Mutex
+	w     io.Writer
+	total int
+	start time.Time
+	last  time.Time
+}
+
+func newProgress(w io.Writer, total int) *progress {
+	f, ok := w.(*os.File)
+	if !ok {
+		return &progress{}
+	}
+	if st, err := f.Stat(); err != nil || st.Mode()&os.ModeCharDevice == 0 {
+		return &progress{}
+	}
+	return &progress{w: w, total: total, start: time.Now()}
+}
+
+func (p *progress) update(done int) {
+	if p.w == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := time.Now()
+	if done < p.total && now.Sub(p.last) < 100*time.Millisecond {
+		return
+	}
+	p.last = now
+	elapsed := now.Sub(p.start).Seconds()
+	rate := float64(done) / max(elapsed, 0.001)
+	eta := time.Duration(float64(p.total-done)/max(rate, 0.001)) * time.Second
+	const width = 30
+	filled := width * done / max(p.total, 1)
+	fmt.Fprintf(p.w, "\r[%s%s] %d/%d  %.1f rows/s  ETA %s ", strings.Repeat("=", filled), strings.Repeat(" ", width-filled),
+		done, p.total, rate, eta.Truncate(time.Second))
+}
+
+func (p *progress) finish() {
+	if p.w != nil {
+		fmt.Fprintln(p.w)
+	}
+}
