@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/firstkey/firstkey/internal/directory"
+	"github.com/firstkey/firstkey/internal/domain"
 	"github.com/firstkey/firstkey/internal/graphapi"
 	"github.com/firstkey/firstkey/internal/oidc"
 	"github.com/firstkey/firstkey/internal/store"
@@ -51,7 +53,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	provider.SetBrowser(pages)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", a.ready)
-	a.handler = logRequests(c.Logger, recoverPanics(c.Logger, mux))
+	a.handler = logRequests(c.Logger, recoverPanics(c.Logger, withDeadline(c.RequestTimeout, mux)))
 	return a, nil
 }
 
@@ -67,12 +69,26 @@ func (a *App) verify(ctx context.Context, raw string) (graphapi.Identity, error)
 	return graphapi.Identity{UserID: claims.Subject}, nil
 }
 
-// ready answers 200 only while the database answers.
+// readyTimeout bounds the readiness check: a load balancer asks often and
+// should learn quickly that this replica cannot serve.
+const readyTimeout = 2 * time.Second
+
+// ready answers 200 only while the database answers the reads that nearly
+// every request makes (the pass policy, a user by id) within readyTimeout, so
+// that a replica whose pool is exhausted or whose users table is locked is
+// taken out of rotation. /healthz stays a liveness check of the process.
 func (a *App) ready(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	ctx, cancel := context.WithTimeout(r.Context(), min(readyTimeout, a.cfg.RequestTimeout))
 	defer cancel()
-	if _, err := a.store.GetTAPPolicy(ctx); err != nil {
+	_, err := a.store.GetTAPPolicy(ctx)
+	if err == nil {
+		if _, err = a.store.GetUser(ctx, "readiness-probe"); errors.Is(err, store.ErrNotFound) {
+			err = nil
+		}
+	}
+	if err != nil {
 		a.cfg.Logger.WarnContext(ctx, "readiness check failed", "err", err)
+		w.Header().Set("Retry-After", strconv.Itoa(int(domain.RetryUnavailable.Seconds())))
 		http.Error(w, "database unavailable\n", http.StatusServiceUnavailable)
 		return
 	}
@@ -101,9 +117,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		Handler:           a.handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          nil,
+		// Past the request deadline, so that a request that ran out of time
+		// still gets its 503 written.
+		WriteTimeout: max(60*time.Second, a.cfg.RequestTimeout+30*time.Second),
+		IdleTimeout:  2 * time.Minute,
+		ErrorLog:     nil,
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

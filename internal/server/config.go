@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/firstkey/firstkey/internal/domain"
 	"github.com/firstkey/firstkey/internal/secret"
@@ -28,7 +29,23 @@ type Config struct {
 	// SignInRate limits sign-in attempts per source address; zero means
 	// web.DefaultSignInRate.
 	SignInRate web.Rate
+	// RequestTimeout is every request's deadline (default DefaultRequestTimeout):
+	// a request that cannot get the database in time answers 503 with
+	// Retry-After instead of waiting for as long as a lock is held.
+	RequestTimeout time.Duration
+	// LockTimeout is how long one statement waits for a lock (PostgreSQL's
+	// lock_timeout, SQLite's busy timeout); default DefaultLockTimeout. A
+	// lock_timeout in a PostgreSQL URL wins.
+	LockTimeout time.Duration
 }
+
+// Defaults of the deadlines. A statement waits for a lock at most
+// DefaultLockTimeout and runs at most postgres.DefaultStatementTimeout, both
+// inside the request's deadline, so that the request can still answer.
+const (
+	DefaultRequestTimeout = 15 * time.Second
+	DefaultLockTimeout    = 5 * time.Second
+)
 
 func (c Config) withDefaults() Config {
 	if c.Listen == "" {
@@ -46,6 +63,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Clock == nil {
 		c.Clock = domain.SystemClock{}
+	}
+	if c.RequestTimeout <= 0 {
+		c.RequestTimeout = DefaultRequestTimeout
+	}
+	if c.LockTimeout <= 0 {
+		c.LockTimeout = DefaultLockTimeout
 	}
 	return c
 }
