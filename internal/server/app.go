@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/firstkey/firstkey/internal/clientaddr"
 	"github.com/firstkey/firstkey/internal/directory"
 	"github.com/firstkey/firstkey/internal/domain"
 	"github.com/firstkey/firstkey/internal/graphapi"
@@ -47,13 +48,17 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 
 	mux := http.NewServeMux()
 	provider.Mount(mux)
-	graphapi.New(graphapi.Config{Directory: dir, Verify: a.verify, BaseURL: c.Issuer, Logger: c.Logger}).Mount(mux)
+	graphapi.New(graphapi.Config{Directory: dir, Verify: a.verify, BaseURL: c.Issuer, Logger: c.Logger,
+		AppRate: c.APIAppRate, UserRate: c.APIUserRate}).Mount(mux)
 	pages := web.New(web.Config{Directory: dir, Provider: provider, BaseURL: c.Issuer, Logger: c.Logger, SignInRate: c.SignInRate})
 	pages.Mount(mux)
 	provider.SetBrowser(pages)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", a.ready)
-	a.handler = logRequests(c.Logger, recoverPanics(c.Logger, withDeadline(c.RequestTimeout, mux)))
+	// The client's address is resolved first, so that the access log, the rate
+	// limits and the sign-in log all name the same one.
+	a.handler = clientaddr.NewResolver(c.TrustedProxies).Middleware(
+		logRequests(c.Logger, recoverPanics(c.Logger, withDeadline(c.RequestTimeout, mux))))
 	return a, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -37,6 +38,12 @@ type Config struct {
 	// lock_timeout, SQLite's busy timeout); default DefaultLockTimeout. A
 	// lock_timeout in a PostgreSQL URL wins.
 	LockTimeout time.Duration
+	// TrustedProxies are the peers whose X-Forwarded-For or Forwarded header
+	// names the client; from any other peer these headers are ignored.
+	TrustedProxies []netip.Prefix
+	// APIAppRate and APIUserRate throttle the Graph API per application and
+	// per signed-in person; zero means graphapi's defaults.
+	APIAppRate, APIUserRate domain.Rate
 }
 
 // Defaults of the deadlines. A statement waits for a lock at most

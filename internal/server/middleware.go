@@ -7,6 +7,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"time"
+
+	"github.com/firstkey/firstkey/internal/clientaddr"
 )
 
 type statusRecorder struct {
@@ -35,7 +37,8 @@ func logRequests(log *slog.Logger, next http.Handler) http.Handler {
 		next.ServeHTTP(rec, r)
 		log.LogAttrs(r.Context(), slog.LevelInfo, "http request",
 			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", rec.status),
-			slog.Duration("duration", time.Since(start)), slog.String("remote", r.RemoteAddr))
+			slog.Duration("duration", time.Since(start)), slog.String("ip", clientaddr.FromRequest(r)),
+			slog.String("remote", r.RemoteAddr))
 	})
 }
 

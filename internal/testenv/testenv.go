@@ -65,6 +65,9 @@ type Options struct {
 	// Web, when set, adjusts the sign-in pages' settings that server.Config
 	// carries (their per-address rate limit).
 	Web func(*web.Config)
+	// Server, when set, adjusts the rest of the configuration (deadlines,
+	// trusted proxies, API throttles) before firstkey starts.
+	Server func(*server.Config)
 }
 
 // NewWithOptions starts firstkey on the given backend like New, with options.
@@ -125,6 +128,9 @@ func start(t testing.TB, cfg server.Config, o Options) *Env {
 		wc := web.Config{SignInRate: cfg.SignInRate}
 		o.Web(&wc)
 		cfg.SignInRate = wc.SignInRate
+	}
+	if o.Server != nil {
+		o.Server(&cfg)
 	}
 	app, err := server.New(context.Background(), cfg)
 	if err != nil {
