@@ -28,6 +28,7 @@ type serveOptions struct {
 	signInRate                  domain.Rate
 	apiAppRate, apiUserRate     domain.Rate
 	trustedProxies              []netip.Prefix
+	hashConcurrency, hashQueue  int
 }
 
 func newServeCmd(g *globals) *cobra.Command {
@@ -71,6 +72,10 @@ master key (FIRSTKEY_MASTER_KEY or --master-key-file).`,
 	envFlag(f, "api-rate-app", "FIRSTKEY_API_RATE_APP")
 	envFlag(f, "api-rate-user", "FIRSTKEY_API_RATE_USER")
 	envFlag(f, "trusted-proxy", "FIRSTKEY_TRUSTED_PROXIES")
+	f.IntVar(&o.hashConcurrency, "hash-concurrency", 0, "memory-hard pass checks running at once, about 19 MiB each; 0 means one per core (env FIRSTKEY_HASH_CONCURRENCY)")
+	f.IntVar(&o.hashQueue, "hash-queue", 0, "sign-ins that may wait for a pass check; more are refused at once with 429 and Retry-After; 0 means four per check slot (env FIRSTKEY_HASH_QUEUE)")
+	envFlag(f, "hash-concurrency", "FIRSTKEY_HASH_CONCURRENCY")
+	envFlag(f, "hash-queue", "FIRSTKEY_HASH_QUEUE")
 	issuerFlag(c, &issuer)
 	c.RunE = g.run(func(cmd *cobra.Command, _ []string) error {
 		return g.serve(cmd.Context(), listen, issuer, admin, o)
@@ -133,8 +138,12 @@ func (o serveOptions) apply(cfg *server.Config) error {
 	if o.lockTimeout <= 0 {
 		return usagef("--lock-timeout must be above 0, not %s", o.lockTimeout)
 	}
+	if o.hashConcurrency < 0 || o.hashQueue < 0 {
+		return usagef("--hash-concurrency and --hash-queue must not be negative")
+	}
 	cfg.RequestTimeout, cfg.LockTimeout, cfg.TrustedProxies = o.requestTimeout, o.lockTimeout, o.trustedProxies
 	cfg.SignInRate, cfg.APIAppRate, cfg.APIUserRate = o.signInRate, o.apiAppRate, o.apiUserRate
+	cfg.HashConcurrency, cfg.HashQueue = o.hashConcurrency, o.hashQueue
 	return nil
 }
 

@@ -541,6 +541,9 @@ func (s *Service) Housekeep(ctx context.Context) error {
 	if _, err := s.store.DeleteExpiredGrants(ctx, now); err != nil {
 		return fmt.Errorf("purge grants: %w", err)
 	}
+	if _, err := s.store.DeleteExpiredThrottles(ctx, now); err != nil {
+		return fmt.Errorf("purge lock-out counters: %w", err)
+	}
 	return nil
 }
 

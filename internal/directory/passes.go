@@ -75,6 +75,11 @@ func (s *Service) preparePass(ctx context.Context) (newPass, error) {
 	if err != nil {
 		return newPass{}, fmt.Errorf("generate pass: %w", err)
 	}
+	release, err := s.hashes.acquire(ctx)
+	if err != nil {
+		return newPass{}, fmt.Errorf("wait to hash pass: %w", err)
+	}
+	defer release()
 	hash, err := s.hasher.Hash(code, secret.EntropyBits(len(code), secret.PassAlphabet))
 	if err != nil {
 		return newPass{}, fmt.Errorf("hash pass: %w", err)

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/go-webauthn/webauthn/protocol"
 	"github.com/go-webauthn/webauthn/webauthn"
@@ -363,13 +362,8 @@ func (s *Service) FinishPasskeyLogin(ctx context.Context, at Attempt, ceremonyID
 		return SignInResult{}, err
 	}
 	log.AuthenticationMethodDetail = key.DisplayName
-	lock, err := s.store.GetLockout(ctx, u.ID)
-	if err != nil {
-		return SignInResult{}, fmt.Errorf("read lock-out: %w", err)
-	}
-	if lock.Locked(now) {
-		return fail(domain.SignInAccountLocked, "The account is locked after too many failed sign-ins.", &u)
-	}
+	// Passkey sign-ins are never locked out: a wrong pass guessed by someone else
+	// must not keep the owner from their passkey, and a signature cannot be guessed.
 	wu := webauthnUser{u: u, keys: keys}
 	var cred *webauthn.Credential
 	if c.UserID != "" {
@@ -383,9 +377,6 @@ func (s *Service) FinishPasskeyLogin(ctx context.Context, at Attempt, ceremonyID
 		}, data, parsed)
 	}
 	if err != nil {
-		if err := s.countFailure(ctx, u.ID, now); err != nil {
-			return SignInResult{}, err
-		}
 		s.log.InfoContext(ctx, "passkey assertion refused", "user_id", u.ID, "err", err)
 		return fail(domain.SignInPasskeyFailed, "The passkey's signature could not be verified.", &u)
 	}
@@ -419,9 +410,6 @@ func (s *Service) FinishPasskeyLogin(ctx context.Context, at Attempt, ceremonyID
 		s.log.WarnContext(ctx, "passkey signature counter did not increase: the credential may be cloned", "user_id", u.ID, "passkey_id", key.ID,
 			"stored_counter", key.SignCount, "received_counter", counter)
 	}
-	if err := s.resetFailures(ctx, lock); err != nil {
-		return SignInResult{}, err
-	}
 	// A passkey is multi-factor only when the authenticator verified the person
 	// (PIN or biometric), read from this assertion's signed flags; with
 	// userVerification "preferred" it may not have, and then it is possession only.
@@ -431,7 +419,7 @@ func (s *Service) FinishPasskeyLogin(ctx context.Context, at Attempt, ceremonyID
 	} else {
 		log.AuthenticationRequirement = domain.RequirementSingleFactor
 	}
-	sess, token, err := s.newSession(ctx, u, amr, "", false, now.Add(SessionLifetime), now)
+	sess, token, err := s.newSession(ctx, s.store, u, amr, "", false, now.Add(SessionLifetime), now)
 	if err != nil {
 		return SignInResult{}, err
 	}
@@ -443,36 +431,3 @@ func (s *Service) FinishPasskeyLogin(ctx context.Context, at Attempt, ceremonyID
 	s.log.InfoContext(ctx, "passkey sign-in succeeded", "user_id", u.ID, "passkey_id", key.ID, "ip", at.IPAddress)
 	return SignInResult{User: u, Session: sess, Token: token}, nil
 }
-
-// countFailure adds a failed sign-in to the account's lock-out state, shared by replicas.
-func (s *Service) countFailure(ctx context.Context, userID string, now time.Time) error {
-	l, err := s.store.UpdateLockout(ctx, userID, func(l domain.Lockout) (domain.Lockout, error) { return l.AfterFailure(now), nil })
-	if err != nil {
-		return fmt.Errorf("count failed sign-in: %w", err)
-	}
-	if l.Locked(now) && l.Failures == domain.LockoutThreshold {
-		s.log.WarnContext(ctx, "account locked after repeated failed sign-ins", "user_id", userID, "until", l.LockedUntil)
-	}
-	return nil
-}
-
-// resetFailures clears the lock-out state after a success; most sign-ins follow
-// no failure, and then there is nothing to write.
-func (s *Service) resetFailures(ctx context.Context, read domain.Lockout) error {
-	if read.Failures == 0 && read.LockedUntil.IsZero() {
-		return nil
-	}
-	_, err := s.store.UpdateLockout(ctx, read.UserID, func(l domain.Lockout) (domain.Lockout, error) {
-		return domain.Lockout{UserID: l.UserID}, nil
-	})
-	if err != nil {
-		return fmt.Errorf("reset failed sign-ins: %w", err)
-	}
-	return nil
-}
-
-// ErrAccountLocked tells a person their account is locked for a while. It is shown
-// only once the right username has been typed many times with wrong credentials,
-// so it reveals nothing an attacker has not already spent ten guesses to learn.
-var ErrAccountLocked = &domain.Error{Kind: domain.KindRateLimited, Code: "accountLocked",
-	Message: "Your account is locked for a short while after too many failed sign-ins. Wait a few minutes and try again."}

@@ -1,6 +1,7 @@
 package directory
 
 import (
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -25,6 +26,8 @@ type Service struct {
 	// dummyHash is verified against when a sign-in names nobody or someone with no
 	// pass, so that failures take as long as a wrong pass would.
 	dummyHash string
+	nameKey   []byte
+	hashes    *hashGate
 	// wa is the WebAuthn relying party, or nil with waErr saying why passkeys are
 	// unavailable (for example a base URL with an IP address).
 	wa    *webauthn.WebAuthn
@@ -38,6 +41,15 @@ type Config struct {
 	Hasher  secret.Hasher // zero value uses production argon2id parameters
 	Logger  *slog.Logger  // defaults to slog.Default()
 	BaseURL string        // public URL of this firstkey, e.g. https://id.example.com
+	// NameKey keys the hashes under which sign-in lock-outs count typed names.
+	// Replicas sharing a database must share it (the server derives it from the
+	// master key); when empty, a random one is made, good for one process.
+	NameKey []byte
+	// HashConcurrency bounds the memory-hard pass hashes running at once (0: one
+	// per core); HashQueue is how many sign-ins may wait for one (0: four per
+	// slot, negative: none). Beyond that, sign-ins are refused at once.
+	HashConcurrency int
+	HashQueue       int
 }
 
 // New builds a Service.
@@ -55,8 +67,16 @@ func New(cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("directory: prepare dummy hash: %w", err)
 	}
+	nameKey := cfg.NameKey
+	if len(nameKey) == 0 {
+		nameKey = make([]byte, 32)
+		if _, err := rand.Read(nameKey); err != nil {
+			return nil, fmt.Errorf("directory: make name key: %w", err)
+		}
+	}
 	s := &Service{store: cfg.Store, clock: cfg.Clock, hasher: cfg.Hasher, log: cfg.Logger,
-		baseURL: strings.TrimRight(cfg.BaseURL, "/"), dummyHash: dummy}
+		baseURL: strings.TrimRight(cfg.BaseURL, "/"), dummyHash: dummy, nameKey: nameKey,
+		hashes: newHashGate(cfg.HashConcurrency, cfg.HashQueue)}
 	s.wa, s.waErr = newWebAuthn(s.baseURL)
 	return s, nil
 }

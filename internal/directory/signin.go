@@ -40,134 +40,230 @@ type SignInResult struct {
 	PassID  string
 }
 
-// SignInWithPass checks a Temporary Access Pass and opens a session. A one-time pass
-// is consumed atomically: of concurrent attempts with it, on any replica, exactly
-// one succeeds.
+// signInFailure is a refused sign-in with the precise reason for the log.
+type signInFailure struct {
+	code   int
+	reason string
+}
+
+func (f *signInFailure) Error() string { return f.reason }
+
+func refuse(code int, reason string) *signInFailure {
+	return &signInFailure{code: code, reason: reason}
+}
+
+// unnamed stands in the logs for a typed name that is no user principal name:
+// people type passes into the username field, and those must not be kept.
+const unnamed = "(not a user principal name)"
+
+// loggableName is what the logs may keep of a typed name.
+func loggableName(name string) string {
+	if domain.ValidateUPN(name) != nil {
+		return unnamed
+	}
+	return name
+}
+
+// SignInWithPass checks a Temporary Access Pass and opens a session.
+//
+// The order is what makes it hold under concurrency: a hash slot is taken first
+// (no slot, no work: ErrBusy); then the attempt is counted against the typed name
+// before the pass is checked, so a burst cannot pass the lock-out check together;
+// then the pass is checked, outside any transaction; and then, on success, the
+// user's and the pass's rows are written (which serialises with a concurrent
+// disablement or deletion), the one-time pass consumed, the lock-out cleared,
+// the session created and the sign-in logged in one transaction, or none of it.
 func (s *Service) SignInWithPass(ctx context.Context, at Attempt, code string) (SignInResult, error) {
 	now := s.now()
+	name := domain.NormalizeUPN(at.UserPrincipalName)
 	log := domain.SignIn{
-		ID: newID(), CreatedDateTime: now, UserPrincipalName: at.UserPrincipalName, IPAddress: at.IPAddress,
+		ID: newID(), CreatedDateTime: now, UserPrincipalName: loggableName(name), IPAddress: at.IPAddress,
 		UserAgent: at.UserAgent, AppID: at.AppID, AppDisplayName: at.AppDisplayName,
 		AuthenticationMethod: domain.MethodTemporaryAccess, AuthenticationRequirement: domain.RequirementMFA,
 		CorrelationID: correlationID(ctx),
 	}
-	fail := func(code int, reason string) (SignInResult, error) {
-		log.ErrorCode, log.FailureReason = code, reason
-		if err := s.store.CreateSignIn(ctx, log); err != nil {
-			return SignInResult{}, fmt.Errorf("write sign-in log: %w", err)
-		}
-		s.log.InfoContext(ctx, "pass sign-in failed", "upn", at.UserPrincipalName, "error_code", code, "reason", reason, "ip", at.IPAddress)
-		return SignInResult{}, ErrSignInFailed
-	}
-
-	u, err := s.store.GetUserByUPN(ctx, at.UserPrincipalName)
-	if errors.Is(err, store.ErrNotFound) {
-		s.burnTime(code)
-		return fail(domain.SignInUserNotFound, "The user account does not exist in the directory.")
-	}
+	release, err := s.hashes.tryAcquire(ctx)
 	if err != nil {
-		return SignInResult{}, fmt.Errorf("look up user: %w", err)
+		if errors.Is(err, ErrBusy) {
+			s.log.WarnContext(ctx, "pass sign-in refused: every hash slot is busy", "ip", at.IPAddress)
+			return SignInResult{}, &RetryAfter{Err: ErrBusy, After: BusyRetryAfter}
+		}
+		return SignInResult{}, err
 	}
-	log.UserID, log.UserPrincipalName, log.UserDisplayName = u.ID, u.UserPrincipalName, u.DisplayName
+	defer release()
+
+	lockedUntil, err := s.reserveAttempt(ctx, name, at.IPAddress, now)
+	if err != nil {
+		return SignInResult{}, err
+	}
+	u, userErr := s.store.GetUserByUPN(ctx, name)
+	if userErr != nil && !errors.Is(userErr, store.ErrNotFound) {
+		return SignInResult{}, fmt.Errorf("look up user: %w", userErr)
+	}
+	if userErr == nil {
+		log.UserID, log.UserPrincipalName, log.UserDisplayName = u.ID, u.UserPrincipalName, u.DisplayName
+	}
+	if !lockedUntil.IsZero() {
+		release()
+		s.log.InfoContext(ctx, "pass sign-in refused: locked out", "upn", log.UserPrincipalName, "ip", at.IPAddress)
+		return SignInResult{}, s.logFailure(ctx, log, refuse(domain.SignInAccountLocked, "The account is locked after too many failed sign-ins."),
+			&RetryAfter{Err: ErrAccountLocked, After: lockedUntil.Sub(now)})
+	}
+	if userErr != nil {
+		s.burnTime(code)
+		release()
+		return SignInResult{}, s.logFailure(ctx, log, refuse(domain.SignInUserNotFound, "The user account does not exist in the directory."), ErrSignInFailed)
+	}
 	passes, err := s.store.ListUserPasses(ctx, u.ID)
 	if err != nil {
 		return SignInResult{}, fmt.Errorf("list passes: %w", err)
 	}
 	if len(passes) == 0 {
 		s.burnTime(code)
-		return fail(domain.SignInPassInvalid, "The user has no Temporary Access Pass.")
+		release()
+		return SignInResult{}, s.logFailure(ctx, log, refuse(domain.SignInPassInvalid, "The user has no Temporary Access Pass."), ErrSignInFailed)
 	}
 	p := passes[0]
 	log.AuthenticationMethodDetail = p.ID
-	lock, err := s.store.GetLockout(ctx, u.ID)
-	if err != nil {
-		return SignInResult{}, fmt.Errorf("read lock-out: %w", err)
-	}
-	if lock.Locked(now) {
-		s.burnTime(code)
-		log.ErrorCode, log.FailureReason = domain.SignInAccountLocked, "The account is locked after too many failed sign-ins."
-		if err := s.store.CreateSignIn(ctx, log); err != nil {
-			return SignInResult{}, fmt.Errorf("write sign-in log: %w", err)
-		}
-		s.log.InfoContext(ctx, "sign-in refused: account locked", "user_id", u.ID, "ip", at.IPAddress)
-		return SignInResult{}, ErrAccountLocked
-	}
-	ok, err := secret.Verify(p.Hash, code)
+	match, err := secret.Verify(p.Hash, code)
+	release()
 	if err != nil {
 		return SignInResult{}, fmt.Errorf("verify pass %s: %w", p.ID, err)
 	}
-	if !ok {
-		return s.wrongPass(ctx, u, p, fail)
+	if !match {
+		return SignInResult{}, s.wrongPass(ctx, u, p, log)
+	}
+
+	var res SignInResult
+	err = s.store.InTx(ctx, func(tx store.Store) error {
+		var err error
+		res, err = s.admitPass(ctx, tx, u.ID, p.ID, name, at.IPAddress, now)
+		if err != nil {
+			return err
+		}
+		log.Succeeded = true
+		if err := tx.CreateSignIn(ctx, log); err != nil {
+			return fmt.Errorf("write sign-in log: %w", err)
+		}
+		return nil
+	})
+	var refused *signInFailure
+	if errors.As(err, &refused) {
+		return SignInResult{}, s.logFailure(ctx, log, refused, ErrSignInFailed)
+	}
+	if err != nil {
+		return SignInResult{}, err
+	}
+	s.log.InfoContext(ctx, "pass sign-in succeeded", "user_id", u.ID, "pass_id", p.ID, "one_time", res.Session.RegistrationOnly, "ip", at.IPAddress)
+	return res, nil
+}
+
+// admitPass opens the session of a sign-in whose pass was right, inside tx. It
+// writes the user's row and then the pass's: a disablement or a deletion that
+// came first is seen here, and one that comes later waits for this transaction
+// and then ends the session it made.
+func (s *Service) admitPass(ctx context.Context, tx store.Store, userID, passID, name, ip string, now time.Time) (SignInResult, error) {
+	u, err := tx.UpdateUser(ctx, userID, func(x domain.User) (domain.User, error) { return x, nil })
+	if errors.Is(err, store.ErrNotFound) {
+		return SignInResult{}, refuse(domain.SignInUserNotFound, "The user account was deleted during the sign-in.")
+	}
+	if err != nil {
+		return SignInResult{}, fmt.Errorf("lock user: %w", err)
 	}
 	if !u.AccountEnabled {
-		return fail(domain.SignInAccountDisabled, "The user account is disabled.")
+		return SignInResult{}, refuse(domain.SignInAccountDisabled, "The user account is disabled.")
 	}
-	policy, err := s.store.GetTAPPolicy(ctx)
+	p, err := tx.GetPass(ctx, passID)
+	if errors.Is(err, store.ErrNotFound) {
+		return SignInResult{}, refuse(domain.SignInPassInvalid, "The Temporary Access Pass was deleted during the sign-in.")
+	}
+	if err != nil {
+		return SignInResult{}, fmt.Errorf("read pass: %w", err)
+	}
+	policy, err := tx.GetTAPPolicy(ctx)
 	if err != nil {
 		return SignInResult{}, fmt.Errorf("read pass policy: %w", err)
 	}
-	groups, err := s.store.ListUserGroupIDs(ctx, u.ID)
+	groups, err := tx.ListUserGroupIDs(ctx, u.ID)
 	if err != nil {
 		return SignInResult{}, fmt.Errorf("list groups: %w", err)
 	}
 	if usable, reason := p.Usability(now, policy, policy.Includes(groups)); !usable {
 		switch reason {
 		case domain.OneTimeUsed:
-			return fail(domain.SignInPassUsed, "The one-time Temporary Access Pass was already used.")
+			return SignInResult{}, refuse(domain.SignInPassUsed, "The one-time Temporary Access Pass was already used.")
 		case domain.Expired:
-			return fail(domain.SignInPassExpired, "The Temporary Access Pass has expired.")
+			return SignInResult{}, refuse(domain.SignInPassExpired, "The Temporary Access Pass has expired.")
 		case domain.NotYetValid:
-			return fail(domain.SignInPassNotYetValid, "The Temporary Access Pass is not valid yet.")
+			return SignInResult{}, refuse(domain.SignInPassNotYetValid, "The Temporary Access Pass is not valid yet.")
 		default:
-			return fail(domain.SignInPassBlocked, "The Temporary Access Pass is blocked by the authentication methods policy.")
+			return SignInResult{}, refuse(domain.SignInPassBlocked, "The Temporary Access Pass is blocked by the authentication methods policy.")
 		}
 	}
+	use := tx.TouchPass
 	if p.IsUsableOnce {
-		err := s.store.ConsumePass(ctx, p.ID, now)
-		if errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) {
-			return fail(domain.SignInPassUsed, "The one-time Temporary Access Pass was already used.")
-		}
-		if err != nil {
-			return SignInResult{}, fmt.Errorf("consume pass: %w", err)
-		}
+		use = tx.ConsumePass
 	}
-	if err := s.resetFailures(ctx, lock); err != nil {
+	switch err := use(ctx, p.ID, now); {
+	case errors.Is(err, store.ErrConflict):
+		return SignInResult{}, refuse(domain.SignInPassUsed, "The one-time Temporary Access Pass was already used.")
+	case errors.Is(err, store.ErrNotFound):
+		return SignInResult{}, refuse(domain.SignInPassInvalid, "The Temporary Access Pass was deleted during the sign-in.")
+	case err != nil:
+		return SignInResult{}, fmt.Errorf("use pass: %w", err)
+	}
+	if err := s.settleSuccess(ctx, tx, name, ip); err != nil {
 		return SignInResult{}, err
 	}
-	sess, token, err := s.openSession(ctx, u, p, now)
+	sess, token, err := s.openSession(ctx, tx, u, p, now)
 	if err != nil {
 		return SignInResult{}, err
 	}
-	log.Succeeded = true
-	if err := s.store.CreateSignIn(ctx, log); err != nil {
-		return SignInResult{}, fmt.Errorf("write sign-in log: %w", err)
-	}
-	s.log.InfoContext(ctx, "pass sign-in succeeded", "user_id", u.ID, "pass_id", p.ID, "one_time", p.IsUsableOnce, "ip", at.IPAddress)
 	return SignInResult{User: u, Session: sess, Token: token, PassID: p.ID}, nil
 }
 
-// wrongPass counts a failed guess against the pass and revokes the pass at the cap,
-// so that a pass cannot be brute-forced however slowly the guesses come.
-func (s *Service) wrongPass(ctx context.Context, u domain.User, p domain.TemporaryAccessPass,
-	fail func(int, string) (SignInResult, error)) (SignInResult, error) {
-	if err := s.countFailure(ctx, u.ID, s.now()); err != nil {
-		return SignInResult{}, err
+// logFailure records a refused sign-in with its precise reason, and returns what
+// the person is told.
+func (s *Service) logFailure(ctx context.Context, log domain.SignIn, f *signInFailure, shown error) error {
+	log.ErrorCode, log.FailureReason = f.code, f.reason
+	if err := s.store.CreateSignIn(ctx, log); err != nil {
+		return fmt.Errorf("write sign-in log: %w", err)
 	}
-	n, err := s.store.RecordPassFailure(ctx, p.ID)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return SignInResult{}, fmt.Errorf("count failed attempt: %w", err)
-	}
-	if n >= domain.MaxPassFailures {
-		err := s.store.InTx(ctx, func(tx store.Store) error {
-			return s.removePass(ctx, tx, domain.SystemActor(), u, p,
-				fmt.Sprintf("Revoked after %d failed sign-in attempts", domain.MaxPassFailures))
-		})
-		if err != nil {
-			return SignInResult{}, fmt.Errorf("revoke brute-forced pass: %w", err)
+	s.log.InfoContext(ctx, "pass sign-in failed", "upn", log.UserPrincipalName, "error_code", f.code, "reason", f.reason, "ip", log.IPAddress)
+	return shown
+}
+
+// wrongPass counts a failed guess against the pass, revokes the pass at the cap
+// (so that a pass cannot be brute-forced however slowly the guesses come), and
+// logs the attempt, in one transaction.
+func (s *Service) wrongPass(ctx context.Context, u domain.User, p domain.TemporaryAccessPass, log domain.SignIn) error {
+	log.ErrorCode, log.FailureReason = domain.SignInPassInvalid, "The Temporary Access Pass is incorrect."
+	revoked := false
+	err := s.store.InTx(ctx, func(tx store.Store) error {
+		n, err := tx.RecordPassFailure(ctx, p.ID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("count failed attempt: %w", err)
 		}
+		if n == domain.MaxPassFailures {
+			revoked = true
+			if err := s.removePass(ctx, tx, domain.AutomaticActor(), u, p,
+				fmt.Sprintf("Revoked after %d failed sign-in attempts", domain.MaxPassFailures)); err != nil {
+				return fmt.Errorf("revoke brute-forced pass: %w", err)
+			}
+		}
+		if err := tx.CreateSignIn(ctx, log); err != nil {
+			return fmt.Errorf("write sign-in log: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if revoked {
 		s.log.WarnContext(ctx, "pass revoked after too many failed attempts", "user_id", u.ID, "pass_id", p.ID)
 	}
-	return fail(domain.SignInPassInvalid, "The Temporary Access Pass is incorrect.")
+	s.log.InfoContext(ctx, "pass sign-in failed", "upn", log.UserPrincipalName, "error_code", log.ErrorCode, "reason", log.FailureReason, "ip", log.IPAddress)
+	return ErrSignInFailed
 }
 
 // burnTime spends as long as checking a real pass, so that a response's timing does
@@ -176,7 +272,7 @@ func (s *Service) burnTime(code string) { _, _ = secret.Verify(s.dummyHash, code
 
 // openSession creates a session for a pass sign-in. A session never outlives its
 // pass, and one from a one-time pass may only register methods for ten minutes.
-func (s *Service) openSession(ctx context.Context, u domain.User, p domain.TemporaryAccessPass, now time.Time) (domain.Session, string, error) {
+func (s *Service) openSession(ctx context.Context, tx store.Store, u domain.User, p domain.TemporaryAccessPass, now time.Time) (domain.Session, string, error) {
 	expires := now.Add(SessionLifetime)
 	if p.IsUsableOnce {
 		expires = now.Add(domain.RegistrationOnlyWindow)
@@ -184,12 +280,12 @@ func (s *Service) openSession(ctx context.Context, u domain.User, p domain.Tempo
 	if end := p.End(); end.Before(expires) {
 		expires = end
 	}
-	return s.newSession(ctx, u, []string{domain.AMRTap, domain.AMRMFA}, p.ID, p.IsUsableOnce, expires, now)
+	return s.newSession(ctx, tx, u, []string{domain.AMRTap, domain.AMRMFA}, p.ID, p.IsUsableOnce, expires, now)
 }
 
 // newSession stores a fresh session under a new random id: every sign-in gets a new
 // id, so an id planted before sign-in (session fixation) is worthless.
-func (s *Service) newSession(ctx context.Context, u domain.User, amr []string, passID string, registrationOnly bool, expires, now time.Time) (domain.Session, string, error) {
+func (s *Service) newSession(ctx context.Context, tx store.Store, u domain.User, amr []string, passID string, registrationOnly bool, expires, now time.Time) (domain.Session, string, error) {
 	token, err := secret.Token()
 	if err != nil {
 		return domain.Session{}, "", fmt.Errorf("generate session id: %w", err)
@@ -198,7 +294,7 @@ func (s *Service) newSession(ctx context.Context, u domain.User, amr []string, p
 		IDHash: secret.LookupHash(token), UserID: u.ID, AMR: amr, PassID: passID, RegistrationOnly: registrationOnly,
 		CreatedDateTime: now, LastSeenDateTime: now, ExpiresDateTime: expires, AuthTime: now,
 	}
-	if err := s.store.CreateSession(ctx, sess); err != nil {
+	if err := tx.CreateSession(ctx, sess); err != nil {
 		return domain.Session{}, "", fmt.Errorf("store session: %w", err)
 	}
 	return sess, token, nil
@@ -214,7 +310,11 @@ func (s *Service) Session(ctx context.Context, token string) (domain.Session, er
 		return domain.Session{}, fmt.Errorf("load session: %w", err)
 	}
 	now := s.now()
-	if !now.Before(sess.ExpiresDateTime) || !now.Before(sess.LastSeenDateTime.Add(SessionIdleTimeout)) {
+	live, err := s.sessionBacked(ctx, sess)
+	if err != nil {
+		return domain.Session{}, err
+	}
+	if !live || !now.Before(sess.ExpiresDateTime) || !now.Before(sess.LastSeenDateTime.Add(SessionIdleTimeout)) {
 		if err := s.store.DeleteSession(ctx, sess.IDHash); err != nil && !errors.Is(err, store.ErrNotFound) {
 			s.log.ErrorContext(ctx, "delete ended session", "err", err)
 		}
@@ -232,6 +332,35 @@ func (s *Service) Session(ctx context.Context, token string) (domain.Session, er
 		}
 	}
 	return sess, nil
+}
+
+// sessionBacked reports whether what a session stands on still stands: its
+// account exists and is enabled, and the pass it came from, if any, exists. A
+// disablement or deletion ends a session's row too; checking on use as well means
+// that no session works once such a change is acknowledged, even one a sign-in
+// in flight created on another replica at that moment.
+func (s *Service) sessionBacked(ctx context.Context, sess domain.Session) (bool, error) {
+	u, err := s.store.GetUser(ctx, sess.UserID)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("load session's user: %w", err)
+	}
+	if !u.AccountEnabled {
+		return false, nil
+	}
+	if sess.PassID == "" {
+		return true, nil
+	}
+	_, err = s.store.GetPass(ctx, sess.PassID)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("load session's pass: %w", err)
+	}
+	return true, nil
 }
 
 // SignOut ends a session.

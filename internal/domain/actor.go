@@ -46,6 +46,11 @@ type Actor struct {
 // root, it may do anything, and audit records say so.
 func SystemActor() Actor { return Actor{Type: ActorSystem, AppName: "firstkey CLI"} }
 
+// AutomaticActor is firstkey acting on its own rules, as when it revokes a pass
+// after too many wrong guesses: audit records name "firstkey" as the initiator,
+// not the operator's CLI.
+func AutomaticActor() Actor { return Actor{Type: ActorSystem, AppName: "firstkey"} }
+
 // TokenServiceActor is firstkey's token service acting on its own, as when it
 // generates its first signing key or renews one whose signing period ended.
 func TokenServiceActor() Actor { return Actor{Type: ActorSystem, AppName: "firstkey token service"} }

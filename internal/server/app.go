@@ -34,7 +34,15 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir, err := directory.New(directory.Config{Store: st, Clock: c.Clock, Hasher: c.Hasher, Logger: c.Logger, BaseURL: c.Issuer})
+	// Lock-outs count typed names under a keyed hash; replicas share the master
+	// key, and so the counts.
+	nameKey, err := sealer.DeriveKey("sign-in throttle names")
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	dir, err := directory.New(directory.Config{Store: st, Clock: c.Clock, Hasher: c.Hasher, Logger: c.Logger, BaseURL: c.Issuer,
+		NameKey: nameKey[:], HashConcurrency: c.HashConcurrency, HashQueue: c.HashQueue})
 	if err != nil {
 		st.Close()
 		return nil, err

@@ -27,6 +27,10 @@ type Config struct {
 	Logger        *slog.Logger
 	Clock         domain.Clock  // nil means the system clock
 	Hasher        secret.Hasher // zero value means production argon2id
+	// HashConcurrency bounds the memory-hard pass hashes running at once (0: one
+	// per core); HashQueue bounds the sign-ins waiting for one (0: four per slot).
+	HashConcurrency int
+	HashQueue       int
 	// SignInRate limits sign-in attempts per source address; zero means
 	// web.DefaultSignInRate.
 	SignInRate web.Rate

@@ -95,6 +95,12 @@ type Store interface {
 	// calls for the same pass, from any number of processes, exactly one succeeds;
 	// the others get ErrConflict.
 	ConsumePass(ctx context.Context, id string, at time.Time) error
+	// TouchPass records a successful sign-in with a multi-use pass; ErrNotFound
+	// when the pass is gone. Like ConsumePass it writes the pass's row, so inside
+	// a transaction a concurrent DeletePass waits for that transaction to end
+	// (and then ends the session it created) or, if it came first, makes this
+	// return ErrNotFound: a sign-in and a deletion of its pass serialise.
+	TouchPass(ctx context.Context, id string, at time.Time) error
 	// RecordPassFailure atomically adds one failed attempt and returns the new count.
 	RecordPassFailure(ctx context.Context, id string) (int, error)
 	// DeleteExpiredPasses removes passes that ended before `before`; returns how many.
@@ -147,12 +153,17 @@ type Store interface {
 	GetFido2Policy(ctx context.Context) (domain.Fido2Policy, error)
 	UpdateFido2Policy(ctx context.Context, fn func(domain.Fido2Policy) (domain.Fido2Policy, error)) (domain.Fido2Policy, error)
 
-	// GetLockout returns a user's failure count and lock; the zero Lockout (with
-	// UserID set) when none was recorded.
-	GetLockout(ctx context.Context, userID string) (domain.Lockout, error)
-	// UpdateLockout is an atomic read-modify-write of a user's lock-out state,
-	// shared by every replica; it creates the row when there is none.
-	UpdateLockout(ctx context.Context, userID string, fn func(domain.Lockout) (domain.Lockout, error)) (domain.Lockout, error)
+	// GetThrottle returns the shared counter under key (sign-in lock-outs,
+	// per-address limits); the zero Throttle with Key set when there is none.
+	GetThrottle(ctx context.Context, key string) (domain.Throttle, error)
+	// UpdateThrottle is an atomic read-modify-write of the counter under key,
+	// shared by every replica; it creates the row when there is none. The key
+	// cannot change.
+	UpdateThrottle(ctx context.Context, key string, fn func(domain.Throttle) (domain.Throttle, error)) (domain.Throttle, error)
+	// DeleteThrottle forgets the counter under key (no error when there is none).
+	DeleteThrottle(ctx context.Context, key string) error
+	// DeleteExpiredThrottles forgets counters whose ExpiresDateTime is before `before`.
+	DeleteExpiredThrottles(ctx context.Context, before time.Time) (int, error)
 
 	// Authorization requests of the OpenID Connect code flow.
 	CreateAuthRequest(ctx context.Context, r domain.AuthRequest) error

@@ -66,7 +66,8 @@ type Options struct {
 	// carries (their per-address rate limit).
 	Web func(*web.Config)
 	// Server, when set, adjusts the rest of the configuration (deadlines,
-	// trusted proxies, API throttles) before firstkey starts.
+	// trusted proxies, API throttles, the hash gate, production hashing)
+	// before firstkey starts.
 	Server func(*server.Config)
 }
 
@@ -85,14 +86,24 @@ func NewWithOptions(t testing.TB, b storetest.Backend, o Options) *Env {
 // replicas behind a load balancer. It skips the test without PostgreSQL.
 func NewReplicas(t testing.TB, n int, o Options) []*Env {
 	t.Helper()
+	return Replicas(t, storetest.Backend{Name: "postgres"}, n, o)
+}
+
+// Replicas is NewReplicas on either backend: on SQLite, n processes sharing one
+// database file, as several firstkeys on one machine would.
+func Replicas(t testing.TB, b storetest.Backend, n int, o Options) []*Env {
+	t.Helper()
 	key, err := seal.GenerateKey()
 	if err != nil {
 		t.Fatalf("master key: %v", err)
 	}
-	dsn := storetest.PostgresDSN(t)
+	dataDir, dsn := t.TempDir(), ""
+	if b.Name == "postgres" {
+		dsn = storetest.PostgresDSN(t)
+	}
 	envs := make([]*Env, n)
 	for i := range envs {
-		cfg := server.Config{DataDir: t.TempDir(), DatabaseURL: dsn, MasterKey: seal.EncodeKey(key),
+		cfg := server.Config{DataDir: dataDir, DatabaseURL: dsn, MasterKey: seal.EncodeKey(key),
 			Hasher: secret.Hasher{Argon2: secret.FastArgon2}}
 		ro := o
 		ro.Localhost = true

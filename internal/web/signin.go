@@ -2,7 +2,9 @@ package web
 
 import (
 	"errors"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/firstkey/firstkey/internal/directory"
@@ -91,9 +93,17 @@ func (h *Handler) signInWithPass(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res, err := h.dir.SignInWithPass(r.Context(), attempt(r, username), code)
+	if wait, ok := directory.RetryAfterOf(err); ok {
+		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
+	}
 	switch {
 	case errors.Is(err, directory.ErrAccountLocked):
+		// The same answer for every name: the lock-out counts typed names.
 		again(http.StatusTooManyRequests, directory.ErrAccountLocked.Message)
+		return
+	case errors.Is(err, directory.ErrBusy):
+		// Nothing was checked or counted: a retry in a moment is safe.
+		again(http.StatusTooManyRequests, directory.ErrBusy.Message)
 		return
 	case domain.KindOf(err) == domain.KindUnauthenticated:
 		again(http.StatusUnauthorized, directory.ErrSignInFailed.Message)

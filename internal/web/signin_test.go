@@ -212,14 +212,15 @@ func TestSigningInAgainEndsThePreviousSession(t *testing.T) {
 	})
 }
 
-// TestLockOut: ten wrong passes lock the account; the right pass is then refused
-// with the locked message (and logged as 50053) until the lock ends.
+// TestLockOut: five wrong passes from one address lock that address out for the
+// name; the right pass from there is then refused with the locked message (and
+// logged as 50053) until the lock ends.
 func TestLockOut(t *testing.T) {
 	eachBackend(t, nil, func(t *testing.T, env *testenv.Env) {
 		env.CreateUser(t, "ada@example.com")
 		p := issuePass(t, env, "ada@example.com", false)
 		b := newBrowser(t, env)
-		for i := range domain.LockoutThreshold {
+		for i := range domain.SourceLockout.Threshold {
 			if r := b.form("/login/tap", url.Values{"username": {"ada@example.com"}, "pass": {"WRONG" + string(rune('A'+i))}}); r.Status != http.StatusUnauthorized {
 				t.Fatalf("wrong pass %d: %d", i+1, r.Status)
 			}
@@ -237,17 +238,18 @@ func TestLockOut(t *testing.T) {
 				wrong++
 			}
 		}
-		if locked != 1 || wrong != domain.LockoutThreshold {
-			t.Errorf("sign-in log: %d locked-out attempts (want 1, code %d), %d wrong passes (want %d)", locked, domain.SignInAccountLocked, wrong, domain.LockoutThreshold)
+		if locked != 1 || wrong != domain.SourceLockout.Threshold {
+			t.Errorf("sign-in log: %d locked-out attempts (want 1, code %d), %d wrong passes (want %d)", locked, domain.SignInAccountLocked, wrong, domain.SourceLockout.Threshold)
 		}
-		env.Clock.Advance(domain.LockoutBase + time.Second)
+		env.Clock.Advance(domain.SourceLockout.Base + time.Second)
 		b.signInWithPass("ada@example.com", p.Code)
 	})
 }
 
 // TestPassRevokedAfterHundredFailures: guesses against one pass, however slow,
-// end with the pass revoked. Each round of nine wrong guesses ends with a right
-// sign-in, which resets the account lock-out but not the pass's count.
+// end with the pass revoked. Each round of wrong guesses, one short of the
+// lock-out, ends with a right sign-in, which resets the lock-out but not the
+// pass's count.
 func TestPassRevokedAfterHundredFailures(t *testing.T) {
 	manyAttempts := func(c *web.Config) { c.SignInRate = web.Rate{Attempts: 1000, Per: time.Minute} }
 	eachBackend(t, manyAttempts, func(t *testing.T, env *testenv.Env) {
@@ -256,7 +258,7 @@ func TestPassRevokedAfterHundredFailures(t *testing.T) {
 		b := newBrowser(t, env)
 		failures := 0
 		for failures < domain.MaxPassFailures {
-			for i := 0; i < domain.LockoutThreshold-1 && failures < domain.MaxPassFailures; i++ {
+			for i := 0; i < domain.SourceLockout.Threshold-1 && failures < domain.MaxPassFailures; i++ {
 				if r := b.form("/login/tap", url.Values{"username": {"ada@example.com"}, "pass": {"WRONGPASS"}}); r.Status != http.StatusUnauthorized {
 					t.Fatalf("wrong pass after %d failures: %d", failures, r.Status)
 				}

@@ -236,3 +236,54 @@ func testReopen(t *testing.T, s store.Store, reopen func(testing.TB) store.Store
 	must(t, err)
 	wantErr(t, third.CreateUser(ctx, newUser("u3", "B@example.com")), store.ErrAlreadyExists)
 }
+
+// testSignInAgainstPassDeletion races sign-ins (use the pass, then create a
+// session from it, in one transaction) against deletions of the pass (delete it,
+// then end its sessions, in one transaction) from two processes: whichever order
+// the database picks, no session of a deleted pass may survive.
+func testSignInAgainstPassDeletion(t *testing.T, s store.Store, reopen func(testing.TB) store.Store) {
+	const rounds = 20
+	other := reopen(t)
+	for r := range rounds {
+		uid, pid := fmt.Sprintf("u%d", r), fmt.Sprintf("p%d", r)
+		createUsers(t, s, newUser(uid, uid+"@example.com"))
+		p := newPass(pid, uid)
+		p.IsUsableOnce = r%2 == 0
+		must(t, s.CreatePass(ctx, p))
+		errs := runAll(6, s, other, func(i int, st store.Store) error {
+			if i == 0 {
+				return st.InTx(ctx, func(tx store.Store) error {
+					if err := tx.DeletePass(ctx, pid); err != nil {
+						return err
+					}
+					_, err := tx.DeleteSessionsByPass(ctx, pid)
+					return err
+				})
+			}
+			err := st.InTx(ctx, func(tx store.Store) error {
+				use := tx.TouchPass
+				if p.IsUsableOnce {
+					use = tx.ConsumePass
+				}
+				if err := use(ctx, pid, t0); err != nil {
+					return err
+				}
+				sess := newSession(fmt.Sprintf("s%d-%d", r, i), uid)
+				sess.PassID = pid
+				return tx.CreateSession(ctx, sess)
+			})
+			if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrConflict) {
+				return nil // the deletion (or another sign-in with a one-time pass) came first
+			}
+			return err
+		})
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("round %d, call %d: %v", r, i, err)
+			}
+		}
+		if n, err := s.DeleteSessionsByPass(ctx, pid); err != nil || n != 0 {
+			t.Fatalf("round %d: %d sessions of the deleted pass survived (%v)", r, n, err)
+		}
+	}
+}

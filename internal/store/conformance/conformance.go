@@ -38,7 +38,7 @@ func RunTests(t *testing.T, newStore NewStore) {
 		userTests, groupTests, roleTests, applicationTests, passTests, policyTests,
 		settingTests, auditTests, signInTests, sessionTests, signingKeyTests,
 		filterTests, txTests, concurrencyTests,
-		passkeyTests, ceremonyTests, fido2PolicyTests, lockoutTests,
+		passkeyTests, ceremonyTests, fido2PolicyTests, throttleTests,
 		authRequestTests, grantTests, deviceTests,
 	}
 	for _, tests := range groups {
@@ -67,7 +67,8 @@ var multiTests = []multiTest{
 	{"Concurrency/PutSettingIfAbsentTwoStores", testPutSettingTwoStores},
 	{"Concurrency/TakeCeremonyTwoStores", testTakeCeremonyTwoStores},
 	{"Concurrency/FirstFido2PolicyUpdatesTwoStores", testFido2PolicyTwoStores},
-	{"Concurrency/UpdateLockoutTwoStores", testUpdateLockoutTwoStores},
+	{"Concurrency/UpdateThrottleTwoStores", testUpdateThrottleTwoStores},
+	{"Concurrency/SignInAgainstPassDeletionTwoStores", testSignInAgainstPassDeletion},
 	{"Concurrency/RedeemAuthCodeTwoStores", testRedeemAuthCodeTwoStores},
 	{"Concurrency/UseRefreshTokenTwoStores", testUseRefreshTokenTwoStores},
 }

@@ -12,6 +12,7 @@ var passTests = []test{
 	{"Pass/CreateGet", testPassCreateGet},
 	{"Pass/OnePerUser", testPassOnePerUser},
 	{"Pass/Consume", testPassConsume},
+	{"Pass/Touch", testPassTouch},
 	{"Pass/RecordFailure", testPassRecordFailure},
 	{"Pass/DeleteExpired", testPassDeleteExpired},
 }
@@ -102,6 +103,19 @@ func testPassConsume(t *testing.T, s store.Store) {
 	must(t, err)
 	wantEqual(t, *got.UsedDateTime, at(2*time.Minute)) // the first use stands
 	wantErr(t, s.ConsumePass(ctx, "ghost", t0), store.ErrNotFound)
+}
+
+func testPassTouch(t *testing.T, s store.Store) {
+	createUsers(t, s, newUser("u1", "a@example.com"))
+	p := newPass("p1", "u1")
+	p.IsUsableOnce = false
+	must(t, s.CreatePass(ctx, p))
+	must(t, s.TouchPass(ctx, "p1", t0))
+	must(t, s.TouchPass(ctx, "p1", t0.Add(time.Minute)))
+	got, err := s.GetPass(ctx, "p1")
+	must(t, err)
+	wantEqual(t, got.UsedDateTime == nil, true) // a multi-use pass is never used up
+	wantErr(t, s.TouchPass(ctx, "ghost", t0), store.ErrNotFound)
 }
 
 func testPassRecordFailure(t *testing.T, s store.Store) {

@@ -77,6 +77,12 @@ func (s *Store) ConsumePass(ctx context.Context, id string, at time.Time) error 
 	return fmt.Errorf("%s: already used: %w", what, store.ErrConflict)
 }
 
+// TouchPass records a successful sign-in with a multi-use pass in one UPDATE.
+func (s *Store) TouchPass(ctx context.Context, id string, at time.Time) error {
+	return s.execOne(ctx, fmt.Sprintf("record use of pass %q", id),
+		"UPDATE temporary_access_passes SET last_used_at = ? WHERE id = ?", s.d.time(at), id)
+}
+
 // RecordPassFailure adds one failed attempt in a single UPDATE and returns the new count.
 func (s *Store) RecordPassFailure(ctx context.Context, id string) (int, error) {
 	var n int

@@ -1,36 +1,6 @@
 package domain
 
-import (
-	"testing"
-	"time"
-)
-
-func TestLockoutEscalates(t *testing.T) {
-	var l Lockout
-	now := t0
-	for i := 1; i < LockoutThreshold; i++ {
-		l = l.AfterFailure(now)
-		if l.Locked(now) {
-			t.Fatalf("locked after %d failures", i)
-		}
-	}
-	want := []time.Duration{time.Minute, 2 * time.Minute, 4 * time.Minute, 8 * time.Minute}
-	for i, d := range want {
-		l = l.AfterFailure(now)
-		if !l.Locked(now) || !l.LockedUntil.Equal(now.Add(d)) {
-			t.Fatalf("failure %d: locked until %v, want %v", LockoutThreshold+i, l.LockedUntil, now.Add(d))
-		}
-		if l.Locked(now.Add(d)) {
-			t.Fatalf("still locked after %v", d)
-		}
-	}
-	for i := 0; i < 40; i++ {
-		l = l.AfterFailure(now)
-	}
-	if l.LockedUntil.After(now.Add(LockoutMax)) {
-		t.Fatalf("lock %v exceeds the cap", l.LockedUntil.Sub(now))
-	}
-}
+import "testing"
 
 func TestFido2PolicyRules(t *testing.T) {
 	p := DefaultFido2Policy()
