@@ -31,8 +31,8 @@ type Config struct {
 	// per core); HashQueue bounds the sign-ins waiting for one (0: four per slot).
 	HashConcurrency int
 	HashQueue       int
-	// SignInRate limits sign-in attempts per source address; zero means
-	// web.DefaultSignInRate.
+	// SignInRate limits sign-in attempts per client address, in one allowance
+	// every replica on the database shares; zero means web.DefaultSignInRate.
 	SignInRate web.Rate
 	// RequestTimeout is every request's deadline (default DefaultRequestTimeout):
 	// a request that cannot get the database in time answers 503 with

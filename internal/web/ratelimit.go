@@ -9,12 +9,22 @@ import (
 )
 
 // limited applies the per-address limit to a sign-in endpoint. It slows down
-// guessing from one address; the per-account lock-out and the per-pass cap in
-// the directory stop guessing spread over many addresses.
+// guessing from one address; the lock-outs in the directory stop guessing
+// spread over many addresses. The allowance is kept in the store, so that
+// replicas share it; this replica's own count in memory is a cheap first gate
+// that turns a flood away without writing to the database.
 func (h *Handler) limited(jsonAPI bool, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ip := clientIP(r)
 		ok, wait := h.limiter.Allow(clientaddr.Key(ip))
+		if ok {
+			var err error
+			ok, wait, err = h.dir.TakeAddressAllowance(r.Context(), ip, h.limiter.Rate())
+			if err != nil {
+				h.serverError(w, r, "sign-in rate limit", err)
+				return
+			}
+		}
 		if ok {
 			next.ServeHTTP(w, r)
 			return
