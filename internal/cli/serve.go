@@ -61,7 +61,7 @@ master key (FIRSTKEY_MASTER_KEY or --master-key-file).`,
 	f.DurationVar(&o.lockTimeout, "lock-timeout", o.lockTimeout,
 		"how long a statement waits for a database lock: PostgreSQL lock_timeout, SQLite busy timeout (env FIRSTKEY_LOCK_TIMEOUT)")
 	f.Var(rateValue{&o.signInRate}, "sign-in-rate",
-		"sign-in attempts allowed per client address, as ATTEMPTS/PERIOD; shared by replicas on one database (env FIRSTKEY_SIGN_IN_RATE)")
+		"sign-in attempts allowed per client address, as ATTEMPTS/PERIOD; shared by replicas on PostgreSQL (env FIRSTKEY_SIGN_IN_RATE)")
 	f.Var(rateValue{&o.apiAppRate}, "api-rate-app", "Graph API requests allowed per application, per replica (env FIRSTKEY_API_RATE_APP)")
 	f.Var(rateValue{&o.apiUserRate}, "api-rate-user", "Graph API requests allowed per signed-in user, per replica (env FIRSTKEY_API_RATE_USER)")
 	f.Var(prefixesValue{&o.trustedProxies}, "trusted-proxy",

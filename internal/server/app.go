@@ -58,7 +58,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	provider.Mount(mux)
 	graphapi.New(graphapi.Config{Directory: dir, Verify: a.verify, BaseURL: c.Issuer, Logger: c.Logger,
 		AppRate: c.APIAppRate, UserRate: c.APIUserRate}).Mount(mux)
-	pages := web.New(web.Config{Directory: dir, Provider: provider, BaseURL: c.Issuer, Logger: c.Logger, SignInRate: c.SignInRate})
+	kind, _, _ := c.backend()
+	pages := web.New(web.Config{Directory: dir, Provider: provider, BaseURL: c.Issuer, Logger: c.Logger,
+		SignInRate: c.SignInRate, SharedSignInRate: kind == "postgres"})
 	pages.Mount(mux)
 	provider.SetBrowser(pages)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })

@@ -32,7 +32,7 @@ type Config struct {
 	HashConcurrency int
 	HashQueue       int
 	// SignInRate limits sign-in attempts per client address, in one allowance
-	// every replica on the database shares; zero means web.DefaultSignInRate.
+	// every replica shares on PostgreSQL; zero means web.DefaultSignInRate.
 	SignInRate web.Rate
 	// RequestTimeout is every request's deadline (default DefaultRequestTimeout):
 	// a request that cannot get the database in time answers 503 with

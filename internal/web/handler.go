@@ -42,6 +42,11 @@ type Config struct {
 	// SignInRate limits sign-in attempts per source address; the zero value means
 	// DefaultSignInRate.
 	SignInRate Rate
+	// SharedSignInRate keeps each address's allowance in the store, so that
+	// replicas on one database share it (PostgreSQL). Without it the allowance
+	// is this process's alone, which is exact for one process and spares SQLite,
+	// whose writers queue one at a time, a write per attempt.
+	SharedSignInRate bool
 }
 
 // Handler serves the sign-in and security-info pages and the JSON endpoints
@@ -53,6 +58,7 @@ type Handler struct {
 	log      *slog.Logger
 	cop      *http.CrossOriginProtection
 	limiter  *ratelimit.Limiter
+	shared   bool // the limiter is only a first gate; the store's allowance decides
 }
 
 // New builds the page handler.
@@ -70,6 +76,7 @@ func New(cfg Config) *Handler {
 		log:      cfg.Logger,
 		cop:      http.NewCrossOriginProtection(),
 		limiter:  ratelimit.New(cfg.SignInRate, cfg.Directory.Clock()),
+		shared:   cfg.SharedSignInRate,
 	}
 	h.cop.SetDenyHandler(http.HandlerFunc(h.crossOriginDenied))
 	return h

@@ -10,14 +10,14 @@ import (
 
 // limited applies the per-address limit to a sign-in endpoint. It slows down
 // guessing from one address; the lock-outs in the directory stop guessing
-// spread over many addresses. The allowance is kept in the store, so that
-// replicas share it; this replica's own count in memory is a cheap first gate
-// that turns a flood away without writing to the database.
+// spread over many addresses. With a shared allowance (replicas on
+// PostgreSQL) the store's count decides, and this process's count in memory is
+// a cheap first gate that turns a flood away without writing to the database.
 func (h *Handler) limited(jsonAPI bool, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ip := clientIP(r)
 		ok, wait := h.limiter.Allow(clientaddr.Key(ip))
-		if ok {
+		if ok && h.shared {
 			var err error
 			ok, wait, err = h.dir.TakeAddressAllowance(r.Context(), ip, h.limiter.Rate())
 			if err != nil {

@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/firstkey/firstkey/internal/secret"
-	"github.com/firstkey/firstkey/internal/server"
 	"github.com/firstkey/firstkey/internal/testenv"
 	"github.com/firstkey/firstkey/internal/web"
 )
@@ -60,27 +58,14 @@ func TestSignInRateLimit(t *testing.T) {
 	})
 }
 
-// TestSignInRateSharedByReplicas: two servers on one database (a PostgreSQL
-// schema, or one SQLite file) share one client address's allowance: attempts
-// spread over both are counted together, either one refuses once it is spent,
-// and an attempt comes back on either with time.
+// TestSignInRateSharedByReplicas: two servers on one PostgreSQL schema share
+// one client address's allowance: attempts spread over both are counted
+// together, either one refuses once it is spent, and an attempt comes back on
+// either with time.
 func TestSignInRateSharedByReplicas(t *testing.T) {
-	three := func(c *web.Config) { c.SignInRate = web.Rate{Attempts: 3, Per: time.Minute} }
-	t.Run("postgres", func(t *testing.T) {
-		t.Parallel()
-		envs := testenv.NewReplicas(t, 2, testenv.Options{Web: three})
-		sharedAllowance(t, envs[0], envs[1])
-	})
-	t.Run("sqlite", func(t *testing.T) {
-		t.Parallel()
-		dir := t.TempDir()
-		var envs []*testenv.Env
-		for range 2 {
-			cfg := server.Config{DataDir: dir, Hasher: secret.Hasher{Argon2: secret.FastArgon2}, SignInRate: web.Rate{Attempts: 3, Per: time.Minute}}
-			envs = append(envs, testenv.NewWithConfig(t, cfg))
-		}
-		sharedAllowance(t, envs[0], envs[1])
-	})
+	t.Parallel()
+	envs := testenv.NewReplicas(t, 2, testenv.Options{Web: func(c *web.Config) { c.SignInRate = web.Rate{Attempts: 3, Per: time.Minute} }})
+	sharedAllowance(t, envs[0], envs[1])
 }
 
 func sharedAllowance(t *testing.T, a, b *testenv.Env) {
