@@ -60,3 +60,18 @@ func TestGroupCommands(t *testing.T) {
 		}
 	})
 }
+
+// TestGroupDeleteRefusedWhilePolicyTargetsIt: `group delete` cannot lift a pass
+// policy's exclusion (issue #10 finding 11); the refusal names the policy.
+func TestGroupDeleteRefusedWhilePolicyTargetsIt(t *testing.T) {
+	initialised(t, func(t *testing.T, h *harness) {
+		h.ok("group", "create", "--name", "Executives")
+		h.ok("policy", "set", "--exclude", "Executives")
+		wantContains(t, h.fail(cli.ExitRejected, "group", "delete", "Executives"),
+			"Temporary Access Pass policy", "excludeTargets", "remove it from the policy")
+		h.obj("group", "show", "Executives")
+		h.ok("policy", "set", "--exclude", "")
+		h.ok("group", "delete", "Executives")
+		h.fail(cli.ExitNotFound, "group", "show", "Executives")
+	})
+}

@@ -85,7 +85,7 @@ func newRoot(g *globals) *cobra.Command {
 	envFlag(pf, "output", "FIRSTKEY_OUTPUT")
 
 	root.AddCommand(newServeCmd(g), newInitCmd(g), newUserCmd(g), newGroupCmd(g), newRoleCmd(g),
-		newTapCmd(g), newPolicyCmd(g), newAppCmd(g), newKeysCmd(g), newLogsCmd(g))
+		newTapCmd(g), newPolicyCmd(g), newAppCmd(g), newKeysCmd(g), newLogsCmd(g), newVersionCmd(g))
 	return root
 }
 

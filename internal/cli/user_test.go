@@ -129,3 +129,34 @@ func TestUserCommandsAsADirectoryUser(t *testing.T) {
 		}
 	})
 }
+
+// TestUserAdministratorLimitsAs: with --as, the CLI is held to the same role
+// rules as the API (issue #10 finding 10): a User Administrator cannot disable,
+// change or delete the Global Administrator or a Privileged Authentication
+// Administrator, and can manage a person without a role.
+func TestUserAdministratorLimitsAs(t *testing.T) {
+	initialised(t, func(t *testing.T, h *harness) {
+		for _, u := range []string{"ua@example.com", "pa@example.com", "plain@example.com"} {
+			h.ok("user", "create", "--upn", u, "--display-name", u)
+		}
+		h.ok("role", "assign", "ua@example.com", "User Administrator")
+		h.ok("role", "assign", "pa@example.com", "Privileged Authentication Administrator")
+		h.ok("group", "create", "--name", "Staff")
+
+		for _, target := range []string{"admin@example.com", "pa@example.com"} {
+			wantContains(t, h.fail(cli.ExitForbidden, "user", "disable", target, "--as", "ua@example.com"), "Only a Global Administrator")
+			wantContains(t, h.fail(cli.ExitForbidden, "user", "delete", target, "--as", "ua@example.com"), "Only a Global Administrator")
+			wantContains(t, h.fail(cli.ExitForbidden, "group", "add-member", "Staff", target, "--as", "ua@example.com"), "group memberships")
+			if u := h.obj("user", "show", target); u["accountEnabled"] != true {
+				t.Fatalf("%s was changed by a refused command: %v", target, u)
+			}
+		}
+		wantContains(t, h.ok("user", "disable", "plain@example.com", "--as", "ua@example.com"), "disabled")
+		h.ok("group", "add-member", "Staff", "plain@example.com", "--as", "ua@example.com")
+		h.ok("user", "delete", "plain@example.com", "--as", "ua@example.com")
+		h.fail(cli.ExitNotFound, "user", "show", "plain@example.com")
+		// The operator (and a Global Administrator) still may.
+		h.ok("user", "disable", "pa@example.com", "--as", "admin@example.com")
+		h.ok("user", "delete", "pa@example.com")
+	})
+}

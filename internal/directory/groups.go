@@ -63,12 +63,42 @@ func (s *Service) DeleteGroup(ctx context.Context, actor domain.Actor, id string
 		if err != nil {
 			return notFound(err, "group", id)
 		}
+		if err := notPolicyTarget(ctx, tx, g); err != nil {
+			return err
+		}
 		if err := tx.DeleteGroup(ctx, g.ID); err != nil {
 			return fmt.Errorf("delete group: %w", err)
 		}
 		return s.record(ctx, tx, actor, entry{activity: domain.ActivityDeleteGroup, category: domain.CategoryGroupManagement,
 			op: "Delete", targets: []domain.AuditTarget{groupTarget(g)}})
 	})
+}
+
+// notPolicyTarget refuses to delete a group that an authentication-method policy
+// targets: with the group gone its exclusion would silently lift (SPEC §9). Both
+// policies are read through their update path, which locks them until this
+// transaction ends, so a policy change that names the group concurrently either
+// commits first and is seen here, or waits and then finds the group gone.
+func notPolicyTarget(ctx context.Context, tx store.Store, g domain.Group) error {
+	refuse := func(policy, list string) error {
+		return &domain.Error{Kind: domain.KindInvalid, Code: "Request_BadRequest", Message: fmt.Sprintf(
+			"The group %q (%s) is a target of the %s (%s); remove it from the policy before deleting the group.", g.DisplayName, g.ID, policy, list)}
+	}
+	if _, err := tx.UpdateTAPPolicy(ctx, func(p domain.TAPPolicy) (domain.TAPPolicy, error) {
+		if list := p.TargetsGroup(g.ID); list != "" {
+			return p, refuse("Temporary Access Pass policy", list)
+		}
+		return p, nil
+	}); err != nil {
+		return err
+	}
+	_, err := tx.UpdateFido2Policy(ctx, func(p domain.Fido2Policy) (domain.Fido2Policy, error) {
+		if list := p.TargetsGroup(g.ID); list != "" {
+			return p, refuse("Passkey (FIDO2) policy", list)
+		}
+		return p, nil
+	})
+	return err
 }
 
 // AddGroupMember adds a user to a group.
@@ -92,6 +122,13 @@ func (s *Service) changeMembership(ctx context.Context, actor domain.Actor, grou
 		}
 		u, err := resolveUser(ctx, tx, userRef)
 		if err != nil {
+			return err
+		}
+		roles, err := tx.ListUserRoles(ctx, u.ID)
+		if err != nil {
+			return fmt.Errorf("list roles of %s: %w", u.ID, err)
+		}
+		if err := actor.CanChangeGroupsOf(u, roles); err != nil {
 			return err
 		}
 		activity := domain.ActivityAddMemberToGroup

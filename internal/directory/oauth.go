@@ -322,9 +322,16 @@ func (s *Service) codeReused(ctx context.Context, hash, clientID string) {
 	}
 }
 
-// revokeGrant revokes a grant and audits it; failures are logged, since the
-// caller is already refusing the request that caused it.
+// revokeGrant revokes a grant by firstkey's own rule (a replayed code or refresh
+// token, an ended session, a disabled account, a deleted pass) and audits it as
+// firstkey's doing; failures are logged, since the caller is already refusing
+// the request that caused it.
 func (s *Service) revokeGrant(ctx context.Context, id, reason string) {
+	s.revokeGrantAs(ctx, domain.AutomaticActor(), id, reason)
+}
+
+// revokeGrantAs is revokeGrant on someone's request, audited as theirs.
+func (s *Service) revokeGrantAs(ctx context.Context, actor domain.Actor, id, reason string) {
 	err := s.store.InTx(ctx, func(tx store.Store) error {
 		g, err := tx.GetGrant(ctx, id)
 		if err != nil {
@@ -336,7 +343,7 @@ func (s *Service) revokeGrant(ctx context.Context, id, reason string) {
 		if err := tx.RevokeGrant(ctx, id, s.now(), reason); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, domain.SystemActor(), entry{
+		return s.record(ctx, tx, actor, entry{
 			activity: "Revoke application tokens", category: domain.CategoryApplicationManagement, op: "Update",
 			targets: []domain.AuditTarget{{ID: g.UserID, Type: "User"}, {ID: g.ClientID, Type: "Application"}},
 			details: []domain.KeyValue{{Key: "GrantId", Value: g.ID}, {Key: "Reason", Value: reason}},
@@ -354,7 +361,11 @@ func (s *Service) RevokeGrant(ctx context.Context, id, clientID, reason string) 
 	if err != nil || g.ClientID != clientID {
 		return
 	}
-	s.revokeGrant(ctx, id, reason)
+	actor := domain.Actor{Type: domain.ActorApp, AppID: clientID}
+	if app, err := s.store.GetApplicationByClientID(ctx, clientID); err == nil {
+		actor.AppName = app.DisplayName
+	}
+	s.revokeGrantAs(ctx, actor, id, reason)
 }
 
 // EndSessionGrants revokes every grant a browser session gave, when the person

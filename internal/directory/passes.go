@@ -182,6 +182,12 @@ func (s *Service) removePass(ctx context.Context, tx store.Store, actor domain.A
 	if err := tx.DeletePass(ctx, p.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("delete pass: %w", err)
 	}
+	return s.passRemoved(ctx, tx, actor, u, p, reason)
+}
+
+// passRemoved finishes the removal of a deleted pass: it ends every session and
+// revokes every grant obtained with it, and audits why.
+func (s *Service) passRemoved(ctx context.Context, tx store.Store, actor domain.Actor, u domain.User, p domain.TemporaryAccessPass, reason string) error {
 	if _, err := tx.DeleteSessionsByPass(ctx, p.ID); err != nil {
 		return fmt.Errorf("end sessions of pass: %w", err)
 	}
@@ -278,17 +284,83 @@ func (s *Service) DeletePass(ctx context.Context, actor domain.Actor, userRef, p
 	})
 }
 
-// PurgeExpiredPasses deletes passes that ended before now; administrators see expired
-// passes until then, their holders never do.
+// purgeBatch is how many expired passes one listing fetches while purging.
+const purgeBatch = 100
+
+// reasonExpiredPurged is the audit reason of a pass deleted because it expired.
+const reasonExpiredPurged = "Purged: the pass had expired"
+
+// PurgeExpiredPasses deletes passes that ended before now; administrators see
+// expired passes until then, their holders never do. Each deletion is audited on
+// its own ("Admin deleted security info", with the pass id and its holder) and
+// names actor as its initiator: the operator or an administrator who asked, or
+// domain.AutomaticActor when firstkey purges on its own. An administrator purges
+// only the passes of people whose methods they may manage.
 func (s *Service) PurgeExpiredPasses(ctx context.Context, actor domain.Actor) (int, error) {
 	if err := actor.Require(domain.ActWriteMethods); err != nil {
 		return 0, err
 	}
-	n, err := s.store.DeleteExpiredPasses(ctx, s.now())
-	if err != nil {
-		return 0, fmt.Errorf("purge expired passes: %w", err)
+	now := s.now()
+	purged, after := 0, ""
+	for {
+		batch, err := s.store.ListExpiredPasses(ctx, now, after, purgeBatch)
+		if err != nil {
+			return purged, fmt.Errorf("list expired passes: %w", err)
+		}
+		for _, p := range batch {
+			done, err := s.purgePass(ctx, actor, p.ID, now)
+			if err != nil {
+				return purged, err
+			}
+			if done {
+				purged++
+			}
+		}
+		if len(batch) < purgeBatch {
+			return purged, nil
+		}
+		after = batch[len(batch)-1].ID
 	}
-	return n, nil
+}
+
+// purgePass deletes one expired pass and audits it, in one transaction. It
+// reports false when there was nothing for this actor to do: the pass went in
+// the meantime (whoever removed it audited that), or belongs to someone whose
+// methods the actor may not manage.
+func (s *Service) purgePass(ctx context.Context, actor domain.Actor, id string, now time.Time) (bool, error) {
+	done := false
+	err := s.store.InTx(ctx, func(tx store.Store) error {
+		p, err := tx.GetPass(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("read expired pass: %w", err)
+		}
+		if !p.End().Before(now) {
+			return nil
+		}
+		u, err := tx.GetUser(ctx, p.UserID)
+		if err != nil {
+			return fmt.Errorf("holder of pass %s: %w", p.ID, err)
+		}
+		if _, err := mayChangeMethodsOf(ctx, tx, actor, u); err != nil {
+			if domain.KindOf(err) == domain.KindForbidden {
+				return nil
+			}
+			return err
+		}
+		// Of two purges racing for one pass, one deletes it and audits; the other
+		// finds it gone here and writes nothing.
+		if err := tx.DeletePass(ctx, p.ID); errors.Is(err, store.ErrNotFound) {
+			return nil
+		} else if err != nil {
+			return fmt.Errorf("delete expired pass: %w", err)
+		}
+		done = true
+		return s.passRemoved(ctx, tx, actor, u, p, reasonExpiredPurged)
+	})
+	return done, err
 }
 
 // OwnPasses is what a signed-in person sees of their own passes: never the code,

@@ -229,7 +229,7 @@ func (s *Service) FinishPasskeyRegistration(ctx context.Context, sess domain.Ses
 			if err != nil {
 				return fmt.Errorf("read pass to revoke: %w", err)
 			}
-			return s.removePass(ctx, tx, domain.SystemActor(), u, p, "Revoked automatically after the user registered their first passkey")
+			return s.removePass(ctx, tx, domain.AutomaticActor(), u, p, "Revoked automatically after the user registered their first passkey")
 		}
 		return nil
 	})

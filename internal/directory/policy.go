@@ -103,7 +103,7 @@ func targetGroupsExist(ctx context.Context, tx store.Store, lists ...[]domain.Ta
 				continue
 			}
 			if _, err := tx.GetGroup(ctx, t.ID); err != nil {
-				return domain.Invalid("target group %q does not exist.", t.ID)
+				return domain.Invalid("target group %q does not exist (it may have been deleted); remove it from the policy's targets.", t.ID)
 			}
 		}
 	}

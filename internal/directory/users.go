@@ -105,6 +105,10 @@ func (s *Service) UpdateUser(ctx context.Context, actor domain.Actor, ref string
 		var before domain.User
 		updated, err = tx.UpdateUser(ctx, cur.ID, func(old domain.User) (domain.User, error) {
 			before = old
+			// Checked with the row locked, so the user is judged as they are now.
+			if err := mayManageUser(ctx, tx, actor, old); err != nil {
+				return old, err
+			}
 			u := old
 			if err := apply(&u); err != nil {
 				return old, err
@@ -176,10 +180,23 @@ func (s *Service) DeleteUser(ctx context.Context, actor domain.Actor, ref string
 		if actor.Type == domain.ActorUser && actor.UserID == u.ID {
 			return domain.Forbidden("You cannot delete your own account.")
 		}
+		if err := mayManageUser(ctx, tx, actor, u); err != nil {
+			return err
+		}
 		if err := tx.DeleteUser(ctx, u.ID); err != nil {
 			return fmt.Errorf("delete user: %w", err)
 		}
 		return s.record(ctx, tx, actor, entry{activity: domain.ActivityDeleteUser, category: domain.CategoryUserManagement,
 			op: "Delete", targets: []domain.AuditTarget{userTarget(u)}})
 	})
+}
+
+// mayManageUser holds the actor to the role rules for changing, disabling or
+// deleting u (domain.Actor.CanManageUser), with u's roles read in tx.
+func mayManageUser(ctx context.Context, tx store.Store, actor domain.Actor, u domain.User) error {
+	roles, err := tx.ListUserRoles(ctx, u.ID)
+	if err != nil {
+		return fmt.Errorf("list roles of %s: %w", u.ID, err)
+	}
+	return actor.CanManageUser(u, roles)
 }

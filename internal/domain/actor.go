@@ -1,5 +1,7 @@
 package domain
 
+import "slices"
+
 // Action is something a caller may be allowed to do. Endpoints and commands name the
 // action they perform; Actor.Can decides from roles (people) or permissions (applications).
 type Action string
@@ -27,7 +29,7 @@ type ActorType string
 const (
 	ActorUser   ActorType = "user"   // a signed-in person, checked by directory role
 	ActorApp    ActorType = "app"    // an OAuth client, checked by application permission
-	ActorSystem ActorType = "system" // the local operator using the CLI on the data store
+	ActorSystem ActorType = "system" // the local operator using the CLI on the data store, or firstkey itself
 )
 
 // Actor is the authenticated initiator of a change. It is also what audit records name.
@@ -46,9 +48,11 @@ type Actor struct {
 // root, it may do anything, and audit records say so.
 func SystemActor() Actor { return Actor{Type: ActorSystem, AppName: "firstkey CLI"} }
 
-// AutomaticActor is firstkey acting on its own rules, as when it revokes a pass
-// after too many wrong guesses: audit records name "firstkey" as the initiator,
-// not the operator's CLI.
+// AutomaticActor is firstkey acting on its own by rule, on nobody's request:
+// revoking a pass once its holder has registered a first passkey or after too
+// many wrong guesses, revoking tokens when a code or refresh token is replayed.
+// Audit records name it "firstkey", so that such an entry is never mistaken for
+// something the operator did at the CLI.
 func AutomaticActor() Actor { return Actor{Type: ActorSystem, AppName: "firstkey"} }
 
 // TokenServiceActor is firstkey's token service acting on its own, as when it
@@ -150,4 +154,82 @@ func (a Actor) CanManageMethodsOf(target User, targetRoles []Role) error {
 			Message: "An Authentication Administrator can manage methods only of users who hold no directory role; this user holds " + targetRoles[0].DisplayName() + "."}
 	}
 	return nil
+}
+
+// userAdministrable holds the roles whose holders a User Administrator may still
+// manage. Entra lets a User Administrator manage people without an administrator
+// role and holders of a few limited roles; of firstkey's roles, these two.
+var userAdministrable = map[Role]bool{RoleUserAdministrator: true, RoleReportsReader: true}
+
+// onlyGlobalAdmin holds the roles whose holders only a Global Administrator may
+// change, disable or delete: either could otherwise take over the directory.
+var onlyGlobalAdmin = map[Role]bool{RoleGlobalAdministrator: true, RolePrivilegedAuthenticationAdministrator: true}
+
+// CanManageUser decides whether the actor may change, disable or delete target,
+// who holds targetRoles (SPEC §1). A Global Administrator may manage anyone; a
+// User Administrator only people with no role or with only the User
+// Administrator / Reports Reader roles, and never a Global Administrator or a
+// Privileged Authentication Administrator. An application with User.ReadWrite.All
+// may manage only people who hold no role: in Entra an app-only caller needs an
+// administrator role of its own to change or delete an administrator, and an
+// application cannot hold a role in firstkey.
+func (a Actor) CanManageUser(target User, targetRoles []Role) error {
+	if err := a.Require(ActWriteUsers); err != nil {
+		return err
+	}
+	return a.mayAffect(target, targetRoles, "change, disable or delete")
+}
+
+// CanChangeGroupsOf decides whether the actor may add target to a group or remove
+// them from one. Groups decide who may use which authentication method (the
+// policies target groups), so a membership change is a change to the person and
+// the same role rules as CanManageUser apply.
+func (a Actor) CanChangeGroupsOf(target User, targetRoles []Role) error {
+	if err := a.Require(ActWriteGroups); err != nil {
+		return err
+	}
+	return a.mayAffect(target, targetRoles, "change the group memberships of")
+}
+
+// mayAffect applies the role ranking of CanManageUser; verb says what was refused.
+func (a Actor) mayAffect(target User, targetRoles []Role, verb string) error {
+	if a.Type == ActorSystem || len(targetRoles) == 0 {
+		return nil
+	}
+	if a.Type == ActorUser && a.hasRole(RoleGlobalAdministrator) {
+		return nil
+	}
+	// Roles lists the most privileged first, so the message names the role that matters.
+	held := func(match func(Role) bool) (Role, bool) {
+		for _, r := range Roles {
+			if match(r) && slices.Contains(targetRoles, r) {
+				return r, true
+			}
+		}
+		return "", false
+	}
+	who := target.UserPrincipalName
+	if who == "" {
+		who = "this user"
+	}
+	if r, ok := held(func(r Role) bool { return onlyGlobalAdmin[r] }); ok {
+		return denied("Only a Global Administrator can %s a Global Administrator or a Privileged Authentication Administrator; %s holds %s.",
+			verb, who, r.DisplayName())
+	}
+	if a.Type == ActorApp {
+		r, _ := held(func(Role) bool { return true })
+		return denied("An application can %s only users who hold no directory role; %s holds %s. Ask a Global Administrator.",
+			verb, who, r.DisplayName())
+	}
+	if r, ok := held(func(r Role) bool { return !userAdministrable[r] }); ok {
+		return denied("A User Administrator can %s only users who hold no directory role or only the User Administrator or Reports Reader roles; %s holds %s.",
+			verb, who, r.DisplayName())
+	}
+	return nil
+}
+
+func denied(format string, args ...any) *Error {
+	e := Forbidden(format, args...)
+	e.Code = "Authorization_RequestDenied"
+	return e
 }

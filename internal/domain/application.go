@@ -30,6 +30,9 @@ type Application struct {
 
 // Validate checks an application before it is stored.
 func (a Application) Validate() error {
+	if err := checkText("displayName", a.DisplayName, false); err != nil {
+		return err
+	}
 	if strings.TrimSpace(a.DisplayName) == "" {
 		return Invalid("displayName is required.")
 	}
@@ -42,6 +45,9 @@ func (a Application) Validate() error {
 		return Invalid("requiredAuthenticationStrength must be one of mfa, phishing_resistant or empty, not %q.", a.RequiredStrength)
 	}
 	for _, r := range a.RedirectURIs {
+		if err := checkText("A redirect URI", r, false); err != nil {
+			return err
+		}
 		u, err := url.Parse(r)
 		if err != nil || u.Scheme == "" || u.Fragment != "" {
 			return Invalid("redirect URI %q must be an absolute URI without a fragment.", r)

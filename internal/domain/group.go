@@ -16,6 +16,12 @@ type Group struct {
 
 // Validate checks the fields a group must have before it is stored.
 func (g Group) Validate() error {
+	if err := checkLines("displayName", g.DisplayName, "mailNickname", g.MailNickname); err != nil {
+		return err
+	}
+	if err := checkText("description", g.Description, true); err != nil {
+		return err
+	}
 	if strings.TrimSpace(g.DisplayName) == "" {
 		return Invalid("displayName is required.")
 	}

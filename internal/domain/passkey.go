@@ -35,6 +35,9 @@ func ValidatePasskeyName(name string) (string, error) {
 	if name == "" {
 		return "", Invalid("Give the passkey a name, such as \"Work laptop\" or \"Blue security key\".")
 	}
+	if err := checkText("A passkey name", name, false); err != nil {
+		return "", err
+	}
 	if len([]rune(name)) > MaxPasskeyNameLength {
 		return "", Invalid("A passkey name can be at most %d characters.", MaxPasskeyNameLength)
 	}
@@ -119,6 +122,12 @@ func (p Fido2Policy) Validate() error {
 // Includes reports whether a user in groupIDs may use passkeys.
 func (p Fido2Policy) Includes(groupIDs []string) bool {
 	return TAPPolicy{IncludeTargets: p.IncludeTargets, ExcludeTargets: p.ExcludeTargets}.Includes(groupIDs)
+}
+
+// TargetsGroup names the list of the policy that targets group id
+// ("includeTargets" or "excludeTargets"), or "" when neither does.
+func (p Fido2Policy) TargetsGroup(id string) string {
+	return targetsGroup(p.IncludeTargets, p.ExcludeTargets, id)
 }
 
 // AllowsAAGUID applies the key restrictions to an authenticator model.

@@ -1,6 +1,9 @@
 package domain
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Policy states.
 const (
@@ -24,6 +27,10 @@ type Target struct {
 	ID                     string
 	TargetType             string // "group"
 	IsRegistrationRequired bool
+	// Missing is set when the policy is read and the group no longer exists (a
+	// release before groups named by a policy were protected from deletion let
+	// that happen). It is never stored: it is a fact about the directory now.
+	Missing bool `json:"-"`
 }
 
 // TAPPolicy is the directory's Temporary Access Pass policy (Graph:
@@ -96,20 +103,44 @@ func (p TAPPolicy) Validate() error {
 }
 
 // Includes reports whether a user belonging to groupIDs is in the policy's scope.
+// A target whose group no longer exists never widens the scope: nobody can tell
+// who was in a deleted excluded group, so it excludes everyone until an
+// administrator removes it from the policy; a deleted included group includes
+// no one.
 func (p TAPPolicy) Includes(groupIDs []string) bool {
 	member := map[string]bool{AllUsers: true}
 	for _, g := range groupIDs {
 		member[g] = true
 	}
 	for _, t := range p.ExcludeTargets {
-		if member[t.ID] {
+		if t.Missing || member[t.ID] {
 			return false
 		}
 	}
 	for _, t := range p.IncludeTargets {
-		if member[t.ID] {
+		if !t.Missing && member[t.ID] {
 			return true
 		}
 	}
 	return false
+}
+
+// TargetsGroup names the list of the policy that targets group id
+// ("includeTargets" or "excludeTargets"), or "" when neither does.
+func (p TAPPolicy) TargetsGroup(id string) string {
+	return targetsGroup(p.IncludeTargets, p.ExcludeTargets, id)
+}
+
+func targetsGroup(include, exclude []Target, id string) string {
+	for _, t := range exclude {
+		if strings.EqualFold(t.ID, id) {
+			return "excludeTargets"
+		}
+	}
+	for _, t := range include {
+		if strings.EqualFold(t.ID, id) {
+			return "includeTargets"
+		}
+	}
+	return ""
 }

@@ -70,3 +70,49 @@ func TestPolicyIncludes(t *testing.T) {
 		t.Fatal("group inclusion wrong")
 	}
 }
+
+// TestDanglingTargetsNeverWiden: a target whose group is gone (Missing) can only
+// narrow a policy. An excluded group that is gone might have held anyone, so it
+// excludes everyone; an included group that is gone includes no one, never "all
+// users". The passkey policy shares the rule.
+func TestDanglingTargetsNeverWiden(t *testing.T) {
+	gone := func(id string) Target { return Target{ID: id, TargetType: "group", Missing: true} }
+	group := func(id string) Target { return Target{ID: id, TargetType: "group"} }
+	all := Target{ID: AllUsers, TargetType: "group"}
+	cases := []struct {
+		name             string
+		include, exclude []Target
+		memberOf         []string
+		want             bool
+	}{
+		{"missing exclusion, user was in it", []Target{all}, []Target{gone("contractors")}, nil, false},
+		{"missing exclusion, anyone else", []Target{all}, []Target{gone("contractors")}, []string{"staff"}, false},
+		{"missing exclusion beside a live one", []Target{group("staff")}, []Target{group("interns"), gone("contractors")}, []string{"staff"}, false},
+		{"missing inclusion alone", []Target{gone("joiners")}, nil, nil, false},
+		{"missing inclusion, stale membership", []Target{gone("joiners")}, nil, []string{"joiners"}, false},
+		{"missing inclusion beside a live one", []Target{gone("joiners"), group("staff")}, nil, []string{"staff"}, true},
+		{"missing inclusion beside a live one, not a member", []Target{gone("joiners"), group("staff")}, nil, []string{"sales"}, false},
+		{"live targets as before", []Target{all}, []Target{group("contractors")}, []string{"staff"}, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tap := TAPPolicy{IncludeTargets: c.include, ExcludeTargets: c.exclude}
+			if got := tap.Includes(c.memberOf); got != c.want {
+				t.Errorf("TAP policy Includes = %v, want %v", got, c.want)
+			}
+			keys := Fido2Policy{IncludeTargets: c.include, ExcludeTargets: c.exclude}
+			if got := keys.Includes(c.memberOf); got != c.want {
+				t.Errorf("passkey policy Includes = %v, want %v", got, c.want)
+			}
+		})
+	}
+}
+
+func TestTargetsGroup(t *testing.T) {
+	p := TAPPolicy{IncludeTargets: []Target{{ID: "inc"}}, ExcludeTargets: []Target{{ID: "exc"}}}
+	for id, want := range map[string]string{"inc": "includeTargets", "EXC": "excludeTargets", "other": ""} {
+		if got := p.TargetsGroup(id); got != want {
+			t.Errorf("TargetsGroup(%q) = %q, want %q", id, got, want)
+		}
+	}
+}

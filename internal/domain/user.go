@@ -31,6 +31,9 @@ func ValidateUPN(upn string) error {
 	if upn == "" {
 		return Invalid("userPrincipalName is required.")
 	}
+	if err := checkText("userPrincipalName", upn, false); err != nil {
+		return err
+	}
 	if len(upn) > 113 {
 		return Invalid("userPrincipalName must be at most 113 characters.")
 	}
@@ -61,6 +64,10 @@ func ValidateUPN(upn string) error {
 // Validate checks the fields a user must have before it is stored.
 func (u User) Validate() error {
 	if err := ValidateUPN(u.UserPrincipalName); err != nil {
+		return err
+	}
+	if err := checkLines("displayName", u.DisplayName, "givenName", u.GivenName, "surname", u.Surname,
+		"mail", u.Mail, "mailNickname", u.MailNickname, "jobTitle", u.JobTitle, "department", u.Department); err != nil {
 		return err
 	}
 	if strings.TrimSpace(u.DisplayName) == "" {

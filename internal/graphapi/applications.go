@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/firstkey/firstkey/internal/domain"
+	"github.com/firstkey/firstkey/internal/safetext"
 )
 
 // graphAppID is Microsoft Graph's own appId: requiredResourceAccess entries name
@@ -155,6 +156,9 @@ func (h *Handler) addPassword(w http.ResponseWriter, r *http.Request, c *call) e
 		}
 		if pc.DisplayName != nil {
 			name = *pc.DisplayName
+		}
+		if err := safetext.Check(name, false); err != nil {
+			return badRequest("Invalid value for property 'passwordCredential.displayName': it %s.", err.Error())
 		}
 	}
 	_, cs, err := h.dir.AddApplicationSecret(r.Context(), c.actor, r.PathValue("id"))

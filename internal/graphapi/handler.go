@@ -16,6 +16,7 @@ import (
 	"github.com/firstkey/firstkey/internal/directory"
 	"github.com/firstkey/firstkey/internal/domain"
 	"github.com/firstkey/firstkey/internal/ratelimit"
+	"github.com/firstkey/firstkey/internal/safetext"
 )
 
 // Identity is who an access token names: an application (client credentials) or
@@ -50,6 +51,7 @@ var (
 
 // Handler serves the Graph-style API.
 type Handler struct {
+	mux      http.Handler // the routes, for the requests of a $batch
 	dir      *directory.Service
 	verify   func(ctx context.Context, rawToken string) (Identity, error)
 	base     string
@@ -91,6 +93,7 @@ type methods map[string]apiFunc
 // dispatches on the method itself, so that a wrong method gets Graph's 405
 // envelope rather than ServeMux's plain-text one.
 func (h *Handler) Mount(mux *http.ServeMux) {
+	h.mux = mux
 	const (
 		users    = "/v1.0/users/{id}"
 		me       = "/v1.0/me"
@@ -140,6 +143,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 		"/v1.0/applications/$count":        {"GET": h.countApplications},
 		apps:                               app,
 		apps + "/addPassword":              addPassword,
+		"/v1.0/$batch":                     {"POST": h.batch},
 	}
 	for path, m := range routes {
 		mux.Handle(path, h.serve(m))
@@ -177,7 +181,11 @@ func (h *Handler) serve(table methods) http.Handler {
 			h.access(r, w.status, start, rid, c)
 		}()
 
-		fn, err := dispatch(table, r)
+		err := checkPath(r)
+		var fn apiFunc
+		if err == nil {
+			fn, err = dispatch(table, r)
+		}
 		if err == nil {
 			c, err = h.authenticate(r)
 		}
@@ -191,6 +199,17 @@ func (h *Handler) serve(table methods) http.Handler {
 			h.writeError(w, r, err)
 		}
 	})
+}
+
+// checkPath refuses a URL whose path, once decoded, is not text: every id and
+// userPrincipalName is, so such a segment names nothing, and must not reach the
+// store (PostgreSQL refuses NUL and invalid UTF-8) or the log.
+func checkPath(r *http.Request) error {
+	if safetext.Line(r.URL.Path) {
+		return nil
+	}
+	return &apiError{status: http.StatusBadRequest, code: "Request_BadRequest",
+		message: "The request URL is not valid: a path segment is not UTF-8 text or holds a control character."}
 }
 
 // dispatch picks the handler for the request's method.

@@ -2,6 +2,7 @@ package graphapi
 
 import (
 	"bytes"
+	"compress/flate"
 	"compress/gzip"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/firstkey/firstkey/internal/safetext"
 )
 
 // maxBodyBytes caps a request body, before and after decompression, so that a
@@ -24,25 +27,29 @@ type body map[string]json.RawMessage
 // empty body reads as {} (for requests whose every property is optional).
 func readBody(w http.ResponseWriter, r *http.Request, allowEmpty bool) (body, error) {
 	var rd io.Reader = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+	gzipped := false
 	switch enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding"))); enc {
 	case "", "identity":
 	case "gzip", "x-gzip":
 		zr, err := gzip.NewReader(rd)
 		if err != nil {
-			return nil, bodyReadError(err)
+			return nil, bodyReadError(err, true)
 		}
 		defer zr.Close()
-		rd = io.LimitReader(zr, maxBodyBytes+1)
+		rd, gzipped = io.LimitReader(zr, maxBodyBytes+1), true
 	default:
 		return nil, &apiError{status: http.StatusUnsupportedMediaType, code: "unsupportedMediaType",
 			message: fmt.Sprintf("Content-Encoding '%s' is not supported; send the body uncompressed or gzip-compressed.", truncate(enc))}
 	}
 	data, err := io.ReadAll(rd)
 	if err != nil {
-		return nil, bodyReadError(err)
+		return nil, bodyReadError(err, gzipped)
 	}
 	if len(data) > maxBodyBytes {
 		return nil, tooLarge()
+	}
+	if err := safetext.CheckJSON(data); err != nil {
+		return nil, badRequest("The request body cannot be accepted: %s.", err.Error())
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		if allowEmpty {
@@ -77,15 +84,19 @@ func tooLarge() error {
 		message: fmt.Sprintf("The request body is larger than %d bytes.", maxBodyBytes)}
 }
 
-func bodyReadError(err error) error {
+func bodyReadError(err error, gzipped bool) error {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		return tooLarge()
 	}
-	if errors.Is(err, gzip.ErrHeader) || errors.Is(err, gzip.ErrChecksum) || errors.Is(err, io.ErrUnexpectedEOF) {
+	var corrupt flate.CorruptInputError
+	if errors.Is(err, gzip.ErrHeader) || errors.Is(err, gzip.ErrChecksum) || errors.As(err, &corrupt) ||
+		(gzipped && (errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF))) {
 		return badRequest("The request body is not valid gzip data although Content-Encoding says gzip.")
 	}
-	return fmt.Errorf("read request body: %w", err)
+	// Whatever else stops the read is the request's framing: a body cut short,
+	// a broken chunked encoding, a connection gone. None is the server's fault.
+	return badRequest("The request body could not be read: it ended early or its transfer encoding is malformed.")
 }
 
 // raw returns the property's JSON, and whether it is present and not null.

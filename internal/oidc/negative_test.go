@@ -227,6 +227,7 @@ func TestReusedCodeRevokesTokens(t *testing.T) {
 			refreshed, err := r.refresh(tok.RefreshToken)
 			wantOAuthError(t, "refresh token after the code was reused", refreshed, err, http.StatusBadRequest, "invalid_grant")
 			wantGrantRevoked(t, e, grantID, "authorization code reused")
+			wantRevocationBy(t, e, grantID, domain.AutomaticActor())
 
 			// Administrators see the revocation in the audit log.
 			auditor := e.AppToken(t, domain.PermAuditLogReadAll)

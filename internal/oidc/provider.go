@@ -208,9 +208,9 @@ func (p *Provider) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+p.prefix+DiscoveryPath, p.discovery)
 	mux.Handle("GET "+p.prefix+KeysPath, answerUnavailable(zitadel))
 	mux.Handle("POST "+p.prefix+TokenPath, answerUnavailable(p.tokenGuard(zitadel)))
-	both(AuthorizePath, noStore(answerUnavailable(zitadel)))
-	both(UserinfoPath, noStore(userinfoStatus(answerUnavailable(zitadel))))
-	both(EndSessionPath, noStore(p.endSession(zitadel)))
+	both(AuthorizePath, noStore(textParams(answerUnavailable(zitadel))))
+	both(UserinfoPath, noStore(textParams(userinfoStatus(answerUnavailable(zitadel)))))
+	both(EndSessionPath, noStore(textParams(p.endSession(zitadel))))
 	mux.Handle("POST "+p.prefix+RevocationPath, answerUnavailable(p.formOnly(zitadel)))
 	mux.Handle("POST "+p.prefix+IntrospectionPath, answerUnavailable(p.formOnly(zitadel)))
 	mux.Handle("POST "+p.prefix+DeviceCodePath, answerUnavailable(p.formOnly(p.storage.deviceAuthGuard(zitadel))))
@@ -238,6 +238,10 @@ func (p *Provider) formOnly(next http.Handler) http.Handler {
 		r.Body = http.MaxBytesReader(w, r.Body, maxTokenRequestBytes)
 		if err := r.ParseForm(); err != nil {
 			writeOAuthError(w, http.StatusBadRequest, zoidc.ErrInvalidRequest().WithDescription("the request body is not a valid form"))
+			return
+		}
+		if e := badParams(r); e != nil {
+			writeOAuthError(w, http.StatusBadRequest, e)
 			return
 		}
 		next.ServeHTTP(w, withCall(r))
@@ -295,6 +299,9 @@ func (p *Provider) tokenGuard(next http.Handler) http.Handler {
 				w = basicChallenge{w}
 			}
 			if gt == zoidc.GrantTypeDeviceCode && !p.storage.authenticateDeviceClient(w, r) {
+				return
+			}
+			if gt == zoidc.GrantTypeRefreshToken && !p.refreshScopesGranted(w, r) {
 				return
 			}
 			if v := r.PostForm.Get("code_verifier"); r.PostForm.Has("code_verifier") && !validVerifier(v) {

@@ -190,6 +190,11 @@ func (s *storage) client(ctx context.Context, app domain.Application) client {
 
 func (s *storage) GetClientByClientID(ctx context.Context, clientID string) (op.Client, error) {
 	app, err := s.application(ctx, clientID)
+	if errors.Is(err, errUnknownClient) {
+		// zitadel hands this error to the client as it is; any but an OAuth
+		// error becomes server_error, a 500 for a mistyped client_id.
+		return nil, zoidc.ErrInvalidClient().WithDescription("unknown client").WithParent(err)
+	}
 	if err != nil {
 		return nil, err
 	}

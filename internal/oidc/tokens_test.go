@@ -241,6 +241,7 @@ func TestUserinfoIntrospectionRevocation(t *testing.T) {
 			refreshed, err := owner.refresh(tok.RefreshToken)
 			wantOAuthError(t, "refresh after revocation", refreshed, err, http.StatusBadRequest, "invalid_grant")
 			wantGrantRevoked(t, e, grantIDOf(t, tok.AccessToken), "revoked by the application")
+			wantRevocationBy(t, e, grantIDOf(t, tok.AccessToken), domain.Actor{Type: domain.ActorApp, AppID: owner.app.ClientID, AppName: owner.app.DisplayName})
 		})
 	}
 }

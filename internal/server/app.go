@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/firstkey/firstkey/internal/clientaddr"
@@ -67,8 +68,8 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	mux.HandleFunc("GET /readyz", a.ready)
 	// The client's address is resolved first, so that the access log, the rate
 	// limits and the sign-in log all name the same one.
-	a.handler = clientaddr.NewResolver(c.TrustedProxies).Middleware(
-		logRequests(c.Logger, recoverPanics(c.Logger, withDeadline(c.RequestTimeout, mux))))
+	a.handler = clientaddr.NewResolver(c.TrustedProxies).Middleware(logRequests(c.Logger,
+		securityHeaders(strings.HasPrefix(c.Issuer, "https://"), recoverPanics(c.Logger, withDeadline(c.RequestTimeout, mux)))))
 	return a, nil
 }
 

@@ -22,6 +22,11 @@ var (
 	// ErrUnsupportedFilter wraps a filter that names a field or operator the list
 	// cannot filter on; the message says which.
 	ErrUnsupportedFilter = errors.New("unsupported filter")
+	// ErrInvalidText means a write held text no backend stores alike: invalid
+	// UTF-8 or a NUL character (PostgreSQL refuses both, SQLite keeps them).
+	// Callers check outside text before it gets here; this is the last guard.
+	// A lookup by such a key is ErrNotFound, since nothing stored can match it.
+	ErrInvalidText = errors.New("text is not valid UTF-8 or contains a NUL character")
 )
 
 // ListOptions selects a page of a list. Filter fields use Graph's property names
@@ -103,10 +108,14 @@ type Store interface {
 	TouchPass(ctx context.Context, id string, at time.Time) error
 	// RecordPassFailure atomically adds one failed attempt and returns the new count.
 	RecordPassFailure(ctx context.Context, id string) (int, error)
-	// DeleteExpiredPasses removes passes that ended before `before`; returns how many.
-	DeleteExpiredPasses(ctx context.Context, before time.Time) (int, error)
+	// ListExpiredPasses returns up to limit passes that ended before `before`, in id
+	// order, starting after the id afterID ("" for the first page). Expired passes
+	// are deleted one by one, each with its audit record: there is no bulk delete.
+	ListExpiredPasses(ctx context.Context, before time.Time, afterID string, limit int) ([]domain.TemporaryAccessPass, error)
 
 	// GetTAPPolicy returns the stored policy, or domain.DefaultTAPPolicy() if none was saved.
+	// Both policies come back (also from Update…) with Missing set on every target
+	// whose group no longer exists, so that such a target never widens them.
 	GetTAPPolicy(ctx context.Context) (domain.TAPPolicy, error)
 	UpdateTAPPolicy(ctx context.Context, fn func(domain.TAPPolicy) (domain.TAPPolicy, error)) (domain.TAPPolicy, error)
 

@@ -268,21 +268,49 @@ func TestPasskeyRevokesPassOnFirstPasskey(t *testing.T) {
 		if r := newBrowser(t, env).form("/login/tap", map[string][]string{"username": {"bob@example.com"}, "pass": {pb.Code}}); r.cookie() != nil {
 			t.Errorf("the revoked pass still signs in: %d", r.Status)
 		}
-		recs, _, err := env.Dir.ListAudits(ctx, domain.SystemActor(), store.ListOptions{Top: 500})
+		// The audit log, read as Graph renders it, names firstkey itself as the
+		// initiator of the automatic revocation — not the CLI operator.
+		req, _ := http.NewRequest(http.MethodGet, env.URL+"/v1.0/auditLogs/directoryAudits?$filter="+
+			url.QueryEscape("activityDisplayName eq '"+domain.ActivityAdminDeletedSecurityInfo+"'"), nil)
+		req.Header.Set("Authorization", "Bearer "+env.AppToken(t, domain.PermAuditLogReadAll))
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
+		defer resp.Body.Close()
+		var audits struct {
+			Value []struct {
+				InitiatedBy struct {
+					App  *struct{ DisplayName string } `json:"app"`
+					User any                           `json:"user"`
+				} `json:"initiatedBy"`
+				TargetResources   []struct{ ID string }
+				AdditionalDetails []struct{ Key, Value string }
+			} `json:"value"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&audits); err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("audit log: %d, %v", resp.StatusCode, err)
+		}
 		audited := false
-		for _, r := range recs {
-			if r.OperationType != "Delete" || r.TargetUserID() != bob.ID {
+		for _, r := range audits.Value {
+			if len(r.TargetResources) == 0 || r.TargetResources[0].ID != bob.ID {
 				continue
 			}
 			for _, d := range r.AdditionalDetails {
-				audited = audited || (d.Key == "Reason" && strings.Contains(d.Value, "first passkey"))
+				if d.Key == "Reason" && strings.Contains(d.Value, "first passkey") {
+					audited = true
+					app := "(none)"
+					if r.InitiatedBy.App != nil {
+						app = r.InitiatedBy.App.DisplayName
+					}
+					if app != "firstkey" || r.InitiatedBy.User != nil {
+						t.Errorf("the automatic revocation is initiated by app %q, user %v; want the app firstkey", app, r.InitiatedBy.User)
+					}
+				}
 			}
 		}
 		if !audited {
-			t.Errorf("no audit record of the automatic revocation: %+v", recs)
+			t.Errorf("no audit record of the automatic revocation: %+v", audits.Value)
 		}
 		wantStatus(t, "sign-in with the new passkey", newBrowser(t, env).signInWithPasskey(key, "bob@example.com"), http.StatusOK)
 	})

@@ -9,6 +9,7 @@ import (
 
 	"github.com/firstkey/firstkey/internal/directory"
 	"github.com/firstkey/firstkey/internal/domain"
+	"github.com/firstkey/firstkey/internal/safetext"
 )
 
 // maxUsernameLength bounds what the sign-in pages accept as a username.
@@ -38,7 +39,7 @@ func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) {
 	if _, asked := q["username"]; asked {
 		username := cleanUsername(q.Get("username"))
 		if username == "" {
-			h.render(w, r, http.StatusOK, "login.html", view{Title: "Sign in", Error: "Enter your username, for example name@company.com.",
+			h.render(w, r, http.StatusOK, "login.html", view{Title: "Sign in", Error: msgEnterUsername,
 				Page: loginView{Next: next}})
 			return
 		}
@@ -61,13 +62,24 @@ func (h *Handler) passPage(w http.ResponseWriter, r *http.Request) {
 	h.render(w, r, http.StatusOK, "pass.html", view{Title: "Enter your Temporary Access Pass", Page: loginView{Username: username, Next: next}})
 }
 
+// cleanUsername trims a typed username. Text that is not valid UTF-8 or holds
+// control characters is nobody's name and reads as none: it must not reach the
+// store (PostgreSQL refuses it) nor the logs.
 func cleanUsername(s string) string {
 	s = strings.TrimSpace(s)
+	if !safetext.Line(s) {
+		return ""
+	}
 	if len(s) > maxUsernameLength {
 		s = strings.ToValidUTF8(s[:maxUsernameLength], "")
 	}
 	return s
 }
+
+const (
+	msgEnterUsername = "Enter your username, for example name@company.com."
+	msgBadUsername   = "That username has characters no username can have. " + msgEnterUsername
+)
 
 // signInWithPass checks a Temporary Access Pass and, on success, sets the session
 // cookie and sends the person to My Security Info.
@@ -85,7 +97,11 @@ func (h *Handler) signInWithPass(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, status, "pass.html", view{Title: "Enter your Temporary Access Pass", Error: msg, Page: loginView{Username: username, Next: next}})
 	}
 	if username == "" {
-		h.render(w, r, http.StatusBadRequest, "login.html", view{Title: "Sign in", Error: "Enter your username, for example name@company.com.", Page: loginView{Next: next}})
+		msg := msgEnterUsername
+		if strings.TrimSpace(r.PostForm.Get("username")) != "" {
+			msg = msgBadUsername
+		}
+		h.render(w, r, http.StatusBadRequest, "login.html", view{Title: "Sign in", Error: msg, Page: loginView{Next: next}})
 		return
 	}
 	if code == "" {
@@ -116,13 +132,15 @@ func (h *Handler) signInWithPass(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, afterSignIn(next), http.StatusSeeOther)
 }
 
-// attempt describes the request for the sign-in log.
+// maxUserAgentLength bounds what the sign-in log keeps of a User-Agent.
+const maxUserAgentLength = 512
+
+// attempt describes the request for the sign-in log. The User-Agent is whatever
+// the client sent: it is made valid, printable text of bounded length here,
+// before the log or the store sees it.
 func attempt(r *http.Request, username string) directory.Attempt {
-	ua := r.UserAgent()
-	if len(ua) > 512 {
-		ua = ua[:512]
-	}
-	return directory.Attempt{UserPrincipalName: username, IPAddress: clientIP(r), UserAgent: ua}
+	return directory.Attempt{UserPrincipalName: safetext.Clean(username, maxUsernameLength), IPAddress: clientIP(r),
+		UserAgent: safetext.Clean(r.UserAgent(), maxUserAgentLength)}
 }
 
 // signOut ends the session. With a live session it needs the session's CSRF token,

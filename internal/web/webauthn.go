@@ -1,12 +1,15 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
 
 	"github.com/firstkey/firstkey/internal/domain"
+	"github.com/firstkey/firstkey/internal/safetext"
 )
 
 // maxCredentialBody bounds a WebAuthn request: attestation objects with
@@ -50,9 +53,19 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 		writeError(w, http.StatusUnsupportedMediaType, "unsupportedMediaType", "Send the request as application/json.")
 		return false
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxCredentialBody)
-	if err := json.NewDecoder(r.Body).Decode(v); err != nil {
-		writeError(w, http.StatusBadRequest, "badRequest", "The request could not be read. Reload the page and try again.")
+	const msg = "The request could not be read. Reload the page and try again."
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxCredentialBody))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "badRequest", msg)
+		return false
+	}
+	// Names, ids and an authenticator's transports reach the store from here.
+	if err := safetext.CheckJSON(data); err != nil {
+		writeError(w, http.StatusBadRequest, "badRequest", msg)
+		return false
+	}
+	if err := json.NewDecoder(bytes.NewReader(data)).Decode(v); err != nil {
+		writeError(w, http.StatusBadRequest, "badRequest", msg)
 		return false
 	}
 	return true

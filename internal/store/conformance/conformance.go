@@ -39,7 +39,7 @@ func RunTests(t *testing.T, newStore NewStore) {
 		settingTests, auditTests, signInTests, sessionTests, signingKeyTests,
 		filterTests, txTests, concurrencyTests,
 		passkeyTests, ceremonyTests, fido2PolicyTests, throttleTests,
-		authRequestTests, grantTests, deviceTests,
+		authRequestTests, grantTests, deviceTests, textTests,
 	}
 	for _, tests := range groups {
 		for _, tc := range tests {

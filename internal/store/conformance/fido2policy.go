@@ -33,6 +33,7 @@ func testFido2Policy(t *testing.T, s store.Store) {
 	wantEqual(t, p, domain.DefaultFido2Policy())
 
 	// Every field differs from the default.
+	createTargetGroups(t, s)
 	want := domain.Fido2Policy{
 		State: domain.StateDisabled,
 		IncludeTargets: []domain.Target{

@@ -14,7 +14,7 @@ var passTests = []test{
 	{"Pass/Consume", testPassConsume},
 	{"Pass/Touch", testPassTouch},
 	{"Pass/RecordFailure", testPassRecordFailure},
-	{"Pass/DeleteExpired", testPassDeleteExpired},
+	{"Pass/ListExpired", testPassListExpired},
 }
 
 func newPass(id, userID string) domain.TemporaryAccessPass {
@@ -133,29 +133,33 @@ func testPassRecordFailure(t *testing.T, s store.Store) {
 	wantErr(t, err, store.ErrNotFound)
 }
 
-func testPassDeleteExpired(t *testing.T, s store.Store) {
-	for i, lifetime := range []int{10, 60, 120} {
+func testPassListExpired(t *testing.T, s store.Store) {
+	for i, lifetime := range []int{10, 60, 120, 30} {
 		id := string(rune('a' + i))
 		createUsers(t, s, newUser("u"+id, id+"@example.com"))
 		p := newPass("p"+id, "u"+id)
 		p.StartDateTime, p.LifetimeInMinutes = t0, lifetime
 		must(t, s.CreatePass(ctx, p))
 	}
-	// pa ends at t0+10m, pb at t0+60m, pc at t0+120m. Ending exactly at
-	// `before` is not "before".
-	n, err := s.DeleteExpiredPasses(ctx, t0.Add(60*time.Minute))
+	passID := func(p domain.TemporaryAccessPass) string { return p.ID }
+	// pa ends at t0+10m, pb at t0+60m, pc at t0+120m, pd at t0+30m. Ending
+	// exactly at `before` is not "before".
+	got, err := s.ListExpiredPasses(ctx, t0.Add(60*time.Minute), "", 10)
 	must(t, err)
-	wantEqual(t, n, 1)
-	_, err = s.GetPass(ctx, "pa")
-	wantErr(t, err, store.ErrNotFound)
-	_, err = s.GetPass(ctx, "pb")
+	wantIDs(t, idsOf(got, passID), []string{"pa", "pd"})
+	pa := newPass("pa", "ua")
+	pa.StartDateTime, pa.LifetimeInMinutes = t0, 10
+	wantEqual(t, got[0], storedPass(pa))
+	// Pages by id.
+	got, err = s.ListExpiredPasses(ctx, t0.Add(time.Hour+time.Microsecond), "", 2)
 	must(t, err)
-	n, err = s.DeleteExpiredPasses(ctx, t0.Add(time.Hour+time.Microsecond))
+	wantIDs(t, idsOf(got, passID), []string{"pa", "pb"})
+	got, err = s.ListExpiredPasses(ctx, t0.Add(time.Hour+time.Microsecond), "pb", 2)
 	must(t, err)
-	wantEqual(t, n, 1)
-	n, err = s.DeleteExpiredPasses(ctx, t0.Add(time.Hour+time.Microsecond))
-	must(t, err)
-	wantEqual(t, n, 0)
-	_, err = s.GetPass(ctx, "pc")
-	must(t, err)
+	wantIDs(t, idsOf(got, passID), []string{"pd"})
+	// Listing deletes nothing.
+	for _, id := range []string{"pa", "pb", "pc", "pd"} {
+		_, err = s.GetPass(ctx, id)
+		must(t, err)
+	}
 }

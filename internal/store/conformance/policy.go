@@ -10,6 +10,7 @@ import (
 
 var policyTests = []test{
 	{"Policy/DefaultAndUpdate", testPolicy},
+	{"Policy/MissingTargetGroups", testPolicyMissingTargets},
 }
 
 var settingTests = []test{
@@ -40,6 +41,7 @@ func testPolicy(t *testing.T, s store.Store) {
 	must(t, err)
 	wantEqual(t, p, domain.DefaultTAPPolicy())
 
+	createTargetGroups(t, s)
 	want := domain.TAPPolicy{
 		State: domain.StateEnabled,
 		IncludeTargets: []domain.Target{
@@ -80,6 +82,66 @@ func testPolicy(t *testing.T, s store.Store) {
 	got, err = s.GetTAPPolicy(ctx)
 	must(t, err)
 	wantEqual(t, got, want)
+}
+
+// createTargetGroups creates the groups g1, g2 and g3 that policies in these
+// tests name, so that their targets read back as present.
+func createTargetGroups(t *testing.T, s store.Store) {
+	t.Helper()
+	for _, id := range []string{"g1", "g2", "g3"} {
+		must(t, s.CreateGroup(ctx, newGroup(id, "Group "+id)))
+	}
+}
+
+// testPolicyMissingTargets: both policies come back with Missing set on every
+// target whose group does not exist (any more), and Missing is never stored.
+func testPolicyMissingTargets(t *testing.T, s store.Store) {
+	must(t, s.CreateGroup(ctx, newGroup("live", "Live")))
+	must(t, s.CreateGroup(ctx, newGroup("doomed", "Doomed")))
+	targets := func(ids ...string) []domain.Target {
+		out := []domain.Target{}
+		for _, id := range ids {
+			// Missing as written is ignored: the store decides it on every read.
+			out = append(out, domain.Target{ID: id, TargetType: "group", Missing: id == "live"})
+		}
+		return out
+	}
+	missing := func(ts []domain.Target) map[string]bool {
+		out := map[string]bool{}
+		for _, tg := range ts {
+			out[tg.ID] = tg.Missing
+		}
+		return out
+	}
+	tap, err := s.UpdateTAPPolicy(ctx, func(p domain.TAPPolicy) (domain.TAPPolicy, error) {
+		p.IncludeTargets, p.ExcludeTargets = targets(domain.AllUsers, "live", "never"), targets("doomed")
+		return p, nil
+	})
+	must(t, err)
+	wantEqual(t, missing(tap.IncludeTargets), map[string]bool{domain.AllUsers: false, "live": false, "never": true})
+	wantEqual(t, missing(tap.ExcludeTargets), map[string]bool{"doomed": false})
+	keys, err := s.UpdateFido2Policy(ctx, func(p domain.Fido2Policy) (domain.Fido2Policy, error) {
+		p.IncludeTargets, p.ExcludeTargets = targets("live"), targets("doomed", "never")
+		return p, nil
+	})
+	must(t, err)
+	wantEqual(t, missing(keys.ExcludeTargets), map[string]bool{"doomed": false, "never": true})
+
+	must(t, s.DeleteGroup(ctx, "doomed"))
+	tap, err = s.GetTAPPolicy(ctx)
+	must(t, err)
+	wantEqual(t, missing(tap.IncludeTargets), map[string]bool{domain.AllUsers: false, "live": false, "never": true})
+	wantEqual(t, missing(tap.ExcludeTargets), map[string]bool{"doomed": true})
+	keys, err = s.GetFido2Policy(ctx)
+	must(t, err)
+	wantEqual(t, missing(keys.IncludeTargets), map[string]bool{"live": false})
+	wantEqual(t, missing(keys.ExcludeTargets), map[string]bool{"doomed": true, "never": true})
+	// The update path sees the same, in its transaction.
+	_, err = s.UpdateTAPPolicy(ctx, func(p domain.TAPPolicy) (domain.TAPPolicy, error) {
+		wantEqual(t, missing(p.ExcludeTargets), map[string]bool{"doomed": true})
+		return p, nil
+	})
+	must(t, err)
 }
 
 func testSettings(t *testing.T, s store.Store) {

@@ -56,7 +56,7 @@ func (s *Store) CreateAudit(ctx context.Context, r domain.AuditRecord) error {
 			logged_by_service, result, initiator_user_id, initiator_upn_key, initiator_app_id, record)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			r.ID, tx.d.time(r.ActivityDateTime), r.ActivityDisplayName, r.Category, r.LoggedByService,
-			r.Result, r.InitiatedBy.UserID, domain.NormalizeUPN(r.InitiatedBy.UPN), r.InitiatedBy.AppID, string(record))
+			r.Result, r.InitiatedBy.UserID, domain.NormalizeUPN(r.InitiatedBy.UPN), r.InitiatedBy.AppID, jsonValue(record))
 		if err != nil {
 			return tx.fail(what, err)
 		}

@@ -40,6 +40,9 @@ func (s *Store) getFido2Policy(ctx context.Context, suffix string) (domain.Fido2
 		}
 		return domain.Fido2Policy{}, err
 	}
+	if err := s.markMissingTargets(ctx, p.IncludeTargets, p.ExcludeTargets); err != nil {
+		return domain.Fido2Policy{}, err
+	}
 	return p, nil
 }
 

@@ -94,8 +94,12 @@ func (s *Store) RecordPassFailure(ctx context.Context, id string) (int, error) {
 	return n, nil
 }
 
-// DeleteExpiredPasses removes passes that ended before `before`.
-func (s *Store) DeleteExpiredPasses(ctx context.Context, before time.Time) (int, error) {
-	return s.execCount(ctx, "delete expired passes",
-		"DELETE FROM temporary_access_passes WHERE end_at < ?", s.d.time(before))
+// ListExpiredPasses returns a page of the passes that ended before `before`, by id.
+func (s *Store) ListExpiredPasses(ctx context.Context, before time.Time, afterID string, limit int) ([]domain.TemporaryAccessPass, error) {
+	rows, err := s.query(ctx, "SELECT "+passColumns+` FROM temporary_access_passes
+		WHERE end_at < ? AND id > ? ORDER BY id LIMIT ?`, s.d.time(before), afterID, limit)
+	if err != nil {
+		return nil, s.fail("list expired passes", err)
+	}
+	return scanAll(rows, "list expired passes", scanPass)
 }

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/firstkey/firstkey/internal/domain"
 	"github.com/firstkey/firstkey/internal/store"
@@ -34,6 +35,9 @@ func (s *Store) getPolicy(ctx context.Context, suffix string) (domain.TAPPolicy,
 		if errors.Is(err, store.ErrNotFound) {
 			return domain.DefaultTAPPolicy(), nil
 		}
+		return domain.TAPPolicy{}, err
+	}
+	if err := s.markMissingTargets(ctx, p.IncludeTargets, p.ExcludeTargets); err != nil {
 		return domain.TAPPolicy{}, err
 	}
 	return p, nil
@@ -80,6 +84,45 @@ func (s *Store) putPolicy(ctx context.Context, p domain.TAPPolicy, onConflict st
 		s.d.time(p.LastModifiedDateTime))
 	if err != nil {
 		return s.fail("save TAP policy", err)
+	}
+	return nil
+}
+
+// markMissingTargets sets Missing on every target whose group no longer exists,
+// in place, so that a dangling target can never widen a policy
+// (domain.TAPPolicy.Includes). The ids are looked up a bounded number at a time.
+func (s *Store) markMissingTargets(ctx context.Context, lists ...[]domain.Target) error {
+	var ids []any
+	for _, l := range lists {
+		for _, t := range l {
+			if t.ID != domain.AllUsers {
+				ids = append(ids, t.ID)
+			}
+		}
+	}
+	exists := map[string]bool{}
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), 500)]
+		ids = ids[len(chunk):]
+		rows, err := s.query(ctx, "SELECT id FROM groups WHERE id IN (?"+strings.Repeat(", ?", len(chunk)-1)+")", chunk...)
+		if err != nil {
+			return s.fail("look up policy target groups", err)
+		}
+		found, err := scanAll(rows, "look up policy target groups", func(r rowScanner) (string, error) {
+			var id string
+			return id, r.Scan(&id)
+		})
+		if err != nil {
+			return err
+		}
+		for _, id := range found {
+			exists[id] = true
+		}
+	}
+	for _, l := range lists {
+		for i := range l {
+			l[i].Missing = l[i].ID != domain.AllUsers && !exists[l[i].ID]
+		}
 	}
 	return nil
 }

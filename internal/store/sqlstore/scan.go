@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"database/sql"
+	"database/sql/driver"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -77,9 +78,16 @@ func (d jsonDest) Scan(src any) error {
 	return nil
 }
 
+// jsonValue is the text of a JSON column. It is checked as JSON rather than as
+// plain text: PostgreSQL's jsonb refuses the escape \u0000, valid JSON though it is.
+type jsonValue string
+
+// Value hands the driver the text itself.
+func (j jsonValue) Value() (driver.Value, error) { return string(j), nil }
+
 // jsonText encodes v for a JSON column. Nil slices are stored as [] so that they
 // come back as empty slices rather than nil.
-func jsonText[T any](v []T) string {
+func jsonText[T any](v []T) jsonValue {
 	if v == nil {
 		v = []T{}
 	}
@@ -88,7 +96,7 @@ func jsonText[T any](v []T) string {
 		// Only slices of strings and plain structs reach here; they always encode.
 		panic(fmt.Sprintf("sqlstore: encode %T: %v", v, err))
 	}
-	return string(b)
+	return jsonValue(b)
 }
 
 // nonNil turns a nil slice decoded from JSON null into an empty one.

@@ -5,8 +5,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"reflect"
+	"strings"
+	"time"
 
 	"github.com/firstkey/firstkey/internal/domain"
+	"github.com/firstkey/firstkey/internal/safetext"
 	"github.com/firstkey/firstkey/internal/store"
 )
 
@@ -76,16 +80,78 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *Store) error) (err error) 
 	return nil
 }
 
+// Every statement goes through exec, query or queryRow, which hold both
+// backends to one rule about text (see storableArgs): a write with text that is
+// not valid UTF-8 or holds a NUL is refused with store.ErrInvalidText, and a
+// read keyed by such text finds nothing, since no stored row can hold it.
+// PostgreSQL would fail the statement and SQLite store the bytes.
+
 func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if !storableArgs(args) {
+		if isDelete(query) {
+			return deletedNone{}, nil // its conditions match no stored row
+		}
+		return nil, store.ErrInvalidText
+	}
 	return s.q.ExecContext(ctx, s.d.rebind(query), args...)
 }
 
 func (s *Store) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if !storableArgs(args) {
+		return nil, fmt.Errorf("a key that is not valid text: %w", store.ErrNotFound)
+	}
 	return s.q.QueryContext(ctx, s.d.rebind(query), args...)
 }
 
-func (s *Store) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+func (s *Store) queryRow(ctx context.Context, query string, args ...any) rowScanner {
+	if !storableArgs(args) {
+		return noRow{}
+	}
 	return s.q.QueryRowContext(ctx, s.d.rebind(query), args...)
+}
+
+func isDelete(query string) bool {
+	q := strings.TrimSpace(query)
+	return len(q) >= 6 && strings.EqualFold(q[:6], "DELETE")
+}
+
+// deletedNone is the result of a DELETE no stored row can match.
+type deletedNone struct{}
+
+func (deletedNone) LastInsertId() (int64, error) { return 0, errors.New("no row inserted") }
+func (deletedNone) RowsAffected() (int64, error) { return 0, nil }
+
+// noRow is the answer to a lookup no stored row can match.
+type noRow struct{}
+
+func (noRow) Scan(...any) error { return sql.ErrNoRows }
+
+// storableArgs reports whether every text argument is valid UTF-8 without NUL,
+// and every JSON argument also free of the \u0000 escape jsonb refuses.
+func storableArgs(args []any) bool {
+	for _, a := range args {
+		switch v := a.(type) {
+		case nil, []byte, bool, int, int64, float64, time.Time:
+		case string:
+			if !safetext.Storable(v) {
+				return false
+			}
+		case jsonValue:
+			if safetext.CheckJSON([]byte(v)) != nil {
+				return false
+			}
+		case sql.NullString:
+			if !safetext.Storable(v.String) {
+				return false
+			}
+		default:
+			// Named string types (domain.Permission, …) are text too.
+			if rv := reflect.ValueOf(a); rv.Kind() == reflect.String && !safetext.Storable(rv.String()) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // execOne runs a statement that must touch one row; none means ErrNotFound.
