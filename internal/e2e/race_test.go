@@ -13,7 +13,7 @@ import (
 const attempts = 40
 
 // raceRate lets every attempt of the race past the per-address sign-in limit,
-// which the replicas share: they all come from one loopback address.
+// which replicas on PostgreSQL share: they all come from one loopback address.
 const raceRate = "FIRSTKEY_SIGN_IN_RATE=1000/1m"
 
 // TestOneTimePassRaceAcrossTwoProcesses fires concurrent sign-ins with one
