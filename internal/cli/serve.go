@@ -6,17 +6,35 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/firstkey/firstkey/internal/clientaddr"
+	"github.com/firstkey/firstkey/internal/domain"
+	"github.com/firstkey/firstkey/internal/graphapi"
 	"github.com/firstkey/firstkey/internal/oidc"
 	"github.com/firstkey/firstkey/internal/secret"
 	"github.com/firstkey/firstkey/internal/server"
+	"github.com/firstkey/firstkey/internal/web"
 )
+
+// serveOptions are serve's settings beyond the shared ones: deadlines, rate
+// limits and the proxies whose forwarding headers count.
+type serveOptions struct {
+	requestTimeout, lockTimeout time.Duration
+	signInRate                  domain.Rate
+	apiAppRate, apiUserRate     domain.Rate
+	trustedProxies              []netip.Prefix
+	hashConcurrency, hashQueue  int
+}
 
 func newServeCmd(g *globals) *cobra.Command {
 	var listen, issuer, admin string
-	var hashConcurrency, hashQueue int
+	o := serveOptions{requestTimeout: server.DefaultRequestTimeout, lockTimeout: server.DefaultLockTimeout,
+		signInRate: web.DefaultSignInRate, apiAppRate: graphapi.DefaultAppRate, apiUserRate: graphapi.DefaultUserRate}
 	c := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the firstkey server (OpenID Connect, Graph API, sign-in pages)",
@@ -38,31 +56,110 @@ master key (FIRSTKEY_MASTER_KEY or --master-key-file).`,
 	f.StringVar(&admin, "admin", defaultAdmin, "bootstrap administrator created on first start (env FIRSTKEY_ADMIN)")
 	envFlag(f, "listen", "FIRSTKEY_LISTEN")
 	envFlag(f, "admin", "FIRSTKEY_ADMIN")
-	f.IntVar(&hashConcurrency, "hash-concurrency", 0, "memory-hard pass checks running at once, about 19 MiB each; 0 means one per core (env FIRSTKEY_HASH_CONCURRENCY)")
-	f.IntVar(&hashQueue, "hash-queue", 0, "sign-ins that may wait for a pass check; more are refused at once with 429 and Retry-After; 0 means four per check slot (env FIRSTKEY_HASH_QUEUE)")
+	f.DurationVar(&o.requestTimeout, "request-timeout", o.requestTimeout,
+		"deadline of every request; past it the answer is 503 with Retry-After (env FIRSTKEY_REQUEST_TIMEOUT)")
+	f.DurationVar(&o.lockTimeout, "lock-timeout", o.lockTimeout,
+		"how long a statement waits for a database lock: PostgreSQL lock_timeout, SQLite busy timeout (env FIRSTKEY_LOCK_TIMEOUT)")
+	f.Var(rateValue{&o.signInRate}, "sign-in-rate",
+		"sign-in attempts allowed per client address, as ATTEMPTS/PERIOD; shared by replicas on PostgreSQL (env FIRSTKEY_SIGN_IN_RATE)")
+	f.Var(rateValue{&o.apiAppRate}, "api-rate-app", "Graph API requests allowed per application, per replica (env FIRSTKEY_API_RATE_APP)")
+	f.Var(rateValue{&o.apiUserRate}, "api-rate-user", "Graph API requests allowed per signed-in user, per replica (env FIRSTKEY_API_RATE_USER)")
+	f.Var(prefixesValue{&o.trustedProxies}, "trusted-proxy",
+		"proxy whose X-Forwarded-For or Forwarded header names the client: CIDR or address, repeatable or comma-separated (env FIRSTKEY_TRUSTED_PROXIES)")
+	envFlag(f, "request-timeout", "FIRSTKEY_REQUEST_TIMEOUT")
+	envFlag(f, "lock-timeout", "FIRSTKEY_LOCK_TIMEOUT")
+	envFlag(f, "sign-in-rate", "FIRSTKEY_SIGN_IN_RATE")
+	envFlag(f, "api-rate-app", "FIRSTKEY_API_RATE_APP")
+	envFlag(f, "api-rate-user", "FIRSTKEY_API_RATE_USER")
+	envFlag(f, "trusted-proxy", "FIRSTKEY_TRUSTED_PROXIES")
+	f.IntVar(&o.hashConcurrency, "hash-concurrency", 0, "memory-hard pass checks running at once, about 19 MiB each; 0 means one per core (env FIRSTKEY_HASH_CONCURRENCY)")
+	f.IntVar(&o.hashQueue, "hash-queue", 0, "sign-ins that may wait for a pass check; more are refused at once with 429 and Retry-After; 0 means four per check slot (env FIRSTKEY_HASH_QUEUE)")
 	envFlag(f, "hash-concurrency", "FIRSTKEY_HASH_CONCURRENCY")
 	envFlag(f, "hash-queue", "FIRSTKEY_HASH_QUEUE")
 	issuerFlag(c, &issuer)
 	c.RunE = g.run(func(cmd *cobra.Command, _ []string) error {
-		if hashConcurrency < 0 || hashQueue < 0 {
-			return usagef("--hash-concurrency and --hash-queue must not be negative")
-		}
-		return g.serve(cmd.Context(), listen, issuer, admin, hashConcurrency, hashQueue)
+		return g.serve(cmd.Context(), listen, issuer, admin, o)
 	})
 	return c
 }
 
-func (g *globals) serve(ctx context.Context, listen, issuer, admin string, hashConcurrency, hashQueue int) error {
+// rateValue is a flag holding a domain.Rate written ATTEMPTS/PERIOD.
+type rateValue struct{ r *domain.Rate }
+
+func (v rateValue) String() string {
+	if v.r == nil {
+		return ""
+	}
+	return v.r.String()
+}
+
+func (v rateValue) Set(s string) error {
+	r, err := domain.ParseRate(s)
+	if err != nil {
+		return err
+	}
+	*v.r = r
+	return nil
+}
+
+func (rateValue) Type() string { return "rate" }
+
+// prefixesValue is a repeatable flag of networks, each value one CIDR or
+// address or a comma-separated list of them.
+type prefixesValue struct{ p *[]netip.Prefix }
+
+func (v prefixesValue) String() string {
+	if v.p == nil {
+		return ""
+	}
+	s := make([]string, len(*v.p))
+	for i, p := range *v.p {
+		s[i] = p.String()
+	}
+	return strings.Join(s, ",")
+}
+
+func (v prefixesValue) Set(s string) error {
+	ps, err := clientaddr.ParsePrefixes([]string{s})
+	if err != nil {
+		return err
+	}
+	*v.p = append(*v.p, ps...)
+	return nil
+}
+
+func (prefixesValue) Type() string { return "cidr" }
+
+// apply checks the options and puts them into cfg.
+func (o serveOptions) apply(cfg *server.Config) error {
+	if o.requestTimeout <= 0 {
+		return usagef("--request-timeout must be above 0, not %s", o.requestTimeout)
+	}
+	if o.lockTimeout <= 0 {
+		return usagef("--lock-timeout must be above 0, not %s", o.lockTimeout)
+	}
+	if o.hashConcurrency < 0 || o.hashQueue < 0 {
+		return usagef("--hash-concurrency and --hash-queue must not be negative")
+	}
+	cfg.RequestTimeout, cfg.LockTimeout, cfg.TrustedProxies = o.requestTimeout, o.lockTimeout, o.trustedProxies
+	cfg.SignInRate, cfg.APIAppRate, cfg.APIUserRate = o.signInRate, o.apiAppRate, o.apiUserRate
+	cfg.HashConcurrency, cfg.HashQueue = o.hashConcurrency, o.hashQueue
+	return nil
+}
+
+func (g *globals) serve(ctx context.Context, listen, issuer, admin string, o serveOptions) error {
 	log := slog.New(slog.NewJSONHandler(g.stderr, nil))
+	cfg := g.config(issuer)
+	if err := o.apply(&cfg); err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	cfg := g.config(issuer)
 	// The bound address, so that the default issuer is right even for port 0.
 	cfg.Listen = ln.Addr().String()
 	cfg.Logger = log
-	cfg.HashConcurrency, cfg.HashQueue = hashConcurrency, hashQueue
 	// zitadel's OpenID Provider logs through the default logger: keep every line
 	// JSON, without a line for every poll of a waiting device.
 	slog.SetDefault(slog.New(oidc.QuietPolls(log.Handler())))

@@ -172,3 +172,76 @@ func TestServeReportsAnAddressInUse(t *testing.T) {
 func localBase(addr string) string {
 	return "http://localhost:" + addr[strings.LastIndex(addr, ":")+1:]
 }
+
+// TestServeLimitsAndProxiesFromFlagsAndEnvironment: the sign-in rate and the
+// trusted proxies come from FIRSTKEY_* variables, the API throttle from a flag;
+// values that make no sense are usage errors before anything listens.
+func TestServeLimitsAndProxiesFromFlagsAndEnvironment(t *testing.T) {
+	t.Setenv("FIRSTKEY_SIGN_IN_RATE", "2/1m")
+	t.Setenv("FIRSTKEY_TRUSTED_PROXIES", "10.0.0.0/8,127.0.0.0/8")
+	h := &harness{t: t, backend: "sqlite", data: t.TempDir()}
+	srv := h.serve("--api-rate-app", "1/1m")
+	h.ok("user", "create", "--upn", "bob@example.com", "--display-name", "Bob")
+
+	attempt := func(client string) int {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, srv.base+"/login/tap",
+			strings.NewReader(url.Values{"username": {"bob@example.com"}, "pass": {"WRONGPASS"}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Forwarded-For", client)
+		resp, err := noRedirects.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for i, want := range []int{http.StatusUnauthorized, http.StatusUnauthorized, http.StatusTooManyRequests} {
+		if got := attempt("198.51.100.1"); got != want {
+			t.Fatalf("attempt %d from 198.51.100.1: %d, want %d", i+1, got, want)
+		}
+	}
+	if got := attempt("198.51.100.2"); got != http.StatusUnauthorized {
+		t.Errorf("another client behind the trusted proxy: %d, want 401", got)
+	}
+
+	app := h.obj("app", "create", "--name", "reports", "--permission", "User.Read.All")
+	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {app["clientId"].(string)}, "client_secret": {app["clientSecret"].(string)}}
+	resp, err := http.PostForm(srv.base+"/oauth/token", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&tok)
+	resp.Body.Close()
+	if err != nil || tok.AccessToken == "" {
+		t.Fatalf("token: %d %v", resp.StatusCode, err)
+	}
+	for i, want := range []int{http.StatusOK, http.StatusTooManyRequests} {
+		req, _ := http.NewRequest(http.MethodGet, srv.base+"/v1.0/users", nil)
+		req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("API call %d: %d, want %d", i+1, resp.StatusCode, want)
+		}
+	}
+	srv.stop()
+
+	for _, args := range [][]string{
+		{"--sign-in-rate", "0/1m"}, {"--api-rate-user", "lots"}, {"--request-timeout", "0s"},
+		{"--lock-timeout", "-1s"}, {"--trusted-proxy", "10.0.0.0/8", "--trusted-proxy", "proxy.example.com"},
+	} {
+		out := h.fail(cli.ExitUsage, append([]string{"serve", "--listen", freeAddr(t)}, args...)...)
+		if out == "" {
+			t.Errorf("serve %v: no message", args)
+		}
+	}
+	t.Setenv("FIRSTKEY_TRUSTED_PROXIES", "everyone")
+	wantContains(t, h.fail(cli.ExitUsage, "serve", "--listen", freeAddr(t)), "FIRSTKEY_TRUSTED_PROXIES")
+}

@@ -447,13 +447,29 @@ func (s *Service) IssueRefreshToken(ctx context.Context, g domain.Grant) (string
 func (s *Service) UseRefreshToken(ctx context.Context, token, clientID string) (domain.Grant, error) {
 	hash := secret.LookupHash(token)
 	now := s.now()
-	if rt, err := s.store.GetRefreshToken(ctx, hash); err == nil {
-		if g, err := s.store.GetGrant(ctx, rt.GrantID); err == nil && g.ClientID != clientID {
+	// Everything that can be checked is checked before the token is spent, so
+	// that a refusal for lack of time (503) leaves it usable for the retry
+	// instead of making the retry look like a replay.
+	rt, err := s.store.GetRefreshToken(ctx, hash)
+	if domain.Unavailable(err) {
+		return domain.Grant{}, fmt.Errorf("look up refresh token: %w", err)
+	}
+	if err == nil {
+		g, err := s.store.GetGrant(ctx, rt.GrantID)
+		if domain.Unavailable(err) {
+			return domain.Grant{}, fmt.Errorf("look up grant: %w", err)
+		}
+		if err == nil && g.ClientID != clientID {
 			s.log.WarnContext(ctx, "refresh token presented by another application", "client_id", clientID)
 			return domain.Grant{}, ErrInvalidGrant
 		}
+		if err == nil && rt.UsedDateTime.IsZero() {
+			if err := s.checkGrantUser(ctx, g); err != nil {
+				return domain.Grant{}, err
+			}
+		}
 	}
-	rt, err := s.store.UseRefreshToken(ctx, hash, now)
+	rt, err = s.store.UseRefreshToken(ctx, hash, now)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return domain.Grant{}, ErrInvalidGrant

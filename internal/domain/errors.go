@@ -1,8 +1,10 @@
 package domain
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Kind classifies a rule violation so that each interface (Graph API, web pages,
@@ -17,7 +19,24 @@ const (
 	KindConflict                        // the target exists already or changed underneath (409)
 	KindRateLimited                     // too many attempts (429)
 	KindUnsupported                     // a query option or filter we do not support (400)
+	KindUnavailable                     // the database could not answer in time; try again shortly (503)
 )
+
+// RetryUnavailable is how long a caller refused with KindUnavailable is asked to
+// wait (Retry-After) before trying again: long enough for a lock or a burst to
+// pass, short enough that people barely notice.
+const RetryUnavailable = 5 * time.Second
+
+// ErrUnavailable is the message every interface shows when the database could
+// not answer within the request's deadline.
+var ErrUnavailable = &Error{Kind: KindUnavailable, Message: "The service is busy and could not answer in time. Try again in a few seconds."}
+
+// Unavailable reports whether err means that the request ran out of time waiting
+// for the database (or for anything else), so that it should be answered 503
+// with Retry-After rather than as a fault.
+func Unavailable(err error) bool {
+	return KindOf(err) == KindUnavailable || errors.Is(err, context.DeadlineExceeded)
+}
 
 // Error is a rule violation whose Message is safe to show to the caller: it never
 // contains a secret. Code optionally overrides the interface's default code for the

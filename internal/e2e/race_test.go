@@ -12,6 +12,10 @@ import (
 // attempts is how many people try one one-time pass at once.
 const attempts = 40
 
+// raceRate lets every attempt of the race past the per-address sign-in limit,
+// which replicas on PostgreSQL share: they all come from one loopback address.
+const raceRate = "FIRSTKEY_SIGN_IN_RATE=1000/1m"
+
 // TestOneTimePassRaceAcrossTwoProcesses fires concurrent sign-ins with one
 // one-time pass at two firstkey processes sharing one database: exactly one
 // succeeds, on whichever replica, and the sign-in log says why the rest failed.
@@ -19,7 +23,7 @@ func TestOneTimePassRaceAcrossTwoProcesses(t *testing.T) {
 	t.Run("postgres", func(t *testing.T) {
 		t.Parallel()
 		dsn := storetest.PostgresDSN(t)
-		env := cleanEnv(fastHash, "FIRSTKEY_MASTER_KEY="+newMasterKey(t), "FIRSTKEY_DATABASE="+dsn)
+		env := cleanEnv(fastHash, raceRate, "FIRSTKEY_MASTER_KEY="+newMasterKey(t), "FIRSTKEY_DATABASE="+dsn)
 		// Two replicas behind one public URL, started at once on an empty schema:
 		// they race to migrate and to initialise, and exactly one prints a pass.
 		addrA, addrB := freeAddr(t), freeAddr(t)
@@ -36,7 +40,7 @@ func TestOneTimePassRaceAcrossTwoProcesses(t *testing.T) {
 	t.Run("sqlite", func(t *testing.T) {
 		t.Parallel()
 		work := t.TempDir()
-		env := cleanEnv(fastHash)
+		env := cleanEnv(fastHash, raceRate)
 		// Two processes on one data directory (the default ./firstkey-data),
 		// behind one public URL.
 		addrA, addrB := freeAddr(t), freeAddr(t)

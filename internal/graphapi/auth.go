@@ -2,10 +2,10 @@ package graphapi
 
 import (
 	"fmt"
-	"net"
 	"net/http"
 	"strings"
 
+	"github.com/firstkey/firstkey/internal/clientaddr"
 	"github.com/firstkey/firstkey/internal/domain"
 )
 
@@ -35,7 +35,7 @@ func (h *Handler) authenticate(r *http.Request) (*call, error) {
 		}
 		return nil, fmt.Errorf("verify access token: %w", err)
 	}
-	ip := clientIP(r)
+	ip := clientaddr.FromRequest(r)
 	var actor domain.Actor
 	switch {
 	case id.IsApp && id.ClientID != "":
@@ -58,14 +58,4 @@ func requireDelegated(c *call) error {
 			message: "/me request is only valid with delegated authentication flow."}
 	}
 	return nil
-}
-
-// clientIP is the peer address. Forwarding headers are not trusted here: the
-// server in front decides whether a proxy's word counts.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

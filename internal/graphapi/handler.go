@@ -12,8 +12,10 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/firstkey/firstkey/internal/clientaddr"
 	"github.com/firstkey/firstkey/internal/directory"
 	"github.com/firstkey/firstkey/internal/domain"
+	"github.com/firstkey/firstkey/internal/ratelimit"
 	"github.com/firstkey/firstkey/internal/safetext"
 )
 
@@ -34,15 +36,28 @@ type Config struct {
 	// @odata.context and @odata.nextLink are absolute on it.
 	BaseURL string
 	Logger  *slog.Logger
+	// AppRate and UserRate throttle each application and each signed-in
+	// person; the zero value means DefaultAppRate and DefaultUserRate.
+	AppRate, UserRate domain.Rate
 }
+
+// Default throttles, in the spirit of Graph's: far above what an
+// administrator's script or console needs, low enough that one caller cannot
+// take a replica for itself. Each replica counts on its own.
+var (
+	DefaultAppRate  = domain.Rate{Attempts: 2000, Per: 10 * time.Second}
+	DefaultUserRate = domain.Rate{Attempts: 500, Per: 10 * time.Second}
+)
 
 // Handler serves the Graph-style API.
 type Handler struct {
-	mux    http.Handler // the routes, for the requests of a $batch
-	dir    *directory.Service
-	verify func(ctx context.Context, rawToken string) (Identity, error)
-	base   string
-	log    *slog.Logger
+	mux      http.Handler // the routes, for the requests of a $batch
+	dir      *directory.Service
+	verify   func(ctx context.Context, rawToken string) (Identity, error)
+	base     string
+	log      *slog.Logger
+	appRate  *ratelimit.Limiter
+	userRate *ratelimit.Limiter
 }
 
 // New builds a Handler.
@@ -51,7 +66,15 @@ func New(cfg Config) *Handler {
 	if log == nil {
 		log = discardLogger
 	}
-	return &Handler{dir: cfg.Directory, verify: cfg.Verify, base: strings.TrimRight(cfg.BaseURL, "/"), log: log}
+	if !cfg.AppRate.Valid() {
+		cfg.AppRate = DefaultAppRate
+	}
+	if !cfg.UserRate.Valid() {
+		cfg.UserRate = DefaultUserRate
+	}
+	return &Handler{dir: cfg.Directory, verify: cfg.Verify, base: strings.TrimRight(cfg.BaseURL, "/"), log: log,
+		appRate:  ratelimit.New(cfg.AppRate, cfg.Directory.Clock()),
+		userRate: ratelimit.New(cfg.UserRate, cfg.Directory.Clock())}
 }
 
 // call is one authenticated request.
@@ -171,6 +194,9 @@ func (h *Handler) serve(table methods) http.Handler {
 			c, err = h.authenticate(r)
 		}
 		if err == nil {
+			err = h.throttle(c)
+		}
+		if err == nil {
 			err = fn(w, r, c)
 		}
 		if err != nil {
@@ -238,7 +264,7 @@ func (h *Handler) access(r *http.Request, status int, start time.Time, rid strin
 		status = http.StatusOK
 	}
 	attrs := []any{"method", r.Method, "path", r.URL.EscapedPath(), "status", status,
-		"duration_ms", time.Since(start).Milliseconds(), "request_id", rid}
+		"duration_ms", time.Since(start).Milliseconds(), "request_id", rid, "ip", clientaddr.FromRequest(r)}
 	if c != nil {
 		if c.id.IsApp {
 			attrs = append(attrs, "app_id", c.id.ClientID)

@@ -163,6 +163,8 @@ func classify(err error) (e *apiError, ok bool) {
 			e.header = http.Header{"Retry-After": {strconv.Itoa(retryAfterSeconds)}}
 		case domain.KindUnsupported:
 			e.status, e.code = http.StatusBadRequest, "Request_UnsupportedQuery"
+		case domain.KindUnavailable:
+			return unavailable(), true
 		default:
 			return nil, false
 		}
@@ -174,10 +176,23 @@ func classify(err error) (e *apiError, ok bool) {
 	return nil, false
 }
 
+// unavailable is Graph's answer when it cannot serve in time: 503
+// serviceNotAvailable with Retry-After.
+func unavailable() *apiError {
+	return &apiError{status: http.StatusServiceUnavailable, code: "serviceNotAvailable", message: domain.ErrUnavailable.Message,
+		header: http.Header{"Retry-After": {strconv.Itoa(int(domain.RetryUnavailable.Seconds()))}}}
+}
+
 // writeError renders err in Graph's error envelope. Internal errors get a generic
 // message; their details go to the log with the request id, never to the client.
 func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	e, ok := classify(err)
+	if domain.Unavailable(err) {
+		// The cause (a lock, a full pool) is for the operator.
+		h.log.WarnContext(r.Context(), "graph API request ran out of time", "request_id", w.Header().Get("request-id"),
+			"method", r.Method, "path", r.URL.EscapedPath(), "err", err.Error())
+		e, ok = unavailable(), true
+	}
 	if !ok {
 		if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
 			h.log.InfoContext(r.Context(), "request abandoned by client", "request_id", w.Header().Get("request-id"))

@@ -96,7 +96,7 @@ func (s *storage) CreateAuthRequest(ctx context.Context, req *zoidc.AuthRequest,
 	}
 	stored, err := s.dir.CreateAuthRequest(ctx, r)
 	if err != nil {
-		return nil, oauthError(err, zoidc.ErrInvalidRequest)
+		return nil, oauthError(ctx, err, zoidc.ErrInvalidRequest)
 	}
 	return &authRequest{r: stored}, nil
 }
@@ -104,7 +104,7 @@ func (s *storage) CreateAuthRequest(ctx context.Context, req *zoidc.AuthRequest,
 func (s *storage) AuthRequestByID(ctx context.Context, id string) (op.AuthRequest, error) {
 	r, err := s.dir.LoadAuthRequest(ctx, id)
 	if err != nil {
-		return nil, oauthError(err, zoidc.ErrInvalidRequest)
+		return nil, oauthError(ctx, err, zoidc.ErrInvalidRequest)
 	}
 	return &authRequest{r: r}, nil
 }
@@ -113,7 +113,7 @@ func (s *storage) AuthRequestByID(ctx context.Context, id string) (op.AuthReques
 // but only the hash is needed to find the request again.
 func (s *storage) SaveAuthCode(ctx context.Context, id, code string) error {
 	if err := s.dir.IssueAuthCode(ctx, id, code); err != nil {
-		return oauthError(err, zoidc.ErrInvalidRequest)
+		return oauthError(ctx, err, zoidc.ErrInvalidRequest)
 	}
 	return nil
 }
@@ -125,7 +125,7 @@ func (s *storage) SaveAuthCode(ctx context.Context, id, code string) error {
 func (s *storage) AuthRequestByCode(ctx context.Context, code string) (op.AuthRequest, error) {
 	r, g, err := s.dir.RedeemAuthCode(ctx, code, callFrom(ctx).clientID)
 	if err != nil {
-		return nil, oauthError(err, zoidc.ErrInvalidGrant)
+		return nil, oauthError(ctx, err, zoidc.ErrInvalidGrant)
 	}
 	callFrom(ctx).useGrant(g)
 	return &authRequest{r: r, grant: &g}, nil
@@ -137,7 +137,10 @@ func (s *storage) DeleteAuthRequest(context.Context, string) error { return nil 
 
 // oauthError turns a directory error into an OAuth error: rule violations keep
 // their message as the description, anything else is a server error.
-func oauthError(err error, kind func() *zoidc.Error) error {
+func oauthError(ctx context.Context, err error, kind func() *zoidc.Error) error {
+	if domain.Unavailable(err) {
+		return storeFault(ctx, err)
+	}
 	var oerr *zoidc.Error
 	if errors.As(err, &oerr) {
 		return oerr
@@ -149,7 +152,7 @@ func oauthError(err error, kind func() *zoidc.Error) error {
 		}
 		return kind().WithDescription("%s", derr.Message)
 	}
-	return zoidc.ErrServerError().WithParent(err)
+	return storeFault(ctx, err)
 }
 
 // AuthErrorURL is the redirect that returns an OAuth error to the application

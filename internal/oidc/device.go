@@ -27,7 +27,7 @@ func (s *storage) StoreDeviceAuthorization(ctx context.Context, clientID, device
 	if errors.Is(err, directory.ErrDuplicateUserCode) {
 		return op.ErrDuplicateUserCode
 	}
-	return err
+	return unavailableOr(ctx, err)
 }
 
 // deviceScopes keeps the scopes a device may be granted: OpenID Connect's that
@@ -82,7 +82,7 @@ func (s *storage) GetDeviceAuthorizatonState(ctx context.Context, clientID, devi
 		state.Expires = time.Time{}
 		return state, nil
 	case err != nil:
-		return nil, err
+		return nil, unavailableOr(ctx, err)
 	}
 	callFrom(ctx).useGrant(g)
 	state.Done, state.Subject, state.AMR, state.AuthTime = true, g.UserID, g.AMR, g.AuthTime

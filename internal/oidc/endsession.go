@@ -50,7 +50,7 @@ func (s *storage) TerminateSessionFromRequest(ctx context.Context, req *op.EndSe
 	c, ok := ctx.Value(endSessionKey{}).(*endSessionCall)
 	if ok && s.browser != nil {
 		if err := s.browser.EndBrowserSession(c.w, c.r, req.UserID); err != nil {
-			return "", err
+			return "", unavailableOr(ctx, err)
 		}
 	}
 	return req.RedirectURI, nil

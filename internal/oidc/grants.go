@@ -118,7 +118,7 @@ func (s *storage) CreateAccessAndRefreshTokens(ctx context.Context, req op.Token
 	}
 	refresh, err := s.dir.IssueRefreshToken(ctx, *g)
 	if err != nil {
-		return "", "", time.Time{}, zoidc.ErrServerError().WithParent(err)
+		return "", "", time.Time{}, storeFault(ctx, err)
 	}
 	return id, refresh, exp, nil
 }
@@ -128,7 +128,7 @@ func (s *storage) CreateAccessAndRefreshTokens(ctx context.Context, req op.Token
 func (s *storage) TokenRequestByRefreshToken(ctx context.Context, token string) (op.RefreshTokenRequest, error) {
 	g, err := s.dir.UseRefreshToken(ctx, token, callFrom(ctx).clientID)
 	if err != nil {
-		return nil, oauthError(err, zoidc.ErrInvalidGrant)
+		return nil, oauthError(ctx, err, zoidc.ErrInvalidGrant)
 	}
 	callFrom(ctx).useGrant(g)
 	return &refreshRequest{grant: g, scopes: g.Scopes}, nil
@@ -233,7 +233,7 @@ func (s *storage) SetIntrospectionFromToken(ctx context.Context, resp *zoidc.Int
 	}
 	u, err := s.dir.UserClaims(ctx, g.UserID)
 	if err != nil {
-		return err
+		return unavailableOr(ctx, err)
 	}
 	resp.Subject, resp.ClientID, resp.Scope, resp.TokenType = g.UserID, g.ClientID, g.Scopes, "Bearer"
 	resp.Username = u.UserPrincipalName
@@ -252,7 +252,7 @@ func (s *storage) activeGrant(ctx context.Context, tokenID, subject string) (dom
 	}
 	g, err := s.dir.Grant(ctx, id)
 	if err != nil {
-		return g, oauthError(err, zoidc.ErrInvalidGrant)
+		return g, oauthError(ctx, err, zoidc.ErrInvalidGrant)
 	}
 	if g.UserID != subject {
 		return domain.Grant{}, zoidc.ErrInvalidGrant().WithDescription("the token's subject does not match its grant")
@@ -266,7 +266,7 @@ func (s *storage) activeGrant(ctx context.Context, tokenID, subject string) (dom
 func (s *storage) fillUserinfo(ctx context.Context, info *zoidc.UserInfo, userID string, scopes []string) error {
 	u, err := s.dir.UserClaims(ctx, userID)
 	if err != nil {
-		return oauthError(err, zoidc.ErrInvalidGrant)
+		return oauthError(ctx, err, zoidc.ErrInvalidGrant)
 	}
 	info.Subject = u.ID
 	if slices.Contains(scopes, zoidc.ScopeProfile) {

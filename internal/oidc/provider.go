@@ -206,14 +206,14 @@ func (p *Provider) Mount(mux *http.ServeMux) {
 		mux.Handle("POST "+p.prefix+path, h)
 	}
 	mux.HandleFunc("GET "+p.prefix+DiscoveryPath, p.discovery)
-	mux.Handle("GET "+p.prefix+KeysPath, zitadel)
-	mux.Handle("POST "+p.prefix+TokenPath, p.tokenGuard(zitadel))
-	both(AuthorizePath, noStore(textParams(zitadel)))
-	both(UserinfoPath, noStore(textParams(userinfoStatus(zitadel))))
+	mux.Handle("GET "+p.prefix+KeysPath, answerUnavailable(zitadel))
+	mux.Handle("POST "+p.prefix+TokenPath, answerUnavailable(p.tokenGuard(zitadel)))
+	both(AuthorizePath, noStore(textParams(answerUnavailable(zitadel))))
+	both(UserinfoPath, noStore(textParams(userinfoStatus(answerUnavailable(zitadel)))))
 	both(EndSessionPath, noStore(textParams(p.endSession(zitadel))))
-	mux.Handle("POST "+p.prefix+RevocationPath, p.formOnly(zitadel))
-	mux.Handle("POST "+p.prefix+IntrospectionPath, p.formOnly(zitadel))
-	mux.Handle("POST "+p.prefix+DeviceCodePath, p.formOnly(p.storage.deviceAuthGuard(zitadel)))
+	mux.Handle("POST "+p.prefix+RevocationPath, answerUnavailable(p.formOnly(zitadel)))
+	mux.Handle("POST "+p.prefix+IntrospectionPath, answerUnavailable(p.formOnly(zitadel)))
+	mux.Handle("POST "+p.prefix+DeviceCodePath, answerUnavailable(p.formOnly(p.storage.deviceAuthGuard(zitadel))))
 }
 
 // noStore keeps codes, tokens and user data out of caches.

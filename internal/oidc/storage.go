@@ -84,7 +84,7 @@ func (s *storage) application(ctx context.Context, clientID string) (domain.Appl
 	}
 	if err != nil {
 		// A store fault is ours, not the client's: answered as server_error (500).
-		return app, zoidc.ErrServerError().WithParent(fmt.Errorf("load application: %w", err))
+		return app, storeFault(ctx, fmt.Errorf("load application: %w", err))
 	}
 	return app, nil
 }
@@ -209,7 +209,7 @@ func (s *storage) AuthorizeClientIDSecret(ctx context.Context, clientID, clientS
 func (s *storage) SigningKey(ctx context.Context) (op.SigningKey, error) {
 	e, err := s.keys.signer(ctx)
 	if err != nil {
-		return nil, zoidc.ErrServerError().WithParent(err)
+		return nil, storeFault(ctx, err)
 	}
 	return opSigningKey{e}, nil
 }
@@ -221,7 +221,7 @@ func (s *storage) SignatureAlgorithms(context.Context) ([]jose.SignatureAlgorith
 // KeySet reads the store so that JWKS shows another replica's rotation at once.
 func (s *storage) KeySet(ctx context.Context) ([]op.Key, error) {
 	if err := s.keys.load(ctx); err != nil {
-		return nil, err
+		return nil, unavailableOr(ctx, err)
 	}
 	var out []op.Key
 	for _, e := range s.keys.published(s.clock.Now()) {

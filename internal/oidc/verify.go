@@ -103,6 +103,10 @@ func (p *Provider) VerifyAccessToken(ctx context.Context, raw string) (AccessCla
 	// (reuse, logout, a deleted pass) or ended, every token of it stops working.
 	if gid := grantOfTokenID(c.JWTID); c.IDType == IDTypeUser && gid != "" && p.storage.dir != nil {
 		g, err := p.storage.dir.Grant(ctx, gid)
+		if domain.Unavailable(err) {
+			// Not a verdict on the token: the caller is asked to try again.
+			return AccessClaims{}, err
+		}
 		if err != nil || g.UserID != c.Subject {
 			if domain.KindOf(err) == 0 && err != nil {
 				p.log.ErrorContext(ctx, "load grant of access token", "error", err)

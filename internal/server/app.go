@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/firstkey/firstkey/internal/clientaddr"
 	"github.com/firstkey/firstkey/internal/directory"
+	"github.com/firstkey/firstkey/internal/domain"
 	"github.com/firstkey/firstkey/internal/graphapi"
 	"github.com/firstkey/firstkey/internal/oidc"
 	"github.com/firstkey/firstkey/internal/store"
@@ -54,13 +57,19 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 
 	mux := http.NewServeMux()
 	provider.Mount(mux)
-	graphapi.New(graphapi.Config{Directory: dir, Verify: a.verify, BaseURL: c.Issuer, Logger: c.Logger}).Mount(mux)
-	pages := web.New(web.Config{Directory: dir, Provider: provider, BaseURL: c.Issuer, Logger: c.Logger, SignInRate: c.SignInRate})
+	graphapi.New(graphapi.Config{Directory: dir, Verify: a.verify, BaseURL: c.Issuer, Logger: c.Logger,
+		AppRate: c.APIAppRate, UserRate: c.APIUserRate}).Mount(mux)
+	kind, _, _ := c.backend()
+	pages := web.New(web.Config{Directory: dir, Provider: provider, BaseURL: c.Issuer, Logger: c.Logger,
+		SignInRate: c.SignInRate, SharedSignInRate: kind == "postgres"})
 	pages.Mount(mux)
 	provider.SetBrowser(pages)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", a.ready)
-	a.handler = logRequests(c.Logger, securityHeaders(strings.HasPrefix(c.Issuer, "https://"), recoverPanics(c.Logger, mux)))
+	// The client's address is resolved first, so that the access log, the rate
+	// limits and the sign-in log all name the same one.
+	a.handler = clientaddr.NewResolver(c.TrustedProxies).Middleware(logRequests(c.Logger,
+		securityHeaders(strings.HasPrefix(c.Issuer, "https://"), recoverPanics(c.Logger, withDeadline(c.RequestTimeout, mux)))))
 	return a, nil
 }
 
@@ -76,12 +85,26 @@ func (a *App) verify(ctx context.Context, raw string) (graphapi.Identity, error)
 	return graphapi.Identity{UserID: claims.Subject}, nil
 }
 
-// ready answers 200 only while the database answers.
+// readyTimeout bounds the readiness check: a load balancer asks often and
+// should learn quickly that this replica cannot serve.
+const readyTimeout = 2 * time.Second
+
+// ready answers 200 only while the database answers the reads that nearly
+// every request makes (the pass policy, a user by id) within readyTimeout, so
+// that a replica whose pool is exhausted or whose users table is locked is
+// taken out of rotation. /healthz stays a liveness check of the process.
 func (a *App) ready(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	ctx, cancel := context.WithTimeout(r.Context(), min(readyTimeout, a.cfg.RequestTimeout))
 	defer cancel()
-	if _, err := a.store.GetTAPPolicy(ctx); err != nil {
+	_, err := a.store.GetTAPPolicy(ctx)
+	if err == nil {
+		if _, err = a.store.GetUser(ctx, "readiness-probe"); errors.Is(err, store.ErrNotFound) {
+			err = nil
+		}
+	}
+	if err != nil {
 		a.cfg.Logger.WarnContext(ctx, "readiness check failed", "err", err)
+		w.Header().Set("Retry-After", strconv.Itoa(int(domain.RetryUnavailable.Seconds())))
 		http.Error(w, "database unavailable\n", http.StatusServiceUnavailable)
 		return
 	}
@@ -110,9 +133,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		Handler:           a.handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          nil,
+		// Past the request deadline, so that a request that ran out of time
+		// still gets its 503 written.
+		WriteTimeout: max(60*time.Second, a.cfg.RequestTimeout+30*time.Second),
+		IdleTimeout:  2 * time.Minute,
+		ErrorLog:     nil,
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

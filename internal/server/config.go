@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/firstkey/firstkey/internal/domain"
 	"github.com/firstkey/firstkey/internal/secret"
@@ -29,10 +31,32 @@ type Config struct {
 	// per core); HashQueue bounds the sign-ins waiting for one (0: four per slot).
 	HashConcurrency int
 	HashQueue       int
-	// SignInRate limits sign-in attempts per source address; zero means
-	// web.DefaultSignInRate.
+	// SignInRate limits sign-in attempts per client address, in one allowance
+	// every replica shares on PostgreSQL; zero means web.DefaultSignInRate.
 	SignInRate web.Rate
+	// RequestTimeout is every request's deadline (default DefaultRequestTimeout):
+	// a request that cannot get the database in time answers 503 with
+	// Retry-After instead of waiting for as long as a lock is held.
+	RequestTimeout time.Duration
+	// LockTimeout is how long one statement waits for a lock (PostgreSQL's
+	// lock_timeout, SQLite's busy timeout); default DefaultLockTimeout. A
+	// lock_timeout in a PostgreSQL URL wins.
+	LockTimeout time.Duration
+	// TrustedProxies are the peers whose X-Forwarded-For or Forwarded header
+	// names the client; from any other peer these headers are ignored.
+	TrustedProxies []netip.Prefix
+	// APIAppRate and APIUserRate throttle the Graph API per application and
+	// per signed-in person; zero means graphapi's defaults.
+	APIAppRate, APIUserRate domain.Rate
 }
+
+// Defaults of the deadlines. A statement waits for a lock at most
+// DefaultLockTimeout and runs at most postgres.DefaultStatementTimeout, both
+// inside the request's deadline, so that the request can still answer.
+const (
+	DefaultRequestTimeout = 15 * time.Second
+	DefaultLockTimeout    = 5 * time.Second
+)
 
 func (c Config) withDefaults() Config {
 	if c.Listen == "" {
@@ -50,6 +74,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Clock == nil {
 		c.Clock = domain.SystemClock{}
+	}
+	if c.RequestTimeout <= 0 {
+		c.RequestTimeout = DefaultRequestTimeout
+	}
+	if c.LockTimeout <= 0 {
+		c.LockTimeout = DefaultLockTimeout
 	}
 	return c
 }

@@ -28,13 +28,13 @@ func openStore(ctx context.Context, c Config) (store.Store, *seal.Sealer, error)
 		if err := os.MkdirAll(filepath.Dir(dsn), 0o700); err != nil {
 			return nil, nil, fmt.Errorf("create data directory: %w", err)
 		}
-		s, err := sqlite.Open(ctx, dsn)
+		s, err := sqlite.OpenWith(ctx, dsn, sqlite.Options{BusyTimeout: c.LockTimeout})
 		if err != nil {
 			return nil, nil, fmt.Errorf("open SQLite database %s: %w", dsn, err)
 		}
 		st = s
 	case "postgres":
-		s, err := postgres.Open(ctx, dsn)
+		s, err := postgres.OpenWith(ctx, dsn, postgres.Options{LockTimeout: c.LockTimeout})
 		if err != nil {
 			return nil, nil, fmt.Errorf("open PostgreSQL database %s: %w", redactURL(dsn), err)
 		}

@@ -65,8 +65,9 @@ type Options struct {
 	// Web, when set, adjusts the sign-in pages' settings that server.Config
 	// carries (their per-address rate limit).
 	Web func(*web.Config)
-	// Server, when set, adjusts the rest of the configuration (the hash gate,
-	// production hashing) before firstkey starts.
+	// Server, when set, adjusts the rest of the configuration (deadlines,
+	// trusted proxies, API throttles, the hash gate, production hashing)
+	// before firstkey starts.
 	Server func(*server.Config)
 }
 

@@ -178,7 +178,7 @@ func (h *Handler) authError(w http.ResponseWriter, r *http.Request, req domain.A
 // pageFailure shows a rule's message on a page, or a server error.
 func (h *Handler) pageFailure(w http.ResponseWriter, r *http.Request, what string, err error) {
 	var derr *domain.Error
-	if !errors.As(err, &derr) {
+	if !errors.As(err, &derr) || domain.Unavailable(err) {
 		h.serverError(w, r, what, err)
 		return
 	}

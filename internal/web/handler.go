@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"github.com/firstkey/firstkey/internal/directory"
+	"github.com/firstkey/firstkey/internal/domain"
 	"github.com/firstkey/firstkey/internal/oidc"
+	"github.com/firstkey/firstkey/internal/ratelimit"
 )
 
 //go:embed templates/*.html
@@ -23,10 +25,7 @@ const SessionCookie = "firstkey_session"
 // Rate is how many sign-in attempts one source address may make in a period.
 // Attempts may come in a burst of up to Attempts; the allowance then refills
 // evenly over Per.
-type Rate struct {
-	Attempts int
-	Per      time.Duration
-}
+type Rate = domain.Rate
 
 // DefaultSignInRate is the per-address sign-in rate when Config leaves it out:
 // plenty for a person who mistypes, far too few for guessing passes.
@@ -43,6 +42,11 @@ type Config struct {
 	// SignInRate limits sign-in attempts per source address; the zero value means
 	// DefaultSignInRate.
 	SignInRate Rate
+	// SharedSignInRate keeps each address's allowance in the store, so that
+	// replicas on one database share it (PostgreSQL). Without it the allowance
+	// is this process's alone, which is exact for one process and spares SQLite,
+	// whose writers queue one at a time, a write per attempt.
+	SharedSignInRate bool
 }
 
 // Handler serves the sign-in and security-info pages and the JSON endpoints
@@ -53,7 +57,8 @@ type Handler struct {
 	secure   bool // cookies get the Secure flag when served over https
 	log      *slog.Logger
 	cop      *http.CrossOriginProtection
-	limiter  *limiter
+	limiter  *ratelimit.Limiter
+	shared   bool // the limiter is only a first gate; the store's allowance decides
 }
 
 // New builds the page handler.
@@ -61,7 +66,7 @@ func New(cfg Config) *Handler {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	if cfg.SignInRate.Attempts <= 0 || cfg.SignInRate.Per <= 0 {
+	if !cfg.SignInRate.Valid() {
 		cfg.SignInRate = DefaultSignInRate
 	}
 	h := &Handler{
@@ -70,7 +75,8 @@ func New(cfg Config) *Handler {
 		secure:   strings.HasPrefix(cfg.BaseURL, "https://"),
 		log:      cfg.Logger,
 		cop:      http.NewCrossOriginProtection(),
-		limiter:  newLimiter(cfg.SignInRate, cfg.Directory.Clock()),
+		limiter:  ratelimit.New(cfg.SignInRate, cfg.Directory.Clock()),
+		shared:   cfg.SharedSignInRate,
 	}
 	h.cop.SetDenyHandler(http.HandlerFunc(h.crossOriginDenied))
 	return h

@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -54,4 +56,58 @@ func TestSignInRateLimit(t *testing.T) {
 			t.Errorf("second attempt after the refill: %d", r.Status)
 		}
 	})
+}
+
+// TestSignInRateSharedByReplicas: two servers on one PostgreSQL schema share
+// one client address's allowance: attempts spread over both are counted
+// together, either one refuses once it is spent, and an attempt comes back on
+// either with time.
+func TestSignInRateSharedByReplicas(t *testing.T) {
+	t.Parallel()
+	envs := testenv.NewReplicas(t, 2, testenv.Options{Web: func(c *web.Config) { c.SignInRate = web.Rate{Attempts: 3, Per: time.Minute} }})
+	sharedAllowance(t, envs[0], envs[1])
+}
+
+func sharedAllowance(t *testing.T, a, b *testenv.Env) {
+	t.Helper()
+	// Each replica's clock stopped when it started; replicas share real time.
+	if d := b.Clock.Now().Sub(a.Clock.Now()); d > 0 {
+		a.Clock.Advance(d)
+	} else {
+		b.Clock.Advance(-d)
+	}
+	a.EnablePassPolicy(t)
+	n := 0
+	try := func(env *testenv.Env) response {
+		t.Helper()
+		n++
+		// Each attempt names someone else, so that only the address limit
+		// (not a name's lock-out) can refuse it.
+		return newBrowser(t, env).form("/login/tap", url.Values{"username": {fmt.Sprintf("nobody%d@example.com", n)}, "pass": {"WRONGPASS"}})
+	}
+	for i, env := range []*testenv.Env{a, b, a} {
+		if r := try(env); r.Status != http.StatusUnauthorized {
+			t.Fatalf("attempt %d: %d %s", i+1, r.Status, r.Body)
+		}
+	}
+	for _, env := range []*testenv.Env{b, a} {
+		r := try(env)
+		if r.Status != http.StatusTooManyRequests || r.Header.Get("Retry-After") != "20" {
+			t.Fatalf("attempt past the shared allowance on %s: %d, Retry-After %q", env.URL, r.Status, r.Header.Get("Retry-After"))
+		}
+	}
+	for _, env := range []*testenv.Env{a, b} {
+		env.Clock.Advance(20 * time.Second)
+	}
+	if r := try(b); r.Status != http.StatusUnauthorized {
+		t.Fatalf("after 20s, one attempt on B: %d", r.Status)
+	}
+	if r := try(a); r.Status != http.StatusTooManyRequests {
+		t.Fatalf("after 20s, a second attempt on A: %d, want 429 (B took the one that came back)", r.Status)
+	}
+	// The allowance is one row the housekeeping may purge once it is whole again.
+	th, err := a.Store.GetThrottle(context.Background(), "ip:127.0.0.1")
+	if err != nil || !th.ExpiresDateTime.After(a.Clock.Now()) || !th.ExpiresDateTime.Equal(th.LockedUntil) {
+		t.Fatalf("throttle row %+v, %v", th, err)
+	}
 }

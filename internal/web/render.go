@@ -4,7 +4,10 @@ import (
 	"encoding/json"
 	"html/template"
 	"net/http"
+	"strconv"
 	"time"
+
+	"github.com/firstkey/firstkey/internal/domain"
 )
 
 // pages holds one template set per page: the shared layout plus the page's own
@@ -58,8 +61,13 @@ func (h *Handler) renderMessage(w http.ResponseWriter, r *http.Request, status i
 	h.render(w, r, status, "message.html", view{Title: title, Error: msg})
 }
 
-// serverError logs err and tells the person, without details, that it was our fault.
+// serverError logs err and tells the person, without details, that it was our
+// fault, or, when the database could not answer in time, to try again shortly.
 func (h *Handler) serverError(w http.ResponseWriter, r *http.Request, what string, err error) {
+	if domain.Unavailable(err) {
+		h.unavailable(w, r, what, err)
+		return
+	}
 	h.log.ErrorContext(r.Context(), what, "err", err)
 	if isAPI(r) {
 		writeError(w, http.StatusInternalServerError, "internalError", msgServerError)
@@ -69,6 +77,20 @@ func (h *Handler) serverError(w http.ResponseWriter, r *http.Request, what strin
 }
 
 const msgServerError = "Something went wrong on our side. Please try again in a moment."
+
+// unavailable answers 503 with Retry-After: the request could not get the
+// database in time (a lock held elsewhere, a burst), which passes.
+func (h *Handler) unavailable(w http.ResponseWriter, r *http.Request, what string, err error) {
+	h.log.WarnContext(r.Context(), what+": ran out of time", "err", err)
+	w.Header().Set("Retry-After", strconv.Itoa(int(domain.RetryUnavailable.Seconds())))
+	if isAPI(r) {
+		writeError(w, http.StatusServiceUnavailable, "serviceUnavailable", msgUnavailable)
+		return
+	}
+	h.renderMessage(w, r, http.StatusServiceUnavailable, "Please try again in a moment", msgUnavailable)
+}
+
+const msgUnavailable = "firstkey is busy right now and could not finish in time. Wait a few seconds and try again."
 
 // writeJSON answers the WebAuthn script.
 func writeJSON(w http.ResponseWriter, status int, v any) {

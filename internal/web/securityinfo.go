@@ -153,7 +153,7 @@ func (h *Handler) deletePass(w http.ResponseWriter, r *http.Request, s *signedIn
 // formFailure shows My Security Info again with the rule's message, or our fault.
 func (h *Handler) formFailure(w http.ResponseWriter, r *http.Request, s *signedIn, what string, err error) {
 	var de *domain.Error
-	if !errors.As(err, &de) {
+	if !errors.As(err, &de) || domain.Unavailable(err) {
 		h.serverError(w, r, what, err)
 		return
 	}

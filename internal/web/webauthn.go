@@ -154,7 +154,7 @@ func (h *Handler) finishPasskeyRegistration(w http.ResponseWriter, r *http.Reque
 // anything else is logged and shown as our fault.
 func (h *Handler) apiFailure(w http.ResponseWriter, r *http.Request, what string, err error) {
 	var de *domain.Error
-	if !errors.As(err, &de) {
+	if !errors.As(err, &de) || domain.Unavailable(err) {
 		h.serverError(w, r, what, err)
 		return
 	}
@@ -186,6 +186,8 @@ func statusOf(k domain.Kind) int {
 		return http.StatusConflict
 	case domain.KindRateLimited:
 		return http.StatusTooManyRequests
+	case domain.KindUnavailable:
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }

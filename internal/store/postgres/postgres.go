@@ -10,6 +10,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -34,6 +35,17 @@ var dialect = sqlstore.Dialect{
 	Time:                  func(t time.Time) any { return t },
 	IsUniqueViolation:     func(err error) bool { return hasCode(err, "23505") },
 	IsForeignKeyViolation: func(err error) bool { return hasCode(err, "23503") },
+	IsUnavailable:         unavailable,
+}
+
+// unavailable recognises a database that could not answer in time: a
+// statement cancelled (by statement_timeout or a deadline), a lock not granted
+// within lock_timeout, a server that is full or starting, one that cannot be
+// reached, or pgx's own timeout.
+func unavailable(err error) bool {
+	var ce *pgconn.ConnectError
+	return hasCode(err, "57014") || hasCode(err, "55P03") || hasCode(err, "53300") || hasCode(err, "57P03") ||
+		errors.As(err, &ce) || pgconn.Timeout(err)
 }
 
 func hasCode(err error, code string) bool {
@@ -41,15 +53,42 @@ func hasCode(err error, code string) bool {
 	return errors.As(err, &e) && e.Code == code
 }
 
+// Options bound how long one statement may run and wait. Zero fields take the
+// defaults; a statement_timeout or lock_timeout in the DSN wins over both.
+type Options struct {
+	// StatementTimeout cancels a statement that runs longer (default 10s).
+	StatementTimeout time.Duration
+	// LockTimeout cancels a statement that waits longer for a lock on a table
+	// or row (default 5s).
+	LockTimeout time.Duration
+}
+
+// Defaults of Options: below the server's request deadline, so that a
+// statement stuck behind a lock fails with a clear reason before the request
+// runs out of time.
+const (
+	DefaultStatementTimeout = 10 * time.Second
+	DefaultLockTimeout      = 5 * time.Second
+)
+
 // Open connects to the database named by dsn (a postgres:// URL or key=value
-// string) and brings its schema up to date. Tables live in the first schema of
-// the DSN's search_path (default: public), which must exist.
-func Open(ctx context.Context, dsn string) (*Store, error) {
+// string) with the default Options and brings its schema up to date. Tables
+// live in the first schema of the DSN's search_path (default: public), which
+// must exist.
+func Open(ctx context.Context, dsn string) (*Store, error) { return OpenWith(ctx, dsn, Options{}) }
+
+// OpenWith is Open with Options.
+func OpenWith(ctx context.Context, dsn string, o Options) (*Store, error) {
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		// pgx's message may quote the DSN, password included; ours does not.
 		return nil, errors.New("open postgres database: the connection string cannot be parsed")
 	}
+	// Every session gets timeouts, so that a locked table or a runaway query
+	// fails one request instead of holding a pooled connection (and the
+	// request) for as long as the lock lasts.
+	setDefault(cfg.RuntimeParams, "statement_timeout", o.StatementTimeout, DefaultStatementTimeout)
+	setDefault(cfg.RuntimeParams, "lock_timeout", o.LockTimeout, DefaultLockTimeout)
 	db := stdlib.OpenDB(*cfg)
 	// A bounded pool queues bursts instead of exhausting the server's
 	// max_connections, which several replicas share.
@@ -61,6 +100,17 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		return nil, fmt.Errorf("open postgres database %s/%s: %w", cfg.Host, cfg.Database, err)
 	}
 	return &Store{sqlstore.New(db, dialect)}, nil
+}
+
+// setDefault sets a timeout parameter, in milliseconds, unless the DSN set it.
+func setDefault(params map[string]string, name string, d, def time.Duration) {
+	if _, ok := params[name]; ok {
+		return
+	}
+	if d <= 0 {
+		d = def
+	}
+	params[name] = strconv.FormatInt(d.Milliseconds(), 10)
 }
 
 // migrate applies pending migrations while holding an advisory lock, so that
@@ -83,6 +133,15 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	if !schema.Valid {
 		return errors.New("the search_path names no existing schema")
 	}
+	// A migration may rewrite a large table, and a replica waits here for
+	// another's migration: neither is a request, so the session's timeouts are
+	// lifted for as long as this connection migrates.
+	if _, err := conn.ExecContext(ctx, "SET statement_timeout = 0; SET lock_timeout = 0"); err != nil {
+		return fmt.Errorf("lift timeouts for migrations: %w", err)
+	}
+	defer func() {
+		_, _ = conn.ExecContext(context.WithoutCancel(ctx), "RESET statement_timeout; RESET lock_timeout")
+	}()
 	const lockKey = "hashtext('firstkey migrations ' || current_schema())"
 	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock("+lockKey+")"); err != nil {
 		return fmt.Errorf("lock for migrations: %w", err)

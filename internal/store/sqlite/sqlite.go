@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -38,6 +39,22 @@ var dialect = sqlstore.Dialect{
 		return hasCode(err, sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
 	},
 	IsForeignKeyViolation: func(err error) bool { return hasCode(err, sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY) },
+	IsUnavailable:         unavailable,
+}
+
+// unavailable recognises a database file another connection kept locked past
+// the busy timeout, or a statement interrupted because its request ran out of
+// time (extended codes included).
+func unavailable(err error) bool {
+	var e *sqlite.Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	switch e.Code() & 0xff {
+	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_INTERRUPT:
+		return true
+	}
+	return false
 }
 
 func hasCode(err error, codes ...int) bool {
@@ -71,9 +88,29 @@ func init() {
 	})
 }
 
-// Open opens (creating if needed) the database file at path and brings its schema
-// up to date. Several Stores, in one process or several, may use one file at once.
-func Open(ctx context.Context, path string) (*Store, error) {
+// Options tune the connections; zero fields take the defaults.
+type Options struct {
+	// BusyTimeout is how long a statement waits for another connection's write
+	// lock on the file before failing (default 5s). A request's own deadline
+	// ends the wait sooner.
+	BusyTimeout time.Duration
+}
+
+// DefaultBusyTimeout is below the server's request deadline, so that a request
+// stuck behind another writer fails with a clear reason while it can still
+// answer.
+const DefaultBusyTimeout = 5 * time.Second
+
+// Open opens (creating if needed) the database file at path with the default
+// Options and brings its schema up to date. Several Stores, in one process or
+// several, may use one file at once.
+func Open(ctx context.Context, path string) (*Store, error) { return OpenWith(ctx, path, Options{}) }
+
+// OpenWith is Open with Options.
+func OpenWith(ctx context.Context, path string, o Options) (*Store, error) {
+	if o.BusyTimeout <= 0 {
+		o.BusyTimeout = DefaultBusyTimeout
+	}
 	if path == "" || strings.ContainsAny(path, "?#") {
 		return nil, fmt.Errorf("open sqlite database %q: the path must be non-empty and contain no ? or #", path)
 	}
@@ -88,7 +125,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	q := url.Values{}
 	// busy_timeout first: the other settings may need the lock another
 	// connection holds. WAL lets readers run beside the one writer.
-	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "busy_timeout("+strconv.FormatInt(o.BusyTimeout.Milliseconds(), 10)+")")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(NORMAL)")

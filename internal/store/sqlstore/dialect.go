@@ -21,6 +21,10 @@ type Dialect struct {
 	// IsUniqueViolation and IsForeignKeyViolation recognise constraint errors.
 	IsUniqueViolation     func(error) bool
 	IsForeignKeyViolation func(error) bool
+	// IsUnavailable recognises the backend's ways of saying that it could not
+	// answer in time: a lock not granted, a statement cancelled by its timeout, a
+	// busy database file. A context deadline is recognised for every backend.
+	IsUnavailable func(error) bool
 }
 
 // rebind rewrites `?` placeholders for the dialect. Our queries never contain a

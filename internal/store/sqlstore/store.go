@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/firstkey/firstkey/internal/domain"
 	"github.com/firstkey/firstkey/internal/safetext"
 	"github.com/firstkey/firstkey/internal/store"
 )
@@ -60,7 +61,7 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *Store) error) (err error) 
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("begin transaction: %w", err)
+		return s.fail("begin transaction", err)
 	}
 	committed := false
 	defer func() {
@@ -73,7 +74,7 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *Store) error) (err error) 
 		return err
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit transaction: %w", err)
+		return s.fail("commit transaction", err)
 	}
 	committed = true
 	return nil
@@ -183,9 +184,14 @@ func (s *Store) execCount(ctx context.Context, what string, query string, args .
 }
 
 // fail wraps a database error with what we were doing, translating the errors
-// callers act on into the store's sentinels.
+// callers act on into the store's sentinels, and a database that did not answer
+// in time into domain.ErrUnavailable (the cause stays in the chain for the log).
 func (s *Store) fail(what string, err error) error {
 	switch {
+	case errors.Is(err, domain.ErrUnavailable):
+		return fmt.Errorf("%s: %w", what, err)
+	case s.unavailable(err):
+		return fmt.Errorf("%s: %w: %w", what, domain.ErrUnavailable, err)
 	case errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("%s: %w", what, store.ErrNotFound)
 	case s.d.IsUniqueViolation(err):
@@ -197,6 +203,16 @@ func (s *Store) fail(what string, err error) error {
 	return fmt.Errorf("%s: %w", what, err)
 }
 
+func (s *Store) unavailable(err error) bool {
+	return unavailable(err) || (s.d.IsUnavailable != nil && s.d.IsUnavailable(err))
+}
+
+// unavailable recognises a request that ran out of time, whichever backend it
+// waited for; domain.ErrUnavailable already in the chain counts too.
+func unavailable(err error) bool {
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, domain.ErrUnavailable)
+}
+
 // scanAll collects every row of rows with scan.
 func scanAll[T any](rows *sql.Rows, what string, scan func(rowScanner) (T, error)) ([]T, error) {
 	defer rows.Close()
@@ -204,12 +220,21 @@ func scanAll[T any](rows *sql.Rows, what string, scan func(rowScanner) (T, error
 	for rows.Next() {
 		v, err := scan(rows)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", what, err)
+			return nil, scanFailure(what, err)
 		}
 		out = append(out, v)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
+		return nil, scanFailure(what, err)
 	}
 	return out, nil
+}
+
+// scanFailure wraps an error met while reading rows; a deadline that ran out
+// mid-read is the database not answering in time like any other.
+func scanFailure(what string, err error) error {
+	if unavailable(err) && !errors.Is(err, domain.ErrUnavailable) {
+		return fmt.Errorf("%s: %w: %w", what, domain.ErrUnavailable, err)
+	}
+	return fmt.Errorf("%s: %w", what, err)
 }
