@@ -100,8 +100,15 @@ func (s *Service) SignInWithPass(ctx context.Context, at Attempt, code string) (
 	if userErr != nil && !errors.Is(userErr, store.ErrNotFound) {
 		return SignInResult{}, fmt.Errorf("look up user: %w", userErr)
 	}
+	var passes []domain.TemporaryAccessPass
 	if userErr == nil {
 		log.UserID, log.UserPrincipalName, log.UserDisplayName = u.ID, u.UserPrincipalName, u.DisplayName
+		if passes, err = s.store.ListUserPasses(ctx, u.ID); err != nil {
+			return SignInResult{}, fmt.Errorf("list passes: %w", err)
+		}
+		if len(passes) > 0 {
+			log.AuthenticationMethodDetail = passes[0].ID // also on a locked-out attempt, for the administrator
+		}
 	}
 	if !lockedUntil.IsZero() {
 		release()
@@ -114,17 +121,12 @@ func (s *Service) SignInWithPass(ctx context.Context, at Attempt, code string) (
 		release()
 		return SignInResult{}, s.logFailure(ctx, log, refuse(domain.SignInUserNotFound, "The user account does not exist in the directory."), ErrSignInFailed)
 	}
-	passes, err := s.store.ListUserPasses(ctx, u.ID)
-	if err != nil {
-		return SignInResult{}, fmt.Errorf("list passes: %w", err)
-	}
 	if len(passes) == 0 {
 		s.burnTime(code)
 		release()
 		return SignInResult{}, s.logFailure(ctx, log, refuse(domain.SignInPassInvalid, "The user has no Temporary Access Pass."), ErrSignInFailed)
 	}
 	p := passes[0]
-	log.AuthenticationMethodDetail = p.ID
 	match, err := secret.Verify(p.Hash, code)
 	release()
 	if err != nil {

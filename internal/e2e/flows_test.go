@@ -57,7 +57,13 @@ func clientCredentialsToken(t *testing.T, base, issuer, clientID, clientSecret s
 // would, and returns the status and whether a session cookie was set.
 func signIn(t *testing.T, base, upn, pass string) (int, bool) {
 	t.Helper()
-	resp, err := noRedirects.PostForm(base+"/login/tap", url.Values{"username": {upn}, "pass": {pass}})
+	return signInWith(t, noRedirects, base, upn, pass)
+}
+
+// signInWith is signIn through the client hc (from another source address, say).
+func signInWith(t *testing.T, hc *http.Client, base, upn, pass string) (int, bool) {
+	t.Helper()
+	resp, err := hc.PostForm(base+"/login/tap", url.Values{"username": {upn}, "pass": {pass}})
 	if err != nil {
 		t.Errorf("sign in: %v", err)
 		return 0, false

@@ -202,6 +202,14 @@ var noRedirects = &http.Client{
 	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 }
 
+// clientFrom is noRedirects sending from the loopback address ip (Linux routes
+// all of 127.0.0.0/8 to loopback), as a distinct host would.
+func clientFrom(ip string) *http.Client {
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}, Timeout: 10 * time.Second}
+	return &http.Client{Transport: &http.Transport{DialContext: d.DialContext, DisableKeepAlives: true},
+		Timeout: noRedirects.Timeout, CheckRedirect: noRedirects.CheckRedirect}
+}
+
 // call makes an HTTP request with an optional bearer token and JSON body and
 // decodes a JSON answer into out (when not nil). It returns the status.
 func call(t *testing.T, method, url, token string, body, out any) int {

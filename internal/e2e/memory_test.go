@@ -3,7 +3,6 @@ package e2e_test
 import (
 	"bufio"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -63,9 +62,7 @@ func TestMemoryStaysBoundedUnderABurst(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(fmt.Sprintf("127.20.0.%d", i%sources+1))}}
-			hc := &http.Client{Transport: &http.Transport{DialContext: d.DialContext, DisableKeepAlives: true},
-				CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }, Timeout: time.Minute}
+			hc := clientFrom(fmt.Sprintf("127.20.0.%d", i%sources+1))
 			<-start
 			form := url.Values{"username": {fmt.Sprintf("nobody%d@example.com", i)}, "pass": {"WrongPass1"}}
 			req, _ := http.NewRequest(http.MethodPost, target, strings.NewReader(form.Encode()))
