@@ -26,6 +26,7 @@ const (
 	ActivityDeleteUser                  = "Delete user"
 	ActivityAddGroup                    = "Add group"
 	ActivityDeleteGroup                 = "Delete group"
+	ActivityUpdateGroup                 = "Update group"
 	ActivityAddMemberToGroup            = "Add member to group"
 	ActivityRemoveMemberFromGroup       = "Remove member from group"
 	ActivityAddMemberToRole             = "Add member to role"
