@@ -243,6 +243,12 @@ func memberIDs(ctx context.Context, tx store.Store, groupID string) (map[string]
 
 // DeleteGroup removes a group; its members stay in the directory.
 func (s *Service) DeleteGroup(ctx context.Context, actor domain.Actor, id string) error {
+	return s.DeleteGroupIf(ctx, actor, id, nil)
+}
+
+// DeleteGroupIf removes a group if check, which sees the group as stored with
+// its row locked, allows it (a nil check allows every deletion).
+func (s *Service) DeleteGroupIf(ctx context.Context, actor domain.Actor, id string, check func(domain.Group) error) error {
 	if err := actor.Require(domain.ActWriteGroups); err != nil {
 		return err
 	}
@@ -250,6 +256,11 @@ func (s *Service) DeleteGroup(ctx context.Context, actor domain.Actor, id string
 		g, err := tx.GetGroup(ctx, strings.ToLower(id))
 		if err != nil {
 			return notFound(err, "group", id)
+		}
+		if check != nil {
+			if g, err = tx.UpdateGroup(ctx, g.ID, func(old domain.Group) (domain.Group, error) { return old, check(old) }); err != nil {
+				return err
+			}
 		}
 		if err := tx.DeleteGroup(ctx, g.ID); err != nil {
 			return fmt.Errorf("delete group: %w", err)

@@ -188,6 +188,13 @@ func userChanges(a, b domain.User) []domain.ModifiedProperty {
 
 // DeleteUser removes a user and everything that is theirs.
 func (s *Service) DeleteUser(ctx context.Context, actor domain.Actor, ref string) error {
+	return s.DeleteUserIf(ctx, actor, ref, nil)
+}
+
+// DeleteUserIf removes a user if check, which sees the user as stored with its
+// row locked, allows it (a nil check allows every deletion): a caller can refuse
+// to delete a version it has not seen.
+func (s *Service) DeleteUserIf(ctx context.Context, actor domain.Actor, ref string, check func(domain.User) error) error {
 	if err := actor.Require(domain.ActWriteUsers); err != nil {
 		return err
 	}
@@ -198,6 +205,12 @@ func (s *Service) DeleteUser(ctx context.Context, actor domain.Actor, ref string
 		}
 		if actor.Type == domain.ActorUser && actor.UserID == u.ID {
 			return domain.Forbidden("You cannot delete your own account.")
+		}
+		if check != nil {
+			// A no-op update locks the row, so no change slips in between the check and the deletion.
+			if u, err = tx.UpdateUser(ctx, u.ID, func(old domain.User) (domain.User, error) { return old, check(old) }); err != nil {
+				return err
+			}
 		}
 		if err := tx.DeleteUser(ctx, u.ID); err != nil {
 			return fmt.Errorf("delete user: %w", err)
