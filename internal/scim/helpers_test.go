@@ -222,7 +222,7 @@ func (r resp) total(t *testing.T, want int) {
 }
 
 const (
-	enterprise = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+	enterprise  = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 	firstkeyExt = "urn:ietf:params:scim:schemas:extension:firstkey:2.0:User"
 	patchOp     = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 	coreUser    = "urn:ietf:params:scim:schemas:core:2.0:User"

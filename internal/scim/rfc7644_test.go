@@ -87,7 +87,7 @@ func TestRFC7644RetrieveAndVersion(t *testing.T) {
 			"displayName": "Babs Jensen"}).must(t, http.StatusCreated)
 		id, v1 := created.str("id"), created.Header.Get("ETag")
 
-		got := c.get("/Users/" + id).must(t, http.StatusOK)
+		got := c.get("/Users/"+id).must(t, http.StatusOK)
 		if got.Header.Get("ETag") != v1 || got.str("displayName") != "Babs Jensen" {
 			t.Fatalf("GET: ETag %q, %s", got.Header.Get("ETag"), got.Raw)
 		}
@@ -331,7 +331,7 @@ func TestRFC7644Patch(t *testing.T) {
 			must(t, http.StatusCreated)
 		gid, gtag := g.str("id"), g.Header.Get("ETag")
 		members := func() []string {
-			r := c.get("/Groups/" + gid).must(t, http.StatusOK)
+			r := c.get("/Groups/"+gid).must(t, http.StatusOK)
 			var out []string
 			for _, m := range r.at("members").([]any) {
 				out = append(out, m.(map[string]any)["value"].(string))
@@ -449,7 +449,7 @@ func TestRFC7644Delete(t *testing.T) {
 		}
 		c.get("/Users/"+id).wantError(t, http.StatusNotFound, "")
 		c.do(http.MethodDelete, "/Users/"+id, nil).wantError(t, http.StatusNotFound, "")
-		if m := c.get("/Groups/" + gid).must(t, http.StatusOK).at("members"); len(m.([]any)) != 0 {
+		if m := c.get("/Groups/"+gid).must(t, http.StatusOK).at("members"); len(m.([]any)) != 0 {
 			t.Errorf("a deleted user is still a member: %v", m)
 		}
 		c.do(http.MethodDelete, "/Groups/"+gid, nil).must(t, http.StatusNoContent)
