@@ -273,3 +273,39 @@ func TestProvisioningToken(t *testing.T) {
 		assertNoSecret(t, f, first, second, strings.TrimPrefix(first, directory.ProvisioningTokenPrefix))
 	})
 }
+
+// DeleteUserIf and DeleteGroupIf delete only what their check allows, seeing
+// the stored version.
+func TestDeleteIfChecksVersion(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, f fixture) {
+		ctx := context.Background()
+		u := f.user(t, "gone@example.com")
+		g, err := f.dir.CreateGroup(ctx, sys, domain.Group{DisplayName: "G"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		errStale := errors.New("stale")
+		var seen int
+		if err := f.dir.DeleteUserIf(ctx, sys, u.ID, func(x domain.User) error { seen = x.Version; return errStale }); !errors.Is(err, errStale) || seen != 1 {
+			t.Fatalf("refused user deletion: %v (saw version %d)", err, seen)
+		}
+		if err := f.dir.DeleteGroupIf(ctx, sys, g.ID, func(x domain.Group) error { return errStale }); !errors.Is(err, errStale) {
+			t.Fatalf("refused group deletion: %v", err)
+		}
+		if _, err := f.dir.GetUser(ctx, sys, u.ID); err != nil {
+			t.Fatalf("a refused deletion deleted the user: %v", err)
+		}
+		if _, err := f.dir.GetGroup(ctx, sys, g.ID); err != nil {
+			t.Fatalf("a refused deletion deleted the group: %v", err)
+		}
+		if err := f.dir.DeleteUserIf(ctx, sys, u.ID, func(domain.User) error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.dir.DeleteGroupIf(ctx, sys, g.ID, func(domain.Group) error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.dir.GetUser(ctx, sys, u.ID); domain.KindOf(err) != domain.KindNotFound {
+			t.Fatalf("user after deletion: %v", err)
+		}
+	})
+}

@@ -9,7 +9,6 @@ import (
 func (h *Handler) serviceProviderConfig(w http.ResponseWriter, r *http.Request, _ *call) error {
 	writeJSON(w, http.StatusOK, map[string]any{
 		"schemas":          []string{schemaServiceProviderConfig},
-		"documentationUri": "https://github.com/firstkey/firstkey#scim-provisioning",
 		"patch":            map[string]any{"supported": true},
 		"bulk":             map[string]any{"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
 		"filter":           map[string]any{"supported": true, "maxResults": maxCount},
