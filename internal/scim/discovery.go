@@ -8,13 +8,13 @@ import (
 // serviceProviderConfig says what this endpoint supports (RFC 7643 §5).
 func (h *Handler) serviceProviderConfig(w http.ResponseWriter, r *http.Request, _ *call) error {
 	writeJSON(w, http.StatusOK, map[string]any{
-		"schemas":          []string{schemaServiceProviderConfig},
-		"patch":            map[string]any{"supported": true},
-		"bulk":             map[string]any{"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
-		"filter":           map[string]any{"supported": true, "maxResults": maxCount},
-		"changePassword":   map[string]any{"supported": false},
-		"sort":             map[string]any{"supported": false},
-		"etag":             map[string]any{"supported": true},
+		"schemas":        []string{schemaServiceProviderConfig},
+		"patch":          map[string]any{"supported": true},
+		"bulk":           map[string]any{"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
+		"filter":         map[string]any{"supported": true, "maxResults": maxCount},
+		"changePassword": map[string]any{"supported": false},
+		"sort":           map[string]any{"supported": false},
+		"etag":           map[string]any{"supported": true},
 		"authenticationSchemes": []any{
 			map[string]any{
 				"type":        "oauthbearertoken",
