@@ -476,6 +476,3 @@ func memberFilterValues(n filterNode) ([]string, error) {
 	}
 	return nil, invalidFilter("Members to remove are selected with value eq \"…\", joined by or.")
 }
-
-// groupChange is the directory's form of the collected change.
-func (m *memberChange) empty() bool { return !m.replace && len(m.add) == 0 && len(m.remove) == 0 }

@@ -145,11 +145,11 @@ func pickEmail(emails []any) string {
 // not be found by another name here.
 func resourceID(r *http.Request, kind string) (string, error) {
 	id := r.PathValue("id")
-	if u, err := uuid.Parse(id); err != nil || len(id) != 36 {
+	u, err := uuid.Parse(id)
+	if err != nil || len(id) != 36 {
 		return "", notFound(kind, id)
-	} else {
-		return u.String(), nil
 	}
+	return u.String(), nil
 }
 
 // writeUser answers with one user, its ETag and the attributes asked for.
