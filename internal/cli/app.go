@@ -12,7 +12,7 @@ import (
 
 func newAppCmd(g *globals) *cobra.Command {
 	return newGroup(g, "app", "Register OpenID Connect / OAuth applications",
-		appCreateCmd(g), appListCmd(g), appShowCmd(g), appUpdateCmd(g), appSecretCmd(g), appDeleteCmd(g))
+		appCreateCmd(g), appListCmd(g), appShowCmd(g), appUpdateCmd(g), appSecretCmd(g), appSCIMTokenCmd(g), appDeleteCmd(g))
 }
 
 func permissionNames() string {

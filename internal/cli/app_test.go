@@ -71,3 +71,32 @@ func TestAppDelete(t *testing.T) {
 		h.fail(cli.ExitForbidden, "app", "create", "--name", "x", "--as", "nobody@example.com")
 	})
 }
+
+func TestAppSCIMToken(t *testing.T) {
+	initialised(t, func(t *testing.T, h *harness) {
+		created := h.obj("app", "create", "--name", "HR", "--permission", "Provisioning.ReadWrite.All")
+		clientID := created["clientId"].(string)
+		issued := h.obj("app", "scim-token", clientID)
+		token, _ := issued["scimToken"].(string)
+		if !strings.HasPrefix(token, "fkscim_") || len(token) < 40 || issued["clientId"] != clientID {
+			t.Fatalf("scim-token JSON: %v", issued)
+		}
+		table := h.ok("app", "scim-token", clientID)
+		wantContains(t, table, "SCIM token:", "fkscim_", "shown only this once")
+		if strings.Contains(table, token) {
+			t.Error("a second scim-token printed the first token again")
+		}
+		for _, out := range []string{h.ok("app", "show", clientID), h.ok("app", "list", "--output", "json")} {
+			if strings.Contains(out, "fkscim_") {
+				t.Error("a SCIM token is shown again")
+			}
+		}
+		wantContains(t, h.ok("app", "scim-token", clientID, "--revoke"), "Revoked")
+		wantContains(t, h.fail(cli.ExitRejected, "app", "scim-token", clientID, "--revoke"), "no provisioning token")
+
+		other := h.obj("app", "create", "--name", "reader", "--permission", "User.Read.All")
+		wantContains(t, h.fail(cli.ExitRejected, "app", "scim-token", other["clientId"].(string)), "Provisioning.ReadWrite.All")
+		h.fail(cli.ExitNotFound, "app", "scim-token", "no-such-app")
+		h.fail(cli.ExitUsage, "app", "scim-token")
+	})
+}

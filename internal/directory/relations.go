@@ -4,54 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/firstkey/firstkey/internal/domain"
 	"github.com/firstkey/firstkey/internal/store"
 )
-
-// UpdateGroup applies a change to a group's properties; its id and creation time
-// cannot change. Membership changes go through AddGroupMember and RemoveGroupMember.
-func (s *Service) UpdateGroup(ctx context.Context, actor domain.Actor, id string, apply func(*domain.Group) error) (domain.Group, error) {
-	if err := actor.Require(domain.ActWriteGroups); err != nil {
-		return domain.Group{}, err
-	}
-	var updated domain.Group
-	err := s.store.InTx(ctx, func(tx store.Store) error {
-		var before domain.Group
-		var err error
-		updated, err = tx.UpdateGroup(ctx, strings.ToLower(id), func(old domain.Group) (domain.Group, error) {
-			before = old
-			g := old
-			if err := apply(&g); err != nil {
-				return old, err
-			}
-			g.ID, g.CreatedDateTime = old.ID, old.CreatedDateTime
-			return g, g.Validate()
-		})
-		if err != nil {
-			return notFound(err, "group", id)
-		}
-		var changes []domain.ModifiedProperty
-		for _, p := range [][3]string{
-			{"displayName", before.DisplayName, updated.DisplayName},
-			{"description", before.Description, updated.Description},
-			{"mailNickname", before.MailNickname, updated.MailNickname},
-		} {
-			if p[1] != p[2] {
-				changes = append(changes, domain.ModifiedProperty{DisplayName: p[0], OldValue: p[1], NewValue: p[2]})
-			}
-		}
-		if len(changes) == 0 {
-			return nil
-		}
-		target := groupTarget(updated)
-		target.ModifiedProperties = changes
-		return s.record(ctx, tx, actor, entry{activity: domain.ActivityUpdateGroup, category: domain.CategoryGroupManagement,
-			op: "Update", targets: []domain.AuditTarget{target}})
-	})
-	return updated, err
-}
 
 // Manager returns a user's manager; NotFound when they have none.
 func (s *Service) Manager(ctx context.Context, actor domain.Actor, userRef string) (domain.User, error) {

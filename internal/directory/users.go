@@ -56,6 +56,7 @@ func (s *Service) CreateUser(ctx context.Context, actor domain.Actor, u domain.U
 	u.ID = newID()
 	u.UserPrincipalName = strings.TrimSpace(u.UserPrincipalName)
 	u.CreatedDateTime = s.now()
+	u.Version, u.LastModifiedDateTime = 1, u.CreatedDateTime
 	if u.MailNickname == "" {
 		u.MailNickname = strings.SplitN(u.UserPrincipalName, "@", 2)[0]
 	}
@@ -85,13 +86,26 @@ func (s *Service) CreateUser(ctx context.Context, actor domain.Actor, u domain.U
 	return u, nil
 }
 
+// ErrUPNTaken is in the chain of the error that CreateUser and UpdateUser return
+// when the userPrincipalName belongs to another user, so that an interface can
+// tell it apart from other rule violations (SCIM answers it with 409).
+var ErrUPNTaken = errors.New("userPrincipalName taken")
+
+// takenError is the rule violation that also names its cause.
+type takenError struct{ rule *domain.Error }
+
+func (e takenError) Error() string   { return e.rule.Message }
+func (e takenError) Unwrap() []error { return []error{e.rule, ErrUPNTaken} }
+
 func upnTaken() error {
-	return &domain.Error{Kind: domain.KindInvalid, Code: "Request_BadRequest",
-		Message: "Another object with the same value for property userPrincipalName already exists."}
+	return takenError{&domain.Error{Kind: domain.KindInvalid, Code: "Request_BadRequest",
+		Message: "Another object with the same value for property userPrincipalName already exists."}}
 }
 
-// UpdateUser applies a change to a user. apply edits the user in place; id and
-// createdDateTime cannot change. Disabling an account ends its sessions.
+// UpdateUser applies a change to a user. apply edits the user in place; it sees
+// the user as stored, inside the transaction, so it may refuse a stale change. Id,
+// createdDateTime and the version cannot change; a change that changes anything
+// counts as a new version. Disabling an account ends its sessions.
 func (s *Service) UpdateUser(ctx context.Context, actor domain.Actor, ref string, apply func(*domain.User) error) (domain.User, error) {
 	if err := actor.Require(domain.ActWriteUsers); err != nil {
 		return domain.User{}, err
@@ -114,6 +128,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor domain.Actor, ref string
 				return old, err
 			}
 			u.ID, u.CreatedDateTime = old.ID, old.CreatedDateTime
+			u.Version, u.LastModifiedDateTime = old.Version, old.LastModifiedDateTime
 			u.UserPrincipalName = strings.TrimSpace(u.UserPrincipalName)
 			if u.ManagerID != "" && u.ManagerID != old.ManagerID {
 				m, err := resolveUser(ctx, tx, u.ManagerID)
@@ -122,7 +137,13 @@ func (s *Service) UpdateUser(ctx context.Context, actor domain.Actor, ref string
 				}
 				u.ManagerID = m.ID
 			}
-			return u, u.Validate()
+			if err := u.Validate(); err != nil {
+				return old, err
+			}
+			if len(userChanges(old, u)) > 0 {
+				u.Version, u.LastModifiedDateTime = old.Version+1, s.now()
+			}
+			return u, nil
 		})
 		if errors.Is(err, store.ErrAlreadyExists) {
 			return upnTaken()
@@ -164,11 +185,20 @@ func userChanges(a, b domain.User) []domain.ModifiedProperty {
 	add("accountEnabled", strconv.FormatBool(a.AccountEnabled), strconv.FormatBool(b.AccountEnabled))
 	add("manager", a.ManagerID, b.ManagerID)
 	add("employeeHireDate", dateString(a.EmployeeHireDate), dateString(b.EmployeeHireDate))
+	add("employeeId", a.EmployeeID, b.EmployeeID)
+	add("externalId", a.ExternalID, b.ExternalID)
 	return out
 }
 
 // DeleteUser removes a user and everything that is theirs.
 func (s *Service) DeleteUser(ctx context.Context, actor domain.Actor, ref string) error {
+	return s.DeleteUserIf(ctx, actor, ref, nil)
+}
+
+// DeleteUserIf removes a user if check, which sees the user as stored with its
+// row locked, allows it (a nil check allows every deletion): a caller can refuse
+// to delete a version it has not seen.
+func (s *Service) DeleteUserIf(ctx context.Context, actor domain.Actor, ref string, check func(domain.User) error) error {
 	if err := actor.Require(domain.ActWriteUsers); err != nil {
 		return err
 	}
@@ -179,6 +209,12 @@ func (s *Service) DeleteUser(ctx context.Context, actor domain.Actor, ref string
 		}
 		if actor.Type == domain.ActorUser && actor.UserID == u.ID {
 			return domain.Forbidden("You cannot delete your own account.")
+		}
+		if check != nil {
+			// A no-op update locks the row, so no change slips in between the check and the deletion.
+			if u, err = tx.UpdateUser(ctx, u.ID, func(old domain.User) (domain.User, error) { return old, check(old) }); err != nil {
+				return err
+			}
 		}
 		if err := mayManageUser(ctx, tx, actor, u); err != nil {
 			return err

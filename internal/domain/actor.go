@@ -81,6 +81,7 @@ var permissionActions = map[Permission][]Action{
 	PermAuditLogReadAll:                   {ActReadAudit},
 	PermApplicationReadWriteAll:           {ActManageApps},
 	PermRoleManagementReadWriteDirectory:  {ActManageRoles},
+	PermProvisioningReadWriteAll:          {ActReadUsers, ActWriteUsers, ActReadGroups, ActWriteGroups},
 }
 
 // Can reports whether the actor may perform a.

@@ -54,6 +54,17 @@ func TestPermissionsGrantActions(t *testing.T) {
 	if !app(PermAuditLogReadAll).Can(ActReadAudit) || app(PermAuditLogReadAll).Can(ActReadUsers) {
 		t.Fatal("AuditLog.Read.All wrong")
 	}
+	prov := app(PermProvisioningReadWriteAll)
+	for _, act := range []Action{ActReadUsers, ActWriteUsers, ActReadGroups, ActWriteGroups} {
+		if !prov.Can(act) {
+			t.Fatalf("Provisioning.ReadWrite.All cannot %s", act)
+		}
+	}
+	for _, act := range []Action{ActReadMethods, ActWriteMethods, ActReadPolicy, ActWritePolicy, ActReadAudit, ActManageApps, ActManageRoles, ActManageKeys} {
+		if prov.Can(act) {
+			t.Fatalf("Provisioning.ReadWrite.All can %s", act)
+		}
+	}
 	reader := Actor{Type: ActorUser, Roles: []Role{RoleReportsReader}}
 	if !reader.Can(ActReadAudit) || reader.Can(ActWriteMethods) {
 		t.Fatal("Reports Reader wrong")

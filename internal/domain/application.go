@@ -17,15 +17,18 @@ const (
 
 // Application is an OAuth client of firstkey.
 type Application struct {
-	ID               string // object id
-	ClientID         string // Graph appId
-	DisplayName      string
-	SecretHash       string // empty for public clients
-	PublicClient     bool
-	RedirectURIs     []string
-	Permissions      []Permission
-	RequiredStrength Strength
-	CreatedDateTime  time.Time
+	ID          string // object id
+	ClientID    string // Graph appId
+	DisplayName string
+	SecretHash  string // empty for public clients
+	// ProvisioningTokenHash is secret.LookupHash of the application's SCIM
+	// provisioning token, or empty when it has none.
+	ProvisioningTokenHash string
+	PublicClient          bool
+	RedirectURIs          []string
+	Permissions           []Permission
+	RequiredStrength      Strength
+	CreatedDateTime       time.Time
 }
 
 // Validate checks an application before it is stored.

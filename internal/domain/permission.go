@@ -20,6 +20,10 @@ const (
 	PermAuditLogReadAll                   Permission = "AuditLog.Read.All"
 	PermApplicationReadWriteAll           Permission = "Application.ReadWrite.All"
 	PermRoleManagementReadWriteDirectory  Permission = "RoleManagement.ReadWrite.Directory"
+	// PermProvisioningReadWriteAll is a provisioning client's (an HR system's or
+	// an identity governance tool's): it creates, changes and removes users and
+	// groups, over SCIM or the Graph API, and nothing else.
+	PermProvisioningReadWriteAll Permission = "Provisioning.ReadWrite.All"
 )
 
 // Permissions lists every permission an application may be granted.
@@ -29,6 +33,7 @@ var Permissions = []Permission{
 	PermUserAuthenticationMethodReadAll, PermUserAuthenticationMethodReadWrite,
 	PermPolicyReadAll, PermPolicyReadWriteAuthMethod,
 	PermAuditLogReadAll, PermApplicationReadWriteAll, PermRoleManagementReadWriteDirectory,
+	PermProvisioningReadWriteAll,
 }
 
 // ParsePermission accepts a permission name in any case.

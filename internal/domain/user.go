@@ -21,6 +21,16 @@ type User struct {
 	CreatedDateTime   time.Time
 	ManagerID         string     // another user's ID, or empty
 	EmployeeHireDate  *time.Time // a new joiner's first working day, if known
+	// EmployeeID is the HR system's number for the person (Graph employeeId,
+	// SCIM's enterprise employeeNumber).
+	EmployeeID string
+	// ExternalID is the provisioning client's own id for the person (SCIM
+	// externalId); firstkey keeps it so that the client can find its users again.
+	ExternalID string
+	// Version counts the changes to the user: 1 when created, one more for each
+	// update that changes something. SCIM's ETags are made of it.
+	Version              int
+	LastModifiedDateTime time.Time
 }
 
 // NormalizeUPN is the form under which userPrincipalNames are compared and indexed.
@@ -78,6 +88,12 @@ func (u User) Validate() error {
 	}
 	if u.Mail != "" && strings.Count(u.Mail, "@") != 1 {
 		return Invalid("mail %q is not an e-mail address.", u.Mail)
+	}
+	if len(u.EmployeeID) > 64 {
+		return Invalid("employeeId must be at most 64 characters.")
+	}
+	if len(u.ExternalID) > 256 {
+		return Invalid("externalId must be at most 256 characters.")
 	}
 	if u.ManagerID != "" && u.ManagerID == u.ID {
 		return Invalid("a user cannot be their own manager.")

@@ -3,6 +3,7 @@ package graphapi
 import (
 	"net/http"
 
+	"github.com/firstkey/firstkey/internal/directory"
 	"github.com/firstkey/firstkey/internal/domain"
 )
 
@@ -31,11 +32,11 @@ func (h *Handler) updateGroup(w http.ResponseWriter, r *http.Request, c *call) e
 			apply = append(apply, func(g *domain.Group) { p.set(g, v) })
 		}
 	}
-	_, err = h.dir.UpdateGroup(r.Context(), c.actor, r.PathValue("id"), func(g *domain.Group) error {
+	_, err = h.dir.UpdateGroup(r.Context(), c.actor, r.PathValue("id"), func(g *domain.Group) (directory.GroupChange, error) {
 		for _, fn := range apply {
 			fn(g)
 		}
-		return nil
+		return directory.GroupChange{}, nil
 	})
 	if err != nil {
 		return err

@@ -15,6 +15,7 @@ import (
 	"github.com/firstkey/firstkey/internal/domain"
 	"github.com/firstkey/firstkey/internal/graphapi"
 	"github.com/firstkey/firstkey/internal/oidc"
+	"github.com/firstkey/firstkey/internal/scim"
 	"github.com/firstkey/firstkey/internal/store"
 	"github.com/firstkey/firstkey/internal/web"
 )
@@ -59,6 +60,10 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	provider.Mount(mux)
 	graphapi.New(graphapi.Config{Directory: dir, Verify: a.verify, BaseURL: c.Issuer, Logger: c.Logger,
 		AppRate: c.APIAppRate, UserRate: c.APIUserRate}).Mount(mux)
+	scim.New(scim.Config{Directory: dir, Verify: func(ctx context.Context, raw string) (scim.Identity, error) {
+		id, err := a.verify(ctx, raw)
+		return scim.Identity(id), err
+	}, BaseURL: c.Issuer, Logger: c.Logger}).Mount(mux)
 	kind, _, _ := c.backend()
 	pages := web.New(web.Config{Directory: dir, Provider: provider, BaseURL: c.Issuer, Logger: c.Logger,
 		SignInRate: c.SignInRate, SharedSignInRate: kind == "postgres"})

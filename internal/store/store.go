@@ -54,11 +54,15 @@ type Store interface {
 	InTx(ctx context.Context, fn func(tx Store) error) error
 	Close() error
 
+	// CreateUser stores a new user; a zero Version is stored as 1 and a zero
+	// LastModifiedDateTime as CreatedDateTime.
 	CreateUser(ctx context.Context, u domain.User) error
 	GetUser(ctx context.Context, id string) (domain.User, error)
 	GetUserByUPN(ctx context.Context, upn string) (domain.User, error)
 	// ListUsers filters on id, userPrincipalName, displayName, givenName, surname,
-	// mail, accountEnabled, createdDateTime, employeeHireDate; default order by
+	// mail, jobTitle, department, employeeId, externalId (compared exactly),
+	// accountEnabled, createdDateTime, lastModifiedDateTime, employeeHireDate, with
+	// startswith, endswith and contains on the text ones; default order by
 	// userPrincipalName. The int is the total when opts.Count is set.
 	ListUsers(ctx context.Context, opts ListOptions) ([]domain.User, int, error)
 	UpdateUser(ctx context.Context, id string, fn func(domain.User) (domain.User, error)) (domain.User, error)
@@ -71,9 +75,13 @@ type Store interface {
 	ListUserRoles(ctx context.Context, userID string) ([]domain.Role, error)
 	ListRoleAssignments(ctx context.Context) ([]domain.RoleAssignment, error)
 
+	// CreateGroup stores a new group; a zero Version is stored as 1 and a zero
+	// LastModifiedDateTime as CreatedDateTime.
 	CreateGroup(ctx context.Context, g domain.Group) error
 	GetGroup(ctx context.Context, id string) (domain.Group, error)
-	// ListGroups filters on id, displayName, description, createdDateTime.
+	// ListGroups filters on id, displayName, description, externalId (compared
+	// exactly), createdDateTime, lastModifiedDateTime, and members/any(m:m/id eq
+	// '…') for the groups a user belongs to.
 	ListGroups(ctx context.Context, opts ListOptions) ([]domain.Group, int, error)
 	UpdateGroup(ctx context.Context, id string, fn func(domain.Group) (domain.Group, error)) (domain.Group, error)
 	DeleteGroup(ctx context.Context, id string) error
@@ -86,6 +94,9 @@ type Store interface {
 	CreateApplication(ctx context.Context, a domain.Application) error
 	GetApplication(ctx context.Context, id string) (domain.Application, error)
 	GetApplicationByClientID(ctx context.Context, clientID string) (domain.Application, error)
+	// GetApplicationByProvisioningToken finds the application whose
+	// ProvisioningTokenHash is hash; ErrNotFound for none (and for "").
+	GetApplicationByProvisioningToken(ctx context.Context, hash string) (domain.Application, error)
 	ListApplications(ctx context.Context, opts ListOptions) ([]domain.Application, int, error)
 	UpdateApplication(ctx context.Context, id string, fn func(domain.Application) (domain.Application, error)) (domain.Application, error)
 	DeleteApplication(ctx context.Context, id string) error

@@ -11,6 +11,7 @@ import (
 
 var applicationTests = []test{
 	{"Application/CRUD", testApplicationCRUD},
+	{"Application/ProvisioningToken", testApplicationProvisioningToken},
 	{"Application/List", testApplicationList},
 }
 
@@ -134,4 +135,49 @@ func testApplicationList(t *testing.T, s store.Store) {
 	wantIDs(t, idsOf(apps, appID), []string{"a3", "a2"})
 	_, _, err = s.ListApplications(ctx, store.ListOptions{Filter: odata.Compare{Field: "secretHash", Op: odata.Eq, Value: str("x")}})
 	wantUnsupported(t, err, "secretHash")
+}
+
+func testApplicationProvisioningToken(t *testing.T, s store.Store) {
+	a := newApp("a1", "c1", "HR")
+	a.ProvisioningTokenHash = "hash-1"
+	must(t, s.CreateApplication(ctx, a))
+	must(t, s.CreateApplication(ctx, newApp("a2", "c2", "No token")))
+	got, err := s.GetApplicationByProvisioningToken(ctx, "hash-1")
+	must(t, err)
+	wantEqual(t, got, storedApp(a))
+	for _, h := range []string{"", "HASH-1", "hash-2"} {
+		_, err = s.GetApplicationByProvisioningToken(ctx, h)
+		wantErr(t, err, store.ErrNotFound)
+	}
+	// A hash belongs to one application.
+	dup := newApp("a3", "c3", "Copy")
+	dup.ProvisioningTokenHash = "hash-1"
+	wantErr(t, s.CreateApplication(ctx, dup), store.ErrAlreadyExists)
+	_, err = s.UpdateApplication(ctx, "a2", func(a domain.Application) (domain.Application, error) {
+		a.ProvisioningTokenHash = "hash-1"
+		return a, nil
+	})
+	wantErr(t, err, store.ErrAlreadyExists)
+
+	// Replacing the token forgets the old one; clearing it leaves none.
+	_, err = s.UpdateApplication(ctx, "a1", func(a domain.Application) (domain.Application, error) {
+		a.ProvisioningTokenHash = "hash-2"
+		return a, nil
+	})
+	must(t, err)
+	_, err = s.GetApplicationByProvisioningToken(ctx, "hash-1")
+	wantErr(t, err, store.ErrNotFound)
+	got, err = s.GetApplicationByProvisioningToken(ctx, "hash-2")
+	must(t, err)
+	wantEqual(t, got.ID, "a1")
+	got, err = s.UpdateApplication(ctx, "a1", func(a domain.Application) (domain.Application, error) {
+		a.ProvisioningTokenHash = ""
+		return a, nil
+	})
+	must(t, err)
+	wantEqual(t, got.ProvisioningTokenHash, "")
+	_, err = s.GetApplicationByProvisioningToken(ctx, "hash-2")
+	wantErr(t, err, store.ErrNotFound)
+	// Applications without a token do not collide with each other.
+	must(t, s.CreateApplication(ctx, newApp("a4", "c4", "Also none")))
 }

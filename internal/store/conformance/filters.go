@@ -41,12 +41,15 @@ func filterUsers(t testing.TB, s store.Store) {
 	t.Helper()
 	u1 := domain.User{ID: "u1", UserPrincipalName: "alice@example.com", DisplayName: "Alice Adams",
 		GivenName: "Alice", Surname: "Adams", Mail: "alice@example.com", AccountEnabled: true,
-		CreatedDateTime: t0, EmployeeHireDate: ptr(t0.Add(30 * 24 * time.Hour))}
+		CreatedDateTime: t0, EmployeeHireDate: ptr(t0.Add(30 * 24 * time.Hour)),
+		JobTitle: "Engineer", Department: "R&D", EmployeeID: "E-001", ExternalID: "Ext-A",
+		LastModifiedDateTime: t0.Add(5 * time.Hour)}
 	u2 := domain.User{ID: "u2", UserPrincipalName: "Bob@Example.com", DisplayName: "bob Brown",
 		GivenName: "Bob", Surname: "Brown", AccountEnabled: false, CreatedDateTime: t0.Add(time.Hour)}
 	u3 := domain.User{ID: "u3", UserPrincipalName: "carol@example.org", DisplayName: "Carol Carter",
 		GivenName: "Carol", Surname: "Carter", Mail: "carol@example.org", AccountEnabled: true,
-		CreatedDateTime: t0.Add(2 * time.Hour), EmployeeHireDate: ptr(t0.Add(60 * 24 * time.Hour))}
+		CreatedDateTime: t0.Add(2 * time.Hour), EmployeeHireDate: ptr(t0.Add(60 * 24 * time.Hour)),
+		JobTitle: "Engineering Manager", Department: "r&d", EmployeeID: "E-003", ExternalID: "ext-a"}
 	u4 := domain.User{ID: "u4", UserPrincipalName: "dave_x@example.com", DisplayName: "Émile Dupont",
 		GivenName: "Émile", Surname: "Dupont", Mail: "Dave@Example.com", AccountEnabled: true,
 		CreatedDateTime: t0.Add(3 * time.Hour)}
@@ -106,6 +109,21 @@ func testUserFilters(t *testing.T, s store.Store) {
 			odata.Not{Inner: cmp("accountEnabled", odata.Eq, boolean(false))}), []string{"u1"}},
 		{"or of ands", or(and(cmp("id", odata.Eq, str("u1")), cmp("accountEnabled", odata.Eq, boolean(false))),
 			and(cmp("id", odata.Eq, str("u2")), cmp("accountEnabled", odata.Eq, boolean(false)))), []string{"u2"}},
+		{"jobTitle eq", cmp("jobTitle", odata.Eq, str("engineer")), []string{"u1"}},
+		{"jobTitle ne null", cmp("jobTitle", odata.Ne, null), []string{"u1", "u3"}},
+		{"department eq ignores case", cmp("department", odata.Eq, str("R&D")), []string{"u1", "u3"}},
+		{"employeeId eq", cmp("employeeId", odata.Eq, str("e-003")), []string{"u3"}},
+		{"externalId is exact", cmp("externalId", odata.Eq, str("ext-a")), []string{"u3"}},
+		{"externalId other case", cmp("externalId", odata.Eq, str("Ext-A")), []string{"u1"}},
+		{"externalId eq null", cmp("externalId", odata.Eq, null), []string{"u2", "u4"}},
+		{"lastModifiedDateTime gt", cmp("lastModifiedDateTime", odata.Gt, dt(t0.Add(4*time.Hour))), []string{"u1"}},
+		{"lastModifiedDateTime defaults to created", cmp("lastModifiedDateTime", odata.Lt, dt(t0.Add(90*time.Minute))), []string{"u2"}},
+		{"contains ignores case", odata.Func{Name: "contains", Field: "displayName", Value: str("ARTER")}, []string{"u3"}},
+		{"contains on upn", odata.Func{Name: "contains", Field: "userPrincipalName", Value: str("@EXAMPLE.")}, []string{"u1", "u2", "u3", "u4"}},
+		{"contains percent is no wildcard", odata.Func{Name: "contains", Field: "displayName", Value: str("%")}, nil},
+		{"contains underscore is no wildcard", odata.Func{Name: "contains", Field: "userPrincipalName", Value: str("e_x")}, []string{"u4"}},
+		{"endswith", odata.Func{Name: "endswith", Field: "mail", Value: str(".ORG")}, []string{"u3"}},
+		{"endswith on upn", odata.Func{Name: "endswith", Field: "userPrincipalName", Value: str("example.com")}, []string{"u1", "u2", "u4"}},
 		{"pointer nodes", &odata.Logical{Op: "and", Left: &odata.Compare{Field: "id", Op: odata.Ne, Value: str("u1")},
 			Right: &odata.Not{Inner: &odata.Func{Name: "startswith", Field: "displayName", Value: str("c")}}}, []string{"u2", "u4"}},
 	} {
@@ -125,8 +143,15 @@ func testGroupFilters(t *testing.T, s store.Store) {
 		if i == 2 {
 			g.Description = ""
 		}
+		if i == 1 {
+			g.ExternalID = "HR-2"
+		}
 		must(t, s.CreateGroup(ctx, g))
 	}
+	createUsers(t, s, newUser("u1", "a@example.com"), newUser("u2", "b@example.com"))
+	must(t, s.AddGroupMember(ctx, "g1", "u1"))
+	must(t, s.AddGroupMember(ctx, "g1", "u2"))
+	must(t, s.AddGroupMember(ctx, "g3", "u1"))
 	for _, tc := range []struct {
 		name   string
 		filter odata.Expr
@@ -138,6 +163,15 @@ func testGroupFilters(t *testing.T, s store.Store) {
 		{"description", cmp("description", odata.Eq, str("About Sales EMEA")), []string{"g2"}},
 		{"description null", cmp("description", odata.Eq, null), []string{"g3"}},
 		{"createdDateTime", cmp("createdDateTime", odata.Ge, dt(t0.Add(time.Hour))), []string{"g2", "g3"}},
+		{"externalId is exact", cmp("externalId", odata.Eq, str("HR-2")), []string{"g2"}},
+		{"externalId other case", cmp("externalId", odata.Eq, str("hr-2")), nil},
+		{"lastModifiedDateTime", cmp("lastModifiedDateTime", odata.Gt, dt(t0.Add(90*time.Minute))), []string{"g3"}},
+		{"contains", odata.Func{Name: "contains", Field: "displayName", Value: str("EMEA")}, []string{"g2"}},
+		{"members any", odata.Any{Collection: "members", Inner: cmp("id", odata.Eq, str("u1"))}, []string{"g1", "g3"}},
+		{"members any or", odata.Any{Collection: "members", Inner: or(cmp("id", odata.Eq, str("u2")), cmp("id", odata.Eq, str("nobody")))}, []string{"g1"}},
+		{"members any and displayName", and(odata.Any{Collection: "members", Inner: cmp("id", odata.Eq, str("u1"))},
+			startswith("displayName", "su")), []string{"g3"}},
+		{"not members any", odata.Not{Inner: odata.Any{Collection: "members", Inner: cmp("id", odata.Eq, str("u1"))}}, []string{"g2"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			groups, n, err := s.ListGroups(ctx, store.ListOptions{Filter: tc.filter, Count: true})
@@ -148,6 +182,8 @@ func testGroupFilters(t *testing.T, s store.Store) {
 	}
 	_, _, err := s.ListGroups(ctx, store.ListOptions{Filter: cmp("mailNickname", odata.Eq, str("g1"))})
 	wantUnsupported(t, err, "mailNickname")
+	_, _, err = s.ListGroups(ctx, store.ListOptions{Filter: odata.Any{Collection: "members", Inner: cmp("userPrincipalName", odata.Eq, str("a@example.com"))}})
+	wantUnsupported(t, err, "userPrincipalName")
 }
 
 func testUnsupportedFilters(t *testing.T, s store.Store) {
@@ -163,8 +199,8 @@ func testUnsupportedFilters(t *testing.T, s store.Store) {
 		{"unknown operator", store.ListOptions{Filter: cmp("id", "has", str("x"))}, "has"},
 		{"unknown logical operator", store.ListOptions{Filter: odata.Logical{Op: "xor", Left: cmp("id", odata.Eq, str("u1")),
 			Right: cmp("id", odata.Eq, str("u2"))}}, "xor"},
-		{"endswith", store.ListOptions{Filter: odata.Func{Name: "endswith", Field: "mail", Value: str("x")}}, "endswith"},
-		{"contains", store.ListOptions{Filter: odata.Func{Name: "contains", Field: "displayName", Value: str("x")}}, "contains"},
+		{"unknown function", store.ListOptions{Filter: odata.Func{Name: "matchesPattern", Field: "mail", Value: str("x")}}, "matchesPattern"},
+		{"contains on boolean", store.ListOptions{Filter: odata.Func{Name: "contains", Field: "accountEnabled", Value: str("t")}}, "accountEnabled"},
 		{"startswith on boolean", store.ListOptions{Filter: startswith("accountEnabled", "t")}, "accountEnabled"},
 		{"startswith on unknown field", store.ListOptions{Filter: startswith("nickname", "t")}, "nickname"},
 		{"boolean compared with string", store.ListOptions{Filter: cmp("accountEnabled", odata.Eq, str("true"))}, "accountEnabled"},
@@ -173,7 +209,7 @@ func testUnsupportedFilters(t *testing.T, s store.Store) {
 		{"null with gt", store.ListOptions{Filter: cmp("employeeHireDate", odata.Gt, null)}, "employeeHireDate"},
 		{"non-nullable null", store.ListOptions{Filter: cmp("accountEnabled", odata.Eq, null)}, "accountEnabled"},
 		{"any on users", store.ListOptions{Filter: odata.Any{Collection: "memberOf", Inner: cmp("id", odata.Eq, str("g"))}}, "memberOf"},
-		{"order by unknown", store.ListOptions{OrderBy: []odata.OrderBy{{Field: "jobTitle"}}}, "jobTitle"},
+		{"order by unknown", store.ListOptions{OrderBy: []odata.OrderBy{{Field: "mailNickname"}}}, "mailNickname"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			users, _, err := s.ListUsers(ctx, tc.opts)

@@ -3,6 +3,7 @@ package conformance
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/firstkey/firstkey/internal/domain"
 	"github.com/firstkey/firstkey/internal/odata"
@@ -20,6 +21,13 @@ func newGroup(id, name string) domain.Group {
 }
 
 func storedGroup(g domain.Group) domain.Group {
+	if g.Version == 0 {
+		g.Version = 1
+	}
+	if g.LastModifiedDateTime.IsZero() {
+		g.LastModifiedDateTime = g.CreatedDateTime
+	}
+	g.LastModifiedDateTime = norm(g.LastModifiedDateTime)
 	g.CreatedDateTime = norm(g.CreatedDateTime)
 	return g
 }
@@ -43,14 +51,24 @@ func testGroupCRUD(t *testing.T, s store.Store) {
 	wantIDs(t, idsOf(groups, groupID), []string{"g2", "g3", "g1"}) // by displayName, ignoring case
 	wantEqual(t, n, 3)
 
+	ext := newGroup("g4", "From HR")
+	ext.ExternalID, ext.Version, ext.LastModifiedDateTime = "hr:4", 5, t0.Add(time.Hour)
+	must(t, s.CreateGroup(ctx, ext))
+	got, err = s.GetGroup(ctx, "g4")
+	must(t, err)
+	wantEqual(t, got, storedGroup(ext))
+	must(t, s.DeleteGroup(ctx, "g4"))
+
 	got, err = s.UpdateGroup(ctx, "g1", func(g domain.Group) (domain.Group, error) {
 		g.ID = "ignored"
 		g.DisplayName, g.Description = "Eng", ""
+		g.ExternalID, g.Version, g.LastModifiedDateTime = "ext-1", 2, t0.Add(time.Hour)
 		return g, nil
 	})
 	must(t, err)
 	want := storedGroup(g)
 	want.DisplayName, want.Description = "Eng", ""
+	want.ExternalID, want.Version, want.LastModifiedDateTime = "ext-1", 2, at(time.Hour)
 	wantEqual(t, got, want)
 	got, err = s.GetGroup(ctx, "g1")
 	must(t, err)

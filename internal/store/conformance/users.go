@@ -36,6 +36,13 @@ func createUsers(t testing.TB, s store.Store, users ...domain.User) {
 
 // stored is u as the store returns it.
 func stored(u domain.User) domain.User {
+	if u.Version == 0 {
+		u.Version = 1
+	}
+	if u.LastModifiedDateTime.IsZero() {
+		u.LastModifiedDateTime = u.CreatedDateTime
+	}
+	u.LastModifiedDateTime = norm(u.LastModifiedDateTime)
 	u.CreatedDateTime = norm(u.CreatedDateTime)
 	if u.EmployeeHireDate != nil {
 		u.EmployeeHireDate = ptr(norm(*u.EmployeeHireDate))
@@ -50,6 +57,7 @@ func testUserCreateGet(t *testing.T, s store.Store) {
 		GivenName: "Ada", Surname: "Lovelace", Mail: "ada@example.com", MailNickname: "ada",
 		JobTitle: "Analyst", Department: "Engines", AccountEnabled: true,
 		CreatedDateTime: t0, ManagerID: "boss", EmployeeHireDate: ptr(t0.Add(24 * time.Hour)),
+		EmployeeID: "E-1042", ExternalID: "hr:Ada.Lovelace", Version: 7, LastModifiedDateTime: t0.Add(time.Hour),
 	}
 	disabled := newUser("u2", "off@example.com")
 	disabled.AccountEnabled = false
@@ -64,6 +72,10 @@ func testUserCreateGet(t *testing.T, s store.Store) {
 	got, err = s.GetUser(ctx, "u2")
 	must(t, err)
 	wantEqual(t, got, stored(disabled))
+	// A new user without a version starts at 1, last modified when created.
+	if got.Version != 1 || !got.LastModifiedDateTime.Equal(norm(t0)) {
+		t.Errorf("defaults: version %d, last modified %v", got.Version, got.LastModifiedDateTime)
+	}
 
 	_, err = s.GetUser(ctx, "nobody")
 	wantErr(t, err, store.ErrNotFound)
@@ -121,12 +133,16 @@ func testUserUpdate(t *testing.T, s store.Store) {
 		u.AccountEnabled = false
 		u.ManagerID = "boss"
 		u.EmployeeHireDate = ptr(t0.Add(time.Hour))
+		u.EmployeeID, u.ExternalID = "E-7", "ext-7"
+		u.Version, u.LastModifiedDateTime = 2, t0.Add(2*time.Hour)
 		return u, nil
 	})
 	must(t, err)
 	want := stored(newUser("u1", "B@example.com"))
 	want.DisplayName, want.AccountEnabled, want.ManagerID = "Renamed", false, "boss"
 	want.EmployeeHireDate = ptr(at(time.Hour))
+	want.EmployeeID, want.ExternalID = "E-7", "ext-7"
+	want.Version, want.LastModifiedDateTime = 2, at(2*time.Hour)
 	wantEqual(t, got, want)
 	fetched, err := s.GetUser(ctx, "u1")
 	must(t, err)
@@ -141,11 +157,11 @@ func testUserUpdate(t *testing.T, s store.Store) {
 
 	// Clearing optional fields.
 	got, err = s.UpdateUser(ctx, "u1", func(u domain.User) (domain.User, error) {
-		u.ManagerID, u.EmployeeHireDate = "", nil
+		u.ManagerID, u.EmployeeHireDate, u.EmployeeID, u.ExternalID = "", nil, "", ""
 		return u, nil
 	})
 	must(t, err)
-	if got.ManagerID != "" || got.EmployeeHireDate != nil {
+	if got.ManagerID != "" || got.EmployeeHireDate != nil || got.EmployeeID != "" || got.ExternalID != "" {
 		t.Errorf("cleared fields came back: %+v", got)
 	}
 }

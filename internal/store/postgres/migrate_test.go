@@ -138,6 +138,7 @@ func TestMigrateFrom0001(t *testing.T) {
 	for _, q := range []string{
 		`INSERT INTO users (id, user_principal_name, upn_key, display_name, account_enabled, created_at)
 			VALUES ('u1', 'Ada@Example.com', 'ada@example.com', 'Ada', true, $1)`,
+		`INSERT INTO groups (id, display_name, created_at) VALUES ('g1', 'Old group', $1)`,
 		`INSERT INTO temporary_access_passes (id, user_id, hash, created_at, start_at, end_at,
 			lifetime_minutes, usable_once) VALUES ('p1', 'u1', 'hash', $1::timestamptz, $1::timestamptz, $1::timestamptz + interval '1 hour', 60, true)`,
 	} {
@@ -166,6 +167,13 @@ func TestMigrateFrom0001(t *testing.T) {
 	u, err := s.GetUserByUPN(ctx, "ada@example.com")
 	if err != nil || u.ID != "u1" || !u.CreatedDateTime.Equal(created) {
 		t.Fatalf("old user: %+v, %v", u, err)
+	}
+	// 0006: an old user or group is at version 1, last modified when created.
+	if u.Version != 1 || !u.LastModifiedDateTime.Equal(created) || u.ExternalID != "" || u.EmployeeID != "" {
+		t.Fatalf("old user after 0006: %+v", u)
+	}
+	if g, err := s.GetGroup(ctx, "g1"); err != nil || g.Version != 1 || !g.LastModifiedDateTime.Equal(created) || g.ExternalID != "" {
+		t.Fatalf("old group after 0006: %+v, %v", g, err)
 	}
 	p, err := s.GetPass(ctx, "p1")
 	if err != nil || p.UserID != "u1" || p.LifetimeInMinutes != 60 || !p.IsUsableOnce {

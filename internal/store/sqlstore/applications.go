@@ -10,7 +10,7 @@ import (
 )
 
 const applicationColumns = `id, client_id, display_name, secret_hash, public_client,
-	redirect_uris, permissions, required_strength, created_at`
+	redirect_uris, permissions, required_strength, created_at, provisioning_token_hash`
 
 var applicationFilter = filterSpec{fields: map[string]field{
 	"id":              {col: "id", typ: exactField},
@@ -21,21 +21,26 @@ var applicationFilter = filterSpec{fields: map[string]field{
 
 func scanApplication(r rowScanner) (domain.Application, error) {
 	var a domain.Application
+	var token *string
 	err := r.Scan(&a.ID, &a.ClientID, &a.DisplayName, &a.SecretHash, &a.PublicClient,
-		jsonDest{&a.RedirectURIs}, jsonDest{&a.Permissions}, &a.RequiredStrength, timeDest{&a.CreatedDateTime})
+		jsonDest{&a.RedirectURIs}, jsonDest{&a.Permissions}, &a.RequiredStrength, timeDest{&a.CreatedDateTime}, &token)
+	if token != nil {
+		a.ProvisioningTokenHash = *token
+	}
 	a.RedirectURIs = nonNil(a.RedirectURIs)
 	a.Permissions = nonNil(a.Permissions)
 	return a, err
 }
 
-// CreateApplication stores a new application; ErrAlreadyExists if its id or
-// client id is taken.
+// CreateApplication stores a new application; ErrAlreadyExists if its id, client
+// id or provisioning token hash is taken.
 func (s *Store) CreateApplication(ctx context.Context, a domain.Application) error {
 	_, err := s.exec(ctx, `INSERT INTO applications (id, client_id, display_name, secret_hash,
-		public_client, redirect_uris, permissions, required_strength, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		public_client, redirect_uris, permissions, required_strength, created_at, provisioning_token_hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		a.ID, a.ClientID, a.DisplayName, a.SecretHash, a.PublicClient,
-		jsonText(a.RedirectURIs), jsonText(a.Permissions), string(a.RequiredStrength), s.d.time(a.CreatedDateTime))
+		jsonText(a.RedirectURIs), jsonText(a.Permissions), string(a.RequiredStrength), s.d.time(a.CreatedDateTime),
+		nullString(a.ProvisioningTokenHash))
 	if err != nil {
 		return s.fail(fmt.Sprintf("create application %q", a.ID), err)
 	}
@@ -50,6 +55,20 @@ func (s *Store) GetApplication(ctx context.Context, id string) (domain.Applicati
 // GetApplicationByClientID returns the application with the given client id (appId).
 func (s *Store) GetApplicationByClientID(ctx context.Context, clientID string) (domain.Application, error) {
 	return s.getApplication(ctx, "client_id", clientID, "")
+}
+
+// GetApplicationByProvisioningToken returns the application whose provisioning
+// token hashes to hash.
+func (s *Store) GetApplicationByProvisioningToken(ctx context.Context, hash string) (domain.Application, error) {
+	if hash == "" {
+		return domain.Application{}, fmt.Errorf("get application by provisioning token: %w", store.ErrNotFound)
+	}
+	a, err := scanApplication(s.queryRow(ctx, "SELECT "+applicationColumns+" FROM applications WHERE provisioning_token_hash = ?", hash))
+	if err != nil {
+		// The hash is not named: it finds a credential.
+		return domain.Application{}, s.fail("get application by provisioning token", err)
+	}
+	return a, nil
 }
 
 // getApplication looks an application up by col, which is one of our column names.
@@ -85,9 +104,10 @@ func (s *Store) UpdateApplication(ctx context.Context, id string, fn func(domain
 		}
 		if _, err := tx.exec(ctx, `UPDATE applications SET client_id = ?, display_name = ?,
 			secret_hash = ?, public_client = ?, redirect_uris = ?, permissions = ?,
-			required_strength = ?, created_at = ? WHERE id = ?`,
+			required_strength = ?, created_at = ?, provisioning_token_hash = ? WHERE id = ?`,
 			a.ClientID, a.DisplayName, a.SecretHash, a.PublicClient, jsonText(a.RedirectURIs),
-			jsonText(a.Permissions), string(a.RequiredStrength), tx.d.time(a.CreatedDateTime), id); err != nil {
+			jsonText(a.Permissions), string(a.RequiredStrength), tx.d.time(a.CreatedDateTime),
+			nullString(a.ProvisioningTokenHash), id); err != nil {
 			return tx.fail(fmt.Sprintf("update application %q", id), err)
 		}
 		out, err = tx.getApplication(ctx, "id", id, "")

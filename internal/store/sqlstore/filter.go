@@ -231,32 +231,41 @@ func (tr *translator) operand(name string, f field, v odata.Value) (string, any,
 	return "", nil, mismatch()
 }
 
+// likePatterns turns a function's text into its LIKE pattern.
+var likePatterns = map[string]func(string) string{
+	"startswith": func(s string) string { return escapeLike(s) + "%" },
+	"endswith":   func(s string) string { return "%" + escapeLike(s) },
+	"contains":   func(s string) string { return "%" + escapeLike(s) + "%" },
+}
+
 func (tr *translator) function(fn odata.Func, fields map[string]field) (string, error) {
-	if strings.ToLower(fn.Name) != "startswith" {
-		return "", unsupported("function %s is not supported (only startswith)", fn.Name)
+	name := strings.ToLower(fn.Name)
+	pattern, ok := likePatterns[name]
+	if !ok {
+		return "", unsupported("function %s is not supported (only startswith, endswith and contains)", fn.Name)
 	}
 	f, err := tr.lookup(fn.Field, fields)
 	if err != nil {
 		return "", err
 	}
 	if f.typ != textField && f.typ != exactField && f.typ != upnField {
-		return "", unsupported("startswith on %s is not supported: it is %s", fn.Field, f.typeName())
+		return "", unsupported("%s on %s is not supported: it is %s", name, fn.Field, f.typeName())
 	}
 	if fn.Value.Kind != odata.KindString {
-		return "", unsupported("startswith on %s needs a string", fn.Field)
+		return "", unsupported("%s on %s needs a string", name, fn.Field)
 	}
 	col := "lower(" + f.col + ")"
 	if f.typ == upnField {
 		col = f.col
 	}
-	tr.args = append(tr.args, likePrefix(strings.ToLower(fn.Value.String)))
+	tr.args = append(tr.args, pattern(strings.ToLower(fn.Value.String)))
 	return col + ` LIKE ? ESCAPE '\'`, nil
 }
 
-// likePrefix escapes LIKE's wildcards in s and appends %.
-func likePrefix(s string) string {
+// escapeLike escapes LIKE's wildcards in s, so that they match themselves.
+func escapeLike(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return r.Replace(s) + "%"
+	return r.Replace(s)
 }
 
 // orderBy builds an ORDER BY clause from whitelisted fields, ending with the id

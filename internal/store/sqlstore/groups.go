@@ -9,25 +9,39 @@ import (
 	"github.com/firstkey/firstkey/internal/store"
 )
 
-const groupColumns = "id, display_name, description, mail_nickname, created_at"
+const groupColumns = "id, display_name, description, mail_nickname, created_at, external_id, version, last_modified_at"
 
 var groupFilter = filterSpec{fields: map[string]field{
 	"id":              {col: "id", typ: exactField},
 	"displayName":     {col: "display_name", typ: textField},
 	"description":     {col: "description", typ: textField},
 	"createdDateTime": {col: "created_at", typ: timeField},
+	// externalId is another system's identifier, compared exactly as SCIM's
+	// caseExact says (and so that its index serves eq).
+	"externalId":           {col: "external_id", typ: exactField},
+	"lastModifiedDateTime": {col: "last_modified_at", typ: timeField},
+}, collections: map[string]collection{
+	"members": {
+		exists: "EXISTS (SELECT 1 FROM group_members WHERE group_members.group_id = groups.id AND ",
+		fields: map[string]field{"id": {col: "group_members.user_id", typ: exactField}},
+	},
 }}
 
 func scanGroup(r rowScanner) (domain.Group, error) {
 	var g domain.Group
-	err := r.Scan(&g.ID, &g.DisplayName, &g.Description, &g.MailNickname, timeDest{&g.CreatedDateTime})
+	err := r.Scan(&g.ID, &g.DisplayName, &g.Description, &g.MailNickname, timeDest{&g.CreatedDateTime},
+		&g.ExternalID, &g.Version, timeDest{&g.LastModifiedDateTime})
 	return g, err
 }
 
-// CreateGroup stores a new group; ErrAlreadyExists if the id is taken.
+// CreateGroup stores a new group; ErrAlreadyExists if the id is taken. A zero
+// Version is stored as 1 and a zero LastModifiedDateTime as the creation time.
 func (s *Store) CreateGroup(ctx context.Context, g domain.Group) error {
-	_, err := s.exec(ctx, `INSERT INTO groups (id, display_name, description, mail_nickname, created_at)
-		VALUES (?, ?, ?, ?, ?)`, g.ID, g.DisplayName, g.Description, g.MailNickname, s.d.time(g.CreatedDateTime))
+	g.Version, g.LastModifiedDateTime = firstVersion(g.Version, g.LastModifiedDateTime, g.CreatedDateTime)
+	_, err := s.exec(ctx, `INSERT INTO groups (id, display_name, description, mail_nickname, created_at,
+		external_id, version, last_modified_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		g.ID, g.DisplayName, g.Description, g.MailNickname, s.d.time(g.CreatedDateTime),
+		g.ExternalID, g.Version, s.d.time(g.LastModifiedDateTime))
 	if err != nil {
 		return s.fail(fmt.Sprintf("create group %q", g.ID), err)
 	}
@@ -68,8 +82,10 @@ func (s *Store) UpdateGroup(ctx context.Context, id string, fn func(domain.Group
 			return err
 		}
 		if _, err := tx.exec(ctx, `UPDATE groups SET display_name = ?, description = ?,
-			mail_nickname = ?, created_at = ? WHERE id = ?`,
-			g.DisplayName, g.Description, g.MailNickname, tx.d.time(g.CreatedDateTime), id); err != nil {
+			mail_nickname = ?, created_at = ?, external_id = ?, version = ?, last_modified_at = ?
+			WHERE id = ?`,
+			g.DisplayName, g.Description, g.MailNickname, tx.d.time(g.CreatedDateTime),
+			g.ExternalID, g.Version, tx.d.time(g.LastModifiedDateTime), id); err != nil {
 			return tx.fail(fmt.Sprintf("update group %q", id), err)
 		}
 		out, err = tx.getGroup(ctx, id, "")

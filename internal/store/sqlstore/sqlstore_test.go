@@ -21,9 +21,15 @@ func TestRebind(t *testing.T) {
 	}
 }
 
-func TestLikePrefix(t *testing.T) {
-	if got := likePrefix(`50%_a\b`); got != `50\%\_a\\b%` {
-		t.Errorf("likePrefix = %q", got)
+func TestLikePatterns(t *testing.T) {
+	for fn, want := range map[string]string{
+		"startswith": `50\%\_a\\b%`,
+		"endswith":   `%50\%\_a\\b`,
+		"contains":   `%50\%\_a\\b%`,
+	} {
+		if got := likePatterns[fn](`50%_a\b`); got != want {
+			t.Errorf("%s pattern = %q, want %q", fn, got, want)
+		}
 	}
 }
 

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/firstkey/firstkey/internal/domain"
 	"github.com/firstkey/firstkey/internal/odata"
@@ -11,7 +12,8 @@ import (
 
 const userColumns = `users.id, users.user_principal_name, users.display_name, users.given_name,
 	users.surname, users.mail, users.mail_nickname, users.job_title, users.department,
-	users.account_enabled, users.created_at, users.manager_id, users.employee_hire_date`
+	users.account_enabled, users.created_at, users.manager_id, users.employee_hire_date,
+	users.employee_id, users.external_id, users.version, users.last_modified_at`
 
 var userFilter = filterSpec{fields: map[string]field{
 	"id":                {col: "users.id", typ: exactField},
@@ -23,6 +25,13 @@ var userFilter = filterSpec{fields: map[string]field{
 	"accountEnabled":    {col: "users.account_enabled", typ: boolField},
 	"createdDateTime":   {col: "users.created_at", typ: timeField},
 	"employeeHireDate":  {col: "users.employee_hire_date", typ: timeField, nullable: true},
+	"jobTitle":          {col: "users.job_title", typ: textField},
+	"department":        {col: "users.department", typ: textField},
+	"employeeId":        {col: "users.employee_id", typ: textField},
+	// externalId is another system's identifier, compared exactly as SCIM's
+	// caseExact says (and so that its index serves eq).
+	"externalId":           {col: "users.external_id", typ: exactField},
+	"lastModifiedDateTime": {col: "users.last_modified_at", typ: timeField},
 }}
 
 var userOrder = []odata.OrderBy{{Field: "userPrincipalName"}}
@@ -32,7 +41,8 @@ func scanUser(r rowScanner) (domain.User, error) {
 	var manager *string
 	err := r.Scan(&u.ID, &u.UserPrincipalName, &u.DisplayName, &u.GivenName,
 		&u.Surname, &u.Mail, &u.MailNickname, &u.JobTitle, &u.Department,
-		&u.AccountEnabled, timeDest{&u.CreatedDateTime}, &manager, nullTimeDest{&u.EmployeeHireDate})
+		&u.AccountEnabled, timeDest{&u.CreatedDateTime}, &manager, nullTimeDest{&u.EmployeeHireDate},
+		&u.EmployeeID, &u.ExternalID, &u.Version, timeDest{&u.LastModifiedDateTime})
 	if manager != nil {
 		u.ManagerID = *manager
 	}
@@ -40,15 +50,18 @@ func scanUser(r rowScanner) (domain.User, error) {
 }
 
 // CreateUser stores a new user. A taken id or userPrincipalName (in any case)
-// gives ErrAlreadyExists; a manager that does not exist gives ErrNotFound.
+// gives ErrAlreadyExists; a manager that does not exist gives ErrNotFound. A
+// zero Version is stored as 1 and a zero LastModifiedDateTime as the creation time.
 func (s *Store) CreateUser(ctx context.Context, u domain.User) error {
+	u.Version, u.LastModifiedDateTime = firstVersion(u.Version, u.LastModifiedDateTime, u.CreatedDateTime)
 	_, err := s.exec(ctx, `INSERT INTO users (id, user_principal_name, upn_key, display_name,
 		given_name, surname, mail, mail_nickname, job_title, department, account_enabled,
-		created_at, manager_id, employee_hire_date)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		created_at, manager_id, employee_hire_date, employee_id, external_id, version, last_modified_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.ID, u.UserPrincipalName, domain.NormalizeUPN(u.UserPrincipalName), u.DisplayName,
 		u.GivenName, u.Surname, u.Mail, u.MailNickname, u.JobTitle, u.Department, u.AccountEnabled,
-		s.d.time(u.CreatedDateTime), nullString(u.ManagerID), s.d.nullTime(u.EmployeeHireDate))
+		s.d.time(u.CreatedDateTime), nullString(u.ManagerID), s.d.nullTime(u.EmployeeHireDate),
+		u.EmployeeID, u.ExternalID, u.Version, s.d.time(u.LastModifiedDateTime))
 	if err != nil {
 		return s.fail(fmt.Sprintf("create user %q (%s)", u.ID, u.UserPrincipalName), err)
 	}
@@ -101,11 +114,13 @@ func (s *Store) UpdateUser(ctx context.Context, id string, fn func(domain.User) 
 		if _, err := tx.exec(ctx, `UPDATE users SET user_principal_name = ?, upn_key = ?,
 			display_name = ?, given_name = ?, surname = ?, mail = ?, mail_nickname = ?,
 			job_title = ?, department = ?, account_enabled = ?, created_at = ?, manager_id = ?,
-			employee_hire_date = ? WHERE id = ?`,
+			employee_hire_date = ?, employee_id = ?, external_id = ?, version = ?,
+			last_modified_at = ? WHERE id = ?`,
 			u.UserPrincipalName, domain.NormalizeUPN(u.UserPrincipalName), u.DisplayName,
 			u.GivenName, u.Surname, u.Mail, u.MailNickname, u.JobTitle, u.Department,
 			u.AccountEnabled, tx.d.time(u.CreatedDateTime), nullString(u.ManagerID),
-			tx.d.nullTime(u.EmployeeHireDate), id); err != nil {
+			tx.d.nullTime(u.EmployeeHireDate), u.EmployeeID, u.ExternalID, u.Version,
+			tx.d.time(u.LastModifiedDateTime), id); err != nil {
 			return tx.fail(fmt.Sprintf("update user %q", id), err)
 		}
 		out, err = tx.getUser(ctx, id, "")
@@ -119,4 +134,16 @@ func (s *Store) UpdateUser(ctx context.Context, id string, fn func(domain.User) 
 // managed, so that no path can delete a user and leave these behind.
 func (s *Store) DeleteUser(ctx context.Context, id string) error {
 	return s.execOne(ctx, fmt.Sprintf("delete user %q", id), "DELETE FROM users WHERE id = ?", id)
+}
+
+// firstVersion fills in the version fields of a new row: version 1, last
+// modified when created, unless the caller said otherwise.
+func firstVersion(version int, modified, created time.Time) (int, time.Time) {
+	if version == 0 {
+		version = 1
+	}
+	if modified.IsZero() {
+		modified = created
+	}
+	return version, modified
 }
