@@ -89,7 +89,8 @@ func newRoot(g *globals) *cobra.Command {
 	envFlag(pf, "output", "FIRSTKEY_OUTPUT")
 
 	root.AddCommand(newServeCmd(g), newInitCmd(g), newUserCmd(g), newGroupCmd(g), newRoleCmd(g),
-		newTapCmd(g), newPolicyCmd(g), newAppCmd(g), newKeysCmd(g), newLogsCmd(g), newVersionCmd(g))
+		newTapCmd(g), newPolicyCmd(g), newAppCmd(g), newKeysCmd(g), newLogsCmd(g), newVersionCmd(g),
+		newTimeZoneCmd(g))
 	return root
 }
 

@@ -20,7 +20,7 @@ func newTapCmd(g *globals) *cobra.Command {
 func tapCreateCmd(g *globals) *cobra.Command {
 	var start, issuer string
 	var lifetime int
-	var oneTime, multiUse bool
+	var oneTime, multiUse, recover, atHire bool
 	c := &cobra.Command{
 		Use:   "create USER",
 		Short: "Issue a Temporary Access Pass, replacing the user's current one",
@@ -40,7 +40,11 @@ they may issue passes to, and nobody may issue a pass to themselves.`,
 	f.IntVar(&lifetime, "lifetime", 0, "lifetime in minutes (default: the policy's)")
 	f.BoolVar(&oneTime, "one-time", false, "the pass works for one sign-in only")
 	f.BoolVar(&multiUse, "multi-use", false, "the pass works for every sign-in during its lifetime")
+	f.BoolVar(&recover, "recover", false, "a recovery pass: the first passkey the user registers with it replaces the passkeys they had")
+	f.BoolVar(&atHire, "at-hire-date", false, "start on the morning of the user's employeeHireDate, in the directory's time zone (--time-zone, --hire-day-start)")
+	hire := hireFlags(f)
 	c.MarkFlagsMutuallyExclusive("one-time", "multi-use")
+	c.MarkFlagsMutuallyExclusive("start", "at-hire-date")
 	issuerFlag(c, &issuer)
 	c.RunE = g.act(&issuer, func(ctx context.Context, s *session, args []string) error {
 		var req domain.PassRequest
@@ -56,6 +60,22 @@ they may issue passes to, and nobody may issue a pass to themselves.`,
 		}
 		if oneTime || multiUse {
 			req.IsUsableOnce = &oneTime
+		}
+		req.Recovery = recover
+		if atHire {
+			u, err := s.dir.GetUser(ctx, s.actor, args[0])
+			if err != nil {
+				return err
+			}
+			if u.EmployeeHireDate == nil {
+				return fmt.Errorf("%s has no employeeHireDate: set it (firstkey user update --hire-date) or give --start: %w",
+					u.UserPrincipalName, domain.Invalid("no employeeHireDate"))
+			}
+			start, err := hire.startOn(ctx, s.dir, *u.EmployeeHireDate)
+			if err != nil {
+				return err
+			}
+			req.StartDateTime = &start
 		}
 		issued, err := s.dir.IssuePass(ctx, s.actor, args[0], req)
 		if err != nil {

@@ -30,7 +30,7 @@ var bulkColumns = []string{"userPrincipalName", "displayName", "mail", "manager"
 	"startDateTime", "lifetimeInMinutes", "isUsableOnce", "deliver"}
 
 func tapBulkCmd(g *globals) *cobra.Command {
-	var file, issuer, tz, hireStart string
+	var file, issuer string
 	var dryRun, skipExisting bool
 	c := &cobra.Command{
 		Use:   "bulk --csv FILE",
@@ -57,20 +57,15 @@ Exit code 6 when some rows failed (the report says which and why).`,
 	f.StringVar(&file, "csv", "", "the CSV file to read (- for standard input)")
 	f.BoolVar(&dryRun, "dry-run", false, "check every row, change nothing")
 	f.BoolVar(&skipExisting, "skip-existing", false, "skip users who already hold a usable or future pass")
-	f.StringVar(&tz, "time-zone", "UTC", "time zone of hire dates, e.g. Europe/Berlin")
-	f.StringVar(&hireStart, "hire-day-start", "08:00", "when on the hire date the pass starts, HH:MM")
+	hire := hireFlags(f)
 	issuerFlag(c, &issuer)
 	c.RunE = g.act(&issuer, func(ctx context.Context, s *session, _ []string) error {
 		if file == "" {
 			return usagef("--csv FILE is required")
 		}
-		loc, err := time.LoadLocation(tz)
+		loc, start, err := hire.resolve()
 		if err != nil {
-			return usagef("--time-zone: %q is not a time zone name like Europe/Berlin", tz)
-		}
-		start, err := time.Parse("15:04", hireStart)
-		if err != nil {
-			return usagef("--hire-day-start: %q is not a time like 08:00", hireStart)
+			return err
 		}
 		rows, err := g.readBulkCSV(file)
 		if err != nil {
@@ -78,9 +73,7 @@ Exit code 6 when some rows failed (the report says which and why).`,
 		}
 		bar := newProgress(g.stderr, len(rows))
 		results := s.dir.BulkIssue(ctx, s.actor, rows, directory.BulkOptions{
-			DryRun: dryRun, SkipExisting: skipExisting, Location: loc,
-			HireDayStart: time.Duration(start.Hour())*time.Hour + time.Duration(start.Minute())*time.Minute,
-			Progress:     bar.update,
+			DryRun: dryRun, SkipExisting: skipExisting, Location: loc, HireDayStart: start, Progress: bar.update,
 		})
 		bar.finish()
 		if err := g.printBulk(results); err != nil {

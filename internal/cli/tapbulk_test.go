@@ -157,3 +157,37 @@ func deref(s *string) string {
 	}
 	return *s
 }
+
+// TestTimeZoneAndHireDatePasses: the directory's time zone places a pass on the
+// morning of a new joiner's hire date; --recover issues a recovery pass.
+func TestTimeZoneAndHireDatePasses(t *testing.T) {
+	initialised(t, func(t *testing.T, h *harness) {
+		h.ok("policy", "set", "--state", "enabled")
+		if tz := h.obj("timezone")["timeZone"]; tz != "UTC" {
+			t.Fatalf("default time zone %v", tz)
+		}
+		wantContains(t, h.fail(cli.ExitRejected, "timezone", "Mars/Olympus"), "IANA time zone")
+		h.ok("timezone", "America/New_York")
+		if tz := h.obj("timezone")["timeZone"]; tz != "America/New_York" {
+			t.Fatalf("time zone after set: %v", tz)
+		}
+		hire := time.Now().AddDate(0, 1, 0).Format(time.DateOnly)
+		h.ok("user", "create", "--upn", "new@example.com", "--display-name", "New", "--hire-date", hire)
+		p := h.obj("tap", "create", "new@example.com", "--at-hire-date", "--hire-day-start", "09:30")
+		ny, _ := time.LoadLocation("America/New_York")
+		d, _ := time.Parse(time.DateOnly, hire)
+		want := time.Date(d.Year(), d.Month(), d.Day(), 9, 30, 0, 0, ny).UTC().Format(time.RFC3339)
+		if p["startDateTime"] != want {
+			t.Errorf("pass at the hire date starts %v, want %s", p["startDateTime"], want)
+		}
+		h.ok("user", "create", "--upn", "nohire@example.com", "--display-name", "No hire date")
+		wantContains(t, h.fail(cli.ExitRejected, "tap", "create", "nohire@example.com", "--at-hire-date"), "employeeHireDate")
+		h.fail(cli.ExitUsage, "tap", "create", "new@example.com", "--at-hire-date", "--start", "2030-01-01T00:00:00Z")
+
+		h.ok("tap", "create", "nohire@example.com", "--recover")
+		audits := h.ok("logs", "audit", "--output", "json")
+		if !strings.Contains(audits, `"Recovery"`) || !strings.Contains(audits, `"true"`) {
+			t.Errorf("the recovery pass is not marked in the audit log")
+		}
+	})
+}

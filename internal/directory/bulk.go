@@ -38,7 +38,8 @@ type BulkOptions struct {
 	// still to start, so that re-running a file issues only what is missing.
 	SkipExisting bool
 	// HireDayStart is when on the hire date a pass starts, in Location (default
-	// 08:00 UTC): a new joiner's pass works from the morning of their first day.
+	// 08:00; Location defaults to the directory's time zone): a new joiner's pass
+	// works from the morning of their first day.
 	HireDayStart time.Duration
 	Location     *time.Location
 	// Workers run rows at once; 0 means one per core (hashing bounds the rate).
@@ -77,7 +78,12 @@ func (s *Service) BulkIssue(ctx context.Context, actor domain.Actor, rows []Bulk
 		opts.Workers = runtime.NumCPU()
 	}
 	if opts.Location == nil {
-		opts.Location = time.UTC
+		loc, err := s.TimeZone(ctx)
+		if err != nil {
+			s.log.ErrorContext(ctx, "read the directory's time zone; hire dates are read in UTC", "err", err)
+			loc = time.UTC
+		}
+		opts.Location = loc
 	}
 	if opts.HireDayStart == 0 {
 		opts.HireDayStart = DefaultHireDayStart
@@ -126,8 +132,10 @@ func (s *Service) bulkRow(ctx context.Context, actor domain.Actor, row BulkRow, 
 	}
 	req := domain.PassRequest{StartDateTime: row.StartDateTime, LifetimeInMinutes: row.LifetimeInMinutes, IsUsableOnce: row.IsUsableOnce}
 	if req.StartDateTime == nil && row.EmployeeHireDate != nil {
-		d := row.EmployeeHireDate.UTC()
-		start := time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, opts.Location).Add(opts.HireDayStart)
+		start, err := s.HireDayStart(ctx, *row.EmployeeHireDate, opts.HireDayStart, opts.Location)
+		if err != nil {
+			return fail(err)
+		}
 		req.StartDateTime = &start
 	}
 

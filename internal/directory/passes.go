@@ -119,7 +119,7 @@ func (s *Service) issuePass(ctx context.Context, tx store.Store, actor domain.Ac
 	p := domain.TemporaryAccessPass{
 		ID: newID(), UserID: u.ID, Hash: np.hash, CreatedDateTime: now,
 		StartDateTime: terms.StartDateTime.Truncate(time.Microsecond), LifetimeInMinutes: terms.LifetimeInMinutes,
-		IsUsableOnce: terms.IsUsableOnce, CreatedBy: actorName(actor),
+		IsUsableOnce: terms.IsUsableOnce, CreatedBy: actorName(actor), Recovery: req.Recovery,
 	}
 	old, err := tx.ListUserPasses(ctx, u.ID)
 	if err != nil {
@@ -162,6 +162,7 @@ func passDetails(p domain.TemporaryAccessPass, reason string) []domain.KeyValue 
 		{Key: "EndDateTime", Value: stamp(p.End())},
 		{Key: "LifetimeInMinutes", Value: strconv.Itoa(p.LifetimeInMinutes)},
 		{Key: "Usage", Value: use},
+		{Key: "Recovery", Value: strconv.FormatBool(p.Recovery)},
 		{Key: "Reason", Value: reason},
 	}
 }

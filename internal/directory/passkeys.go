@@ -221,6 +221,9 @@ func (s *Service) FinishPasskeyRegistration(ctx context.Context, sess domain.Ses
 			details: passkeyDetails(pk, "User registered a passkey")}); err != nil {
 			return err
 		}
+		if err := s.recoverWithPasskey(ctx, tx, u, sess.PassID, pk, keys); err != nil {
+			return err
+		}
 		if policy.RevokePassOnFirstPasskey && len(keys) == 0 && sess.PassID != "" {
 			p, err := tx.GetPass(ctx, sess.PassID)
 			if errors.Is(err, store.ErrNotFound) {
@@ -238,6 +241,38 @@ func (s *Service) FinishPasskeyRegistration(ctx context.Context, sess domain.Ses
 	}
 	s.log.InfoContext(ctx, "passkey registered", "user_id", u.ID, "passkey_id", pk.ID, "aaguid", aaguid)
 	return pk, nil
+}
+
+// recoverWithPasskey finishes a recovery: when the session's pass is a recovery
+// pass, the passkey just registered replaces every passkey the user had when
+// the pass was issued (lost, or in the wrong hands), each deletion audited.
+// Passkeys registered with the pass itself stay, so a second new one is safe.
+func (s *Service) recoverWithPasskey(ctx context.Context, tx store.Store, u domain.User, passID string, added domain.Passkey, keys []domain.Passkey) error {
+	if passID == "" {
+		return nil
+	}
+	p, err := tx.GetPass(ctx, passID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !p.Recovery) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read pass of the session: %w", err)
+	}
+	for _, k := range keys {
+		if k.ID == added.ID || !k.CreatedDateTime.Before(p.CreatedDateTime) {
+			continue
+		}
+		if err := tx.DeletePasskey(ctx, k.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("delete replaced passkey: %w", err)
+		}
+		if err := s.record(ctx, tx, domain.AutomaticActor(), entry{activity: domain.ActivityAdminDeletedSecurityInfo,
+			category: domain.CategoryUserManagement, service: domain.ServiceAuthenticationMethods, op: "Delete",
+			targets: []domain.AuditTarget{userTarget(u)},
+			details: passkeyDetails(k, "Replaced in a recovery: the user registered a new passkey with recovery pass "+p.ID)}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func passkeyDetails(p domain.Passkey, reason string) []domain.KeyValue {

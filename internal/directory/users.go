@@ -185,6 +185,7 @@ func userChanges(a, b domain.User) []domain.ModifiedProperty {
 	add("accountEnabled", strconv.FormatBool(a.AccountEnabled), strconv.FormatBool(b.AccountEnabled))
 	add("manager", a.ManagerID, b.ManagerID)
 	add("employeeHireDate", dateString(a.EmployeeHireDate), dateString(b.EmployeeHireDate))
+	add("employeeLeaveDateTime", dateString(a.EmployeeLeaveDateTime), dateString(b.EmployeeLeaveDateTime))
 	add("employeeId", a.EmployeeID, b.EmployeeID)
 	add("externalId", a.ExternalID, b.ExternalID)
 	return out

@@ -32,6 +32,7 @@ const (
 	ActivityAddMemberToRole             = "Add member to role"
 	ActivityRemoveMemberFromRole        = "Remove member from role"
 	ActivityUpdatePolicy                = "Update authentication methods policy"
+	ActivityUpdateDirectorySetting      = "Update directory setting"
 	ActivityAddApplication              = "Add application"
 	ActivityUpdateApplication           = "Update application"
 	ActivityUpdateApplicationSecrets    = "Update application – Certificates and secrets management"

@@ -35,6 +35,9 @@ type TemporaryAccessPass struct {
 	UsedDateTime      *time.Time // set when a one-time pass is consumed
 	FailedAttempts    int
 	CreatedBy         string // initiator, for the audit trail
+	// Recovery marks a pass for someone who lost their authenticators: the first
+	// passkey registered with it replaces every passkey they had.
+	Recovery bool
 }
 
 // End is the instant the pass stops working.
@@ -65,6 +68,9 @@ type PassRequest struct {
 	StartDateTime     *time.Time
 	LifetimeInMinutes *int
 	IsUsableOnce      *bool
+	// Recovery: the first passkey registered with the pass replaces the ones
+	// the holder had (see TemporaryAccessPass.Recovery).
+	Recovery bool
 }
 
 // PassTerms is a validated request: the start, lifetime and use of a new pass.

@@ -21,6 +21,9 @@ type User struct {
 	CreatedDateTime   time.Time
 	ManagerID         string     // another user's ID, or empty
 	EmployeeHireDate  *time.Time // a new joiner's first working day, if known
+	// EmployeeLeaveDateTime is when a leaver leaves: firstkey then disables the
+	// account, deletes their passes and ends their sessions.
+	EmployeeLeaveDateTime *time.Time
 	// EmployeeID is the HR system's number for the person (Graph employeeId,
 	// SCIM's enterprise employeeNumber).
 	EmployeeID string

@@ -99,6 +99,13 @@ func (h *Handler) createPass(w http.ResponseWriter, r *http.Request, c *call, us
 	} else if ok {
 		req.IsUsableOnce = &once
 	}
+	// A firstkey extension: a recovery pass, whose first new passkey replaces the
+	// user's old ones.
+	if rec, _, err := prop[bool](b, "recovery"); err != nil {
+		return err
+	} else {
+		req.Recovery = rec
+	}
 	issued, err := h.dir.IssuePass(r.Context(), c.actor, user, req)
 	if err != nil {
 		return err

@@ -23,6 +23,8 @@ func userJSON(u domain.User) obj {
 		{"accountEnabled", u.AccountEnabled},
 		{"createdDateTime", graphTime(u.CreatedDateTime)},
 		{"employeeHireDate", graphTimePtr(u.EmployeeHireDate)},
+		{"employeeLeaveDateTime", graphTimePtr(u.EmployeeLeaveDateTime)},
+		{"employeeId", nullable(u.EmployeeID)},
 	}
 }
 
@@ -130,6 +132,7 @@ func userPatch(b body) (func(*domain.User), error) {
 		{"mailNickname", func(u *domain.User) *string { return &u.MailNickname }},
 		{"jobTitle", func(u *domain.User) *string { return &u.JobTitle }},
 		{"department", func(u *domain.User) *string { return &u.Department }},
+		{"employeeId", func(u *domain.User) *string { return &u.EmployeeID }},
 	}
 	for _, s := range strs {
 		v, ok, err := prop[string](b, s.name)
@@ -157,6 +160,15 @@ func userPatch(b body) (func(*domain.User), error) {
 			hire = &t
 		}
 		steps = append(steps, func(u *domain.User) { u.EmployeeHireDate = hire })
+	}
+	if t, ok, err := timeProp(b, "employeeLeaveDateTime"); err != nil {
+		return nil, err
+	} else if ok || b.isNull("employeeLeaveDateTime") {
+		var leave *time.Time
+		if ok {
+			leave = &t
+		}
+		steps = append(steps, func(u *domain.User) { u.EmployeeLeaveDateTime = leave })
 	}
 	return func(u *domain.User) {
 		for _, s := range steps {

@@ -172,6 +172,8 @@ const HousekeepingInterval = 10 * time.Minute
 func (a *App) housekeep(ctx context.Context) {
 	t := time.NewTicker(HousekeepingInterval)
 	defer t.Stop()
+	leavers := time.NewTicker(LeaverInterval)
+	defer leavers.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -180,9 +182,17 @@ func (a *App) housekeep(ctx context.Context) {
 			if err := a.dir.Housekeep(ctx); err != nil && ctx.Err() == nil {
 				a.cfg.Logger.ErrorContext(ctx, "housekeeping", "err", err)
 			}
+		case <-leavers.C:
+			if _, err := a.dir.ProcessLeavers(ctx); err != nil && ctx.Err() == nil {
+				a.cfg.Logger.ErrorContext(ctx, "process leavers", "err", err)
+			}
 		}
 	}
 }
+
+// LeaverInterval is how soon after a leaver's employeeLeaveDateTime their
+// account is disabled, at the latest.
+const LeaverInterval = time.Minute
 
 // Close releases the store.
 func (a *App) Close() error { return a.store.Close() }

@@ -10,12 +10,12 @@ import (
 )
 
 const passColumns = `id, user_id, hash, created_at, start_at, lifetime_minutes, usable_once,
-	used_at, failed_attempts, created_by`
+	used_at, failed_attempts, created_by, recovery`
 
 func scanPass(r rowScanner) (domain.TemporaryAccessPass, error) {
 	var p domain.TemporaryAccessPass
 	err := r.Scan(&p.ID, &p.UserID, &p.Hash, timeDest{&p.CreatedDateTime}, timeDest{&p.StartDateTime},
-		&p.LifetimeInMinutes, &p.IsUsableOnce, nullTimeDest{&p.UsedDateTime}, &p.FailedAttempts, &p.CreatedBy)
+		&p.LifetimeInMinutes, &p.IsUsableOnce, nullTimeDest{&p.UsedDateTime}, &p.FailedAttempts, &p.CreatedBy, &p.Recovery)
 	return p, err
 }
 
@@ -24,10 +24,10 @@ func scanPass(r rowScanner) (domain.TemporaryAccessPass, error) {
 // stored too, so that expiry is a plain comparison in every dialect.
 func (s *Store) CreatePass(ctx context.Context, p domain.TemporaryAccessPass) error {
 	_, err := s.exec(ctx, `INSERT INTO temporary_access_passes (id, user_id, hash, created_at,
-		start_at, end_at, lifetime_minutes, usable_once, used_at, failed_attempts, created_by)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		start_at, end_at, lifetime_minutes, usable_once, used_at, failed_attempts, created_by, recovery)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		p.ID, p.UserID, p.Hash, s.d.time(p.CreatedDateTime), s.d.time(p.StartDateTime), s.d.time(p.End()),
-		p.LifetimeInMinutes, p.IsUsableOnce, s.d.nullTime(p.UsedDateTime), p.FailedAttempts, p.CreatedBy)
+		p.LifetimeInMinutes, p.IsUsableOnce, s.d.nullTime(p.UsedDateTime), p.FailedAttempts, p.CreatedBy, p.Recovery)
 	if err != nil {
 		return s.fail(fmt.Sprintf("create pass %q for user %q", p.ID, p.UserID), err)
 	}

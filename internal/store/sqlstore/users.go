@@ -13,21 +13,22 @@ import (
 const userColumns = `users.id, users.user_principal_name, users.display_name, users.given_name,
 	users.surname, users.mail, users.mail_nickname, users.job_title, users.department,
 	users.account_enabled, users.created_at, users.manager_id, users.employee_hire_date,
-	users.employee_id, users.external_id, users.version, users.last_modified_at`
+	users.employee_id, users.external_id, users.version, users.last_modified_at, users.employee_leave_at`
 
 var userFilter = filterSpec{fields: map[string]field{
-	"id":                {col: "users.id", typ: exactField},
-	"userPrincipalName": {col: "users.upn_key", typ: upnField},
-	"displayName":       {col: "users.display_name", typ: textField},
-	"givenName":         {col: "users.given_name", typ: textField},
-	"surname":           {col: "users.surname", typ: textField},
-	"mail":              {col: "users.mail", typ: textField},
-	"accountEnabled":    {col: "users.account_enabled", typ: boolField},
-	"createdDateTime":   {col: "users.created_at", typ: timeField},
-	"employeeHireDate":  {col: "users.employee_hire_date", typ: timeField, nullable: true},
-	"jobTitle":          {col: "users.job_title", typ: textField},
-	"department":        {col: "users.department", typ: textField},
-	"employeeId":        {col: "users.employee_id", typ: textField},
+	"id":                    {col: "users.id", typ: exactField},
+	"userPrincipalName":     {col: "users.upn_key", typ: upnField},
+	"displayName":           {col: "users.display_name", typ: textField},
+	"givenName":             {col: "users.given_name", typ: textField},
+	"surname":               {col: "users.surname", typ: textField},
+	"mail":                  {col: "users.mail", typ: textField},
+	"accountEnabled":        {col: "users.account_enabled", typ: boolField},
+	"createdDateTime":       {col: "users.created_at", typ: timeField},
+	"employeeHireDate":      {col: "users.employee_hire_date", typ: timeField, nullable: true},
+	"employeeLeaveDateTime": {col: "users.employee_leave_at", typ: timeField, nullable: true},
+	"jobTitle":              {col: "users.job_title", typ: textField},
+	"department":            {col: "users.department", typ: textField},
+	"employeeId":            {col: "users.employee_id", typ: textField},
 	// externalId is another system's identifier, compared exactly as SCIM's
 	// caseExact says (and so that its index serves eq).
 	"externalId":           {col: "users.external_id", typ: exactField},
@@ -42,7 +43,7 @@ func scanUser(r rowScanner) (domain.User, error) {
 	err := r.Scan(&u.ID, &u.UserPrincipalName, &u.DisplayName, &u.GivenName,
 		&u.Surname, &u.Mail, &u.MailNickname, &u.JobTitle, &u.Department,
 		&u.AccountEnabled, timeDest{&u.CreatedDateTime}, &manager, nullTimeDest{&u.EmployeeHireDate},
-		&u.EmployeeID, &u.ExternalID, &u.Version, timeDest{&u.LastModifiedDateTime})
+		&u.EmployeeID, &u.ExternalID, &u.Version, timeDest{&u.LastModifiedDateTime}, nullTimeDest{&u.EmployeeLeaveDateTime})
 	if manager != nil {
 		u.ManagerID = *manager
 	}
@@ -56,12 +57,13 @@ func (s *Store) CreateUser(ctx context.Context, u domain.User) error {
 	u.Version, u.LastModifiedDateTime = firstVersion(u.Version, u.LastModifiedDateTime, u.CreatedDateTime)
 	_, err := s.exec(ctx, `INSERT INTO users (id, user_principal_name, upn_key, display_name,
 		given_name, surname, mail, mail_nickname, job_title, department, account_enabled,
-		created_at, manager_id, employee_hire_date, employee_id, external_id, version, last_modified_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		created_at, manager_id, employee_hire_date, employee_id, external_id, version, last_modified_at,
+		employee_leave_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.ID, u.UserPrincipalName, domain.NormalizeUPN(u.UserPrincipalName), u.DisplayName,
 		u.GivenName, u.Surname, u.Mail, u.MailNickname, u.JobTitle, u.Department, u.AccountEnabled,
 		s.d.time(u.CreatedDateTime), nullString(u.ManagerID), s.d.nullTime(u.EmployeeHireDate),
-		u.EmployeeID, u.ExternalID, u.Version, s.d.time(u.LastModifiedDateTime))
+		u.EmployeeID, u.ExternalID, u.Version, s.d.time(u.LastModifiedDateTime), s.d.nullTime(u.EmployeeLeaveDateTime))
 	if err != nil {
 		return s.fail(fmt.Sprintf("create user %q (%s)", u.ID, u.UserPrincipalName), err)
 	}
@@ -115,12 +117,12 @@ func (s *Store) UpdateUser(ctx context.Context, id string, fn func(domain.User) 
 			display_name = ?, given_name = ?, surname = ?, mail = ?, mail_nickname = ?,
 			job_title = ?, department = ?, account_enabled = ?, created_at = ?, manager_id = ?,
 			employee_hire_date = ?, employee_id = ?, external_id = ?, version = ?,
-			last_modified_at = ? WHERE id = ?`,
+			last_modified_at = ?, employee_leave_at = ? WHERE id = ?`,
 			u.UserPrincipalName, domain.NormalizeUPN(u.UserPrincipalName), u.DisplayName,
 			u.GivenName, u.Surname, u.Mail, u.MailNickname, u.JobTitle, u.Department,
 			u.AccountEnabled, tx.d.time(u.CreatedDateTime), nullString(u.ManagerID),
 			tx.d.nullTime(u.EmployeeHireDate), u.EmployeeID, u.ExternalID, u.Version,
-			tx.d.time(u.LastModifiedDateTime), id); err != nil {
+			tx.d.time(u.LastModifiedDateTime), tx.d.nullTime(u.EmployeeLeaveDateTime), id); err != nil {
 			return tx.fail(fmt.Sprintf("update user %q", id), err)
 		}
 		out, err = tx.getUser(ctx, id, "")
