@@ -13,6 +13,7 @@ var passTests = []test{
 	{"Pass/OnePerUser", testPassOnePerUser},
 	{"Pass/Consume", testPassConsume},
 	{"Pass/Touch", testPassTouch},
+	{"Pass/Recovery", testPassRecovery},
 	{"Pass/RecordFailure", testPassRecordFailure},
 	{"Pass/ListExpired", testPassListExpired},
 }
@@ -103,6 +104,16 @@ func testPassConsume(t *testing.T, s store.Store) {
 	must(t, err)
 	wantEqual(t, *got.UsedDateTime, at(2*time.Minute)) // the first use stands
 	wantErr(t, s.ConsumePass(ctx, "ghost", t0), store.ErrNotFound)
+}
+
+func testPassRecovery(t *testing.T, s store.Store) {
+	createUsers(t, s, newUser("u1", "a@example.com"))
+	p := newPass("p1", "u1")
+	p.Recovery = true
+	must(t, s.CreatePass(ctx, p))
+	got, err := s.GetPass(ctx, "p1")
+	must(t, err)
+	wantEqual(t, got.Recovery, true)
 }
 
 func testPassTouch(t *testing.T, s store.Store) {

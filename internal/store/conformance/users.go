@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/firstkey/firstkey/internal/domain"
+	"github.com/firstkey/firstkey/internal/odata"
 	"github.com/firstkey/firstkey/internal/store"
 )
 
@@ -18,6 +19,31 @@ var userTests = []test{
 	{"User/UpdateErrors", testUserUpdateErrors},
 	{"User/DeleteCascades", testUserDeleteCascades},
 	{"User/List", testUserList},
+	{"User/LeaveDate", testUserLeaveDate},
+}
+
+// testUserLeaveDate keeps a leave date, finds leavers by it (users without one
+// never match), and clears it.
+func testUserLeaveDate(t *testing.T, s store.Store) {
+	leaving, staying := newUser("u1", "a@example.com"), newUser("u2", "b@example.com")
+	leave := t0.Add(time.Hour)
+	leaving.EmployeeLeaveDateTime = &leave
+	createUsers(t, s, leaving, staying)
+	got, err := s.GetUser(ctx, "u1")
+	must(t, err)
+	if got.EmployeeLeaveDateTime == nil || !got.EmployeeLeaveDateTime.Equal(at(time.Hour)) {
+		t.Fatalf("leave date %v, want %v", got.EmployeeLeaveDateTime, at(time.Hour))
+	}
+	f, err := odata.ParseFilter("employeeLeaveDateTime le " + at(2*time.Hour).Format(time.RFC3339Nano) + " and accountEnabled eq true")
+	must(t, err)
+	list, _, err := s.ListUsers(ctx, store.ListOptions{Filter: f})
+	must(t, err)
+	wantIDs(t, idsOf(list, userID), []string{"u1"})
+	got, err = s.UpdateUser(ctx, "u1", func(u domain.User) (domain.User, error) { u.EmployeeLeaveDateTime = nil; return u, nil })
+	must(t, err)
+	if got.EmployeeLeaveDateTime != nil {
+		t.Fatalf("leave date not cleared: %v", got.EmployeeLeaveDateTime)
+	}
 }
 
 func newUser(id, upn string) domain.User {
