@@ -82,7 +82,8 @@ func bodyReadError(err error) error {
 	if errors.As(err, &mbe) {
 		return tooLarge()
 	}
-	if errors.Is(err, gzip.ErrHeader) || errors.Is(err, gzip.ErrChecksum) || errors.Is(err, io.ErrUnexpectedEOF) {
+	// gzip.NewReader answers io.EOF for an empty body; io.ReadAll never does.
+	if errors.Is(err, gzip.ErrHeader) || errors.Is(err, gzip.ErrChecksum) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
 		return badRequest("The request body is not valid gzip data although Content-Encoding says gzip.")
 	}
 	return fmt.Errorf("read request body: %w", err)

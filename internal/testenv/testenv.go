@@ -65,6 +65,9 @@ type Options struct {
 	// Web, when set, adjusts the sign-in pages' settings that server.Config
 	// carries (their per-address rate limit).
 	Web func(*web.Config)
+	// Logger, when set, receives the server's log instead of the buffer Logs
+	// returns: fuzz targets send far more requests than that buffer should hold.
+	Logger *slog.Logger
 }
 
 // NewWithOptions starts firstkey on the given backend like New, with options.
@@ -121,6 +124,9 @@ func start(t testing.TB, cfg server.Config, o Options) *Env {
 	}
 	cfg.Clock = clock
 	cfg.Logger = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	if o.Logger != nil {
+		cfg.Logger = o.Logger
+	}
 	if o.Web != nil {
 		wc := web.Config{SignInRate: cfg.SignInRate}
 		o.Web(&wc)
