@@ -161,7 +161,7 @@ func parseOrderBy(q *Query, val string, _ int) error {
 			case "desc":
 				key.Desc = true
 			default:
-				return optionError("$orderby", "Invalid $orderby: the direction '%s' after '%s' must be asc or desc.", truncate(words[1]), words[0])
+				return optionError("$orderby", "Invalid $orderby: the direction '%s' after '%s' must be asc or desc.", truncate(words[1]), truncate(words[0]))
 			}
 		}
 		keys = append(keys, key)

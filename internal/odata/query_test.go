@@ -99,6 +99,7 @@ func TestParseQueryErrors(t *testing.T) {
 		{"$orderby=", 999, "$orderby", "Invalid $orderby: expected 'property [asc|desc]' but found ''."},
 		{"$orderby=displayName,", 999, "$orderby", "but found ''"},
 		{"$orderby=displayName%20sideways", 999, "$orderby", "the direction 'sideways' after 'displayName' must be asc or desc"},
+		{"$orderby=" + strings.Repeat("W", 1000) + "%20sideways", 999, "$orderby", "the direction 'sideways' after 'WWWW"},
 		{"$orderby=displayName%20asc%20desc", 999, "$orderby", "but found 'displayName asc desc'"},
 		{"$orderby=display-name", 999, "$orderby", "but found 'display-name'"},
 		{"$orderby=" + strings.Repeat("a,", 1100), 999, "$orderby", "longer than 2048 characters"},
