@@ -6,32 +6,43 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"sync"
 	"testing"
 
 	"github.com/firstkey/firstkey/internal/store/storetest"
 )
 
-// FuzzEnv is a firstkey for a fuzz target: started once per fuzzing process on
-// SQLite, called in-process (no TCP per input), and logging only its errors.
+// FuzzEnv is a firstkey for a fuzz target: started once per fuzzing process,
+// called in-process (no TCP per input), and logging only its errors.
 type FuzzEnv struct {
 	*Env
 	errs *errorLog
 }
 
-// NewFuzz starts firstkey on a SQLite file for a fuzz target. Call it before
-// f.Fuzz, so that every input reuses the one server.
+// FuzzBackendEnv names the variable that picks the fuzz targets' database:
+// SQLite unless it says "postgres". Fuzzing itself runs on SQLite, in-process
+// and fast; FIRSTKEY_FUZZ_BACKEND=postgres go test -run Fuzz replays the seed
+// corpora on PostgreSQL, which refuses text SQLite stores.
+const FuzzBackendEnv = "FIRSTKEY_FUZZ_BACKEND"
+
+// NewFuzz starts firstkey for a fuzz target. Call it before f.Fuzz, so that
+// every input reuses the one server.
 func NewFuzz(t testing.TB, o Options) *FuzzEnv {
 	t.Helper()
 	errs := newErrorLog()
 	o.Logger = slog.New(errs)
-	var sqlite storetest.Backend
+	name := "sqlite"
+	if os.Getenv(FuzzBackendEnv) == "postgres" {
+		name = "postgres"
+	}
+	var backend storetest.Backend
 	for _, b := range storetest.Backends() {
-		if b.Name == "sqlite" {
-			sqlite = b
+		if b.Name == name {
+			backend = b
 		}
 	}
-	return &FuzzEnv{Env: NewWithOptions(t, sqlite, o), errs: errs}
+	return &FuzzEnv{Env: NewWithOptions(t, backend, o), errs: errs}
 }
 
 // Serve runs one request through the whole server in-process, with the same
