@@ -124,6 +124,7 @@ func TestPassRequestValidation(t *testing.T) {
 			wantError(t, http.StatusBadRequest, "badRequest", "between 60 and 480")
 		a.do(http.MethodPost, passPath("nobody%40example.com"), map[string]any{}).wantError(t, http.StatusNotFound, "Request_ResourceNotFound")
 		a.do(http.MethodPost, path, "not json", "Content-Encoding", "gzip").wantError(t, http.StatusBadRequest, "badRequest", "gzip")
+		a.do(http.MethodPost, path, "", "Content-Encoding", "gzip").wantError(t, http.StatusBadRequest, "badRequest", "gzip") // found by FuzzJSONBodies
 		a.do(http.MethodPost, path, map[string]any{}, "Content-Encoding", "br").wantError(t, http.StatusUnsupportedMediaType, "unsupportedMediaType")
 		a.do(http.MethodPost, path, `{"x":"`+strings.Repeat("a", 1<<20)+`"}`).wantError(t, http.StatusRequestEntityTooLarge, "requestEntityTooLarge")
 		if n := len(a.get(path).must(t, http.StatusOK).values(t)); n != 0 {

@@ -11,10 +11,14 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // maxOptionLen bounds $select, $orderby and $search the way maxFilterLen bounds $filter.
 const maxOptionLen = 2048
+
+// maxListedOptions is how many unsupported options an error names.
+const maxListedOptions = 5
 
 // Query holds the OData query options of one list request.
 type Query struct {
@@ -54,7 +58,7 @@ func ParseQuery(v url.Values, maxTop int) (Query, error) {
 		name := strings.ToLower(strings.TrimPrefix(key, "$"))
 		if _, ok := queryOptions[name]; !ok {
 			if strings.HasPrefix(key, "$") {
-				unknown = append(unknown, "'"+key+"'")
+				unknown = append(unknown, "'"+truncate(key)+"'")
 			}
 			continue
 		}
@@ -72,7 +76,12 @@ func ParseQuery(v url.Values, maxTop int) (Query, error) {
 	case 1:
 		return Query{}, &Error{Option: strings.Trim(unknown[0], "'"), Pos: -1, Message: fmt.Sprintf("Query option %s is not supported.", unknown[0])}
 	default:
-		return Query{}, &Error{Option: strings.Trim(unknown[0], "'"), Pos: -1, Message: fmt.Sprintf("Query options %s are not supported.", strings.Join(unknown, ", "))}
+		// Name a few: the message is echoed, and a request may carry thousands.
+		list := strings.Join(unknown[:min(len(unknown), maxListedOptions)], ", ")
+		if more := len(unknown) - maxListedOptions; more > 0 {
+			list += fmt.Sprintf(" and %d more", more)
+		}
+		return Query{}, &Error{Option: strings.Trim(unknown[0], "'"), Pos: -1, Message: fmt.Sprintf("Query options %s are not supported.", list)}
 	}
 
 	var q Query
@@ -152,7 +161,7 @@ func parseOrderBy(q *Query, val string, _ int) error {
 			case "desc":
 				key.Desc = true
 			default:
-				return optionError("$orderby", "Invalid $orderby: the direction '%s' after '%s' must be asc or desc.", truncate(words[1]), words[0])
+				return optionError("$orderby", "Invalid $orderby: the direction '%s' after '%s' must be asc or desc.", truncate(words[1]), truncate(words[0]))
 			}
 		}
 		keys = append(keys, key)
@@ -238,11 +247,11 @@ func truncate(s string) string {
 	if len(s) <= n {
 		return s
 	}
+	// Back up to the start of a character, but only as far as a character can
+	// be long: in bytes that are not UTF-8 there may be none to find.
 	cut := n
-	for cut > 0 && !isRuneStart(s[cut]) {
+	for i := 1; i < utf8.UTFMax && cut > 0 && !utf8.RuneStart(s[cut]); i++ {
 		cut--
 	}
 	return s[:cut] + "…"
 }
-
-func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }

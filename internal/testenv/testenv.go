@@ -69,6 +69,9 @@ type Options struct {
 	// trusted proxies, API throttles, the hash gate, production hashing)
 	// before firstkey starts.
 	Server func(*server.Config)
+	// Logger, when set, receives the server's log instead of the buffer Logs
+	// returns: fuzz targets send far more requests than that buffer should hold.
+	Logger *slog.Logger
 }
 
 // NewWithOptions starts firstkey on the given backend like New, with options.
@@ -135,6 +138,9 @@ func start(t testing.TB, cfg server.Config, o Options) *Env {
 	}
 	cfg.Clock = clock
 	cfg.Logger = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	if o.Logger != nil {
+		cfg.Logger = o.Logger
+	}
 	if o.Web != nil {
 		wc := web.Config{SignInRate: cfg.SignInRate}
 		o.Web(&wc)

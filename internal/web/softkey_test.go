@@ -36,7 +36,7 @@ type softKey struct {
 	frozen bool
 }
 
-func newSoftKey(t *testing.T, origin string) *softKey {
+func newSoftKey(t testing.TB, origin string) *softKey {
 	t.Helper()
 	u, err := url.Parse(origin)
 	if err != nil {
@@ -71,7 +71,7 @@ type ceremonyOptions struct {
 	} `json:"publicKey"`
 }
 
-func parseOptions(t *testing.T, raw json.RawMessage) ceremonyOptions {
+func parseOptions(t testing.TB, raw json.RawMessage) ceremonyOptions {
 	t.Helper()
 	var o ceremonyOptions
 	if err := json.Unmarshal(raw, &o); err != nil || o.PublicKey.Challenge == "" {
@@ -113,7 +113,7 @@ func (k *softKey) authData(attested bool) []byte {
 }
 
 // register answers creation options with a new credential.
-func (k *softKey) register(t *testing.T, raw json.RawMessage) json.RawMessage {
+func (k *softKey) register(t testing.TB, raw json.RawMessage) json.RawMessage {
 	t.Helper()
 	o := parseOptions(t, raw)
 	user, err := b64.DecodeString(o.PublicKey.User.ID)
@@ -137,7 +137,7 @@ func (k *softKey) register(t *testing.T, raw json.RawMessage) json.RawMessage {
 }
 
 // assert answers request options with a signature by the credential.
-func (k *softKey) assert(t *testing.T, raw json.RawMessage) json.RawMessage {
+func (k *softKey) assert(t testing.TB, raw json.RawMessage) json.RawMessage {
 	t.Helper()
 	o := parseOptions(t, raw)
 	if !k.frozen {
@@ -163,7 +163,7 @@ func (k *softKey) assert(t *testing.T, raw json.RawMessage) json.RawMessage {
 	})
 }
 
-func mustJSON(t *testing.T, v any) json.RawMessage {
+func mustJSON(t testing.TB, v any) json.RawMessage {
 	t.Helper()
 	b, err := json.Marshal(v)
 	if err != nil {
