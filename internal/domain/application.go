@@ -18,16 +18,16 @@ const (
 
 // Application is an OAuth client of firstkey.
 type Application struct {
-	ID               string // object id
-	ClientID         string // Graph appId
-	DisplayName      string
-	SecretHash       string // empty for public clients
-	PublicClient     bool
-	RedirectURIs     []string
+	ID           string // object id
+	ClientID     string // Graph appId
+	DisplayName  string
+	SecretHash   string // empty for public clients
+	PublicClient bool
+	RedirectURIs []string
 	// SPARedirectURIs are Graph's spa platform: a single-page application's
 	// redirect URIs. Such an application is a public client that must use PKCE,
 	// and the origins of these URIs may call the token endpoints from a browser.
-	SPARedirectURIs []string
+	SPARedirectURIs  []string
 	Permissions      []Permission
 	RequiredStrength Strength
 	CreatedDateTime  time.Time
