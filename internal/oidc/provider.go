@@ -201,7 +201,7 @@ func (p *Provider) RespondApproved(w http.ResponseWriter, r *http.Request, reque
 // Mount registers the provider's endpoints under the issuer's path. zitadel's
 // own extras (its /healthz, /ready) are not mounted.
 func (p *Provider) Mount(mux *http.ServeMux) {
-	zitadel := http.StripPrefix(p.prefix, p.op)
+	zitadel := withoutOrigin(http.StripPrefix(p.prefix, p.op))
 	both := func(path string, h http.Handler) {
 		mux.Handle("GET "+p.prefix+path, h)
 		mux.Handle("POST "+p.prefix+path, h)
