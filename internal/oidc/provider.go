@@ -187,13 +187,10 @@ func (p *Provider) RespondApproved(w http.ResponseWriter, r *http.Request, reque
 	if req.GetResponseMode() == zoidc.ResponseModeFormPost {
 		// zitadel's form_post page submits itself from an inline onload to the
 		// application: allow that, and only that, on this one response.
-		u, err := url.Parse(req.GetRedirectURI())
-		if err != nil {
+		if err := formPostPolicy(w, req.GetRedirectURI()); err != nil {
 			op.AuthRequestError(w, r, req, zoidc.ErrServerError().WithParent(err), p.op)
 			return
 		}
-		w.Header().Set("Content-Security-Policy", "default-src 'none'; script-src 'unsafe-inline'; form-action "+
-			u.Scheme+"://"+u.Host+"; base-uri 'none'; frame-ancestors 'none'")
 	}
 	op.AuthResponse(req, p.op, w, r)
 }
@@ -220,7 +217,7 @@ func (p *Provider) Mount(mux *http.ServeMux) {
 	spa(TokenPath, "POST", p.tokenGuard(zitadel))
 	spa(UserinfoPath, "GET, POST", noStore(textParams(userinfoStatus(zitadel))))
 	spa(RevocationPath, "POST", p.formOnly(zitadel))
-	both(AuthorizePath, noStore(textParams(zitadel)))
+	both(AuthorizePath, noStore(textParams(p.authorizeGuard(zitadel))))
 	both(EndSessionPath, noStore(textParams(p.endSession(zitadel))))
 	mux.Handle("POST "+p.prefix+IntrospectionPath, p.formOnly(p.storage.introspectionGuard(zitadel)))
 	mux.Handle("POST "+p.prefix+DeviceCodePath, p.formOnly(p.storage.deviceAuthGuard(zitadel)))
