@@ -118,14 +118,15 @@ func TestFromPassToPasskey(t *testing.T) {
 		}
 		signOut(t, ctx)
 
-		// The used one-time pass is refused, with the message that reveals nothing.
+		// The used one-time pass is refused, and since it is the right pass,
+		// the page says it was used and to ask for a new one.
 		do(t, ctx, "try the used pass again",
 			chromedp.Navigate(env.URL+"/login/pass?username="+url.QueryEscape(upn)),
 			chromedp.WaitVisible(chromedp.CSS("#pass")),
 			chromedp.SendKeys(chromedp.CSS("#pass"), pass.Code),
 			chromedp.Click(chromedp.CSS("form button[type=submit]")),
 			chromedp.WaitVisible(chromedp.CSS("#page-error")))
-		if got := text(t, ctx, "#page-error"); got != directory.ErrSignInFailed.Message {
+		if got := text(t, ctx, "#page-error"); got != directory.ErrPassUsed.Message {
 			t.Errorf("reused pass: the page says %q", got)
 		}
 

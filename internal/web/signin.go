@@ -121,6 +121,12 @@ func (h *Handler) signInWithPass(w http.ResponseWriter, r *http.Request) {
 		// Nothing was checked or counted: a retry in a moment is safe.
 		again(http.StatusTooManyRequests, directory.ErrBusy.Message)
 		return
+	case errors.Is(err, directory.ErrPassUsed), errors.Is(err, directory.ErrPassExpired):
+		// Only the holder of the right pass hears this (see the directory).
+		var de *domain.Error
+		errors.As(err, &de)
+		again(http.StatusUnauthorized, de.Message)
+		return
 	case domain.KindOf(err) == domain.KindUnauthenticated:
 		again(http.StatusUnauthorized, directory.ErrSignInFailed.Message)
 		return
