@@ -61,6 +61,10 @@ func (g *globals) serve(ctx context.Context, listen, issuer, admin string, hashC
 	cfg := g.config(issuer)
 	// The bound address, so that the default issuer is right even for port 0.
 	cfg.Listen = ln.Addr().String()
+	if err := server.CheckIssuer(cfg.PublicIssuer()); err != nil {
+		ln.Close()
+		return usageError{err}
+	}
 	cfg.Logger = log
 	cfg.HashConcurrency, cfg.HashQueue = hashConcurrency, hashQueue
 	// zitadel's OpenID Provider logs through the default logger: keep every line
@@ -75,6 +79,10 @@ func (g *globals) serve(ctx context.Context, listen, issuer, admin string, hashC
 		return fmt.Errorf("start: %w", err)
 	}
 	defer app.Close()
+	if err := server.RememberIssuer(ctx, app.Store(), app.Issuer(), false); err != nil {
+		ln.Close()
+		return err
+	}
 
 	// Another replica may win the race to initialise a new directory; only the
 	// winner has a pass to show.
