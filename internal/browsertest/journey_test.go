@@ -71,7 +71,7 @@ func TestFromPassToPasskey(t *testing.T) {
 
 		// A passkey, named.
 		do(t, ctx, "add a passkey",
-			chromedp.Clear(chromedp.CSS("#passkey-name")),
+			emptyField("#passkey-name"),
 			chromedp.SendKeys(chromedp.CSS("#passkey-name"), "Work laptop"),
 			chromedp.Click(chromedp.CSS("#add-passkey-button")),
 			chromedp.WaitVisible(chromedp.CSS("#passkey-list")))
@@ -187,7 +187,7 @@ func TestRegistrationWindowCloses(t *testing.T) {
 
 		env.Clock.Advance(11 * time.Minute)
 		do(t, ctx, "add a passkey too late",
-			chromedp.Clear(chromedp.CSS("#passkey-name")),
+			emptyField("#passkey-name"),
 			chromedp.SendKeys(chromedp.CSS("#passkey-name"), "Too late"),
 			chromedp.Click(chromedp.CSS("#add-passkey-button")),
 			chromedp.WaitVisible(chromedp.CSS("#passkey-error:not(:empty)")))

@@ -633,7 +633,7 @@ func signInToAppWithPasskey(t *testing.T, ctx context.Context, env *testenv.Env,
 func addPasskey(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
 	do(t, ctx, "add a passkey",
-		chromedp.Clear(chromedp.CSS("#passkey-name")),
+		emptyField("#passkey-name"),
 		chromedp.SendKeys(chromedp.CSS("#passkey-name"), name),
 		chromedp.Click(chromedp.CSS("#add-passkey-button")),
 		chromedp.WaitVisible(chromedp.CSS("#passkey-list")))
