@@ -163,7 +163,7 @@ func signOut(t *testing.T, ctx context.Context) {
 // does, so that typing replaces what the page suggested there.
 func emptyField(css string) chromedp.Action[chromedp.Void] {
 	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
-		_, err := chromedp.Evaluate[bool](`(f => (f.value = "", true))(document.querySelector(` + jsString(css) + `))`)(ctx, t)
+		_, err := chromedp.Evaluate[bool](`(f => (f.value = "", true))(document.querySelector(`+jsString(css)+`))`)(ctx, t)
 		return chromedp.Void{}, err
 	}
 }
