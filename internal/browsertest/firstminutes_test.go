@@ -105,6 +105,10 @@ func TestFirstStartFromTheCommandLine(t *testing.T) {
 	if name := text(t, tab, "#passkey-list .method-name"); name != "Chrome on Linux" {
 		t.Errorf("the passkey is called %q", name)
 	}
+	// Times are in the reader's time zone, which the page names.
+	if when := text(t, tab, "#passkey-list time"); !regexp.MustCompile(`\d:\d\d\s?(AM|PM)? (UTC|GMT[+-]?\d*|[A-Z]{2,5})$`).MatchString(when) {
+		t.Errorf("a time on the page reads %q, without its time zone", when)
+	}
 
 	// A phone: 390 CSS pixels wide.
 	do(t, tab, "narrow the window to a phone's", chromedp.EmulateViewport(390, 844), chromedp.Reload(),
@@ -205,5 +209,25 @@ func TestSignInToAnApplicationNamesItAndContinues(t *testing.T) {
 	s := landOnApp(t, ctx, rp, "sign in with the new passkey", chromedp.Click(chromedp.CSS("[data-passkey-signin]")))
 	if s.Claims.PreferredUsername != upn || !strings.Contains(strings.Join(s.Claims.Amr, " "), "hwk") && !strings.Contains(strings.Join(s.Claims.Amr, " "), "swk") {
 		t.Fatalf("the application signed in %q with amr %v", s.Claims.PreferredUsername, s.Claims.Amr)
+	}
+}
+
+// A sign-in link with a mistake a person cannot fix (an application firstkey
+// does not know, a return address it does not have) shows a firstkey page
+// saying what went wrong and what to do.
+func TestAuthorizeProblemPages(t *testing.T) {
+	needBrowser(t)
+	env := testenv.NewWithOptions(t, storetest.Backends()[0], testenv.Options{Localhost: true})
+	rp := newRelyingParty(t, env, domain.Application{DisplayName: "Expenses"})
+	ctx := newTab(t)
+	for name, c := range map[string]struct{ query, says string }{
+		"authorize-unknown-application": {"client_id=3f1c9a5e-0000-4000-8000-000000000000&redirect_uri=" + rp.URL + "/cb&response_type=code&scope=openid", "not registered"},
+		"authorize-unregistered-redirect": {"client_id=" + rp.App.ClientID + "&redirect_uri=https://elsewhere.example.com/cb&response_type=code&scope=openid", "Expenses asked firstkey"},
+	} {
+		do(t, ctx, "open "+name, chromedp.Navigate(env.URL+"/oauth/authorize?"+c.query), chromedp.WaitVisible(chromedp.CSS("#advice")))
+		if msg := text(t, ctx, "#page-error"); !strings.Contains(msg, c.says) {
+			t.Errorf("%s: the page says %q", name, msg)
+		}
+		screenshot(t, ctx, name)
 	}
 }

@@ -181,8 +181,9 @@
       });
   }
 
-  // Show times in the reader's own time zone; the server renders UTC.
-  var fmt = window.Intl && Intl.DateTimeFormat ? new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' }) : null;
+  // Show times in the reader's own time zone, named; the server renders UTC.
+  var fmt = window.Intl && Intl.DateTimeFormat ? new Intl.DateTimeFormat(undefined,
+    { year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZoneName: 'short' }) : null;
   document.querySelectorAll('time[datetime]').forEach(function (t) {
     var d = new Date(t.getAttribute('datetime'));
     if (fmt && !isNaN(d)) { t.title = t.textContent; t.textContent = fmt.format(d); }
