@@ -221,7 +221,7 @@ func TestAuthorizeProblemPages(t *testing.T) {
 	rp := newRelyingParty(t, env, domain.Application{DisplayName: "Expenses"})
 	ctx := newTab(t)
 	for name, c := range map[string]struct{ query, says string }{
-		"authorize-unknown-application": {"client_id=3f1c9a5e-0000-4000-8000-000000000000&redirect_uri=" + rp.URL + "/cb&response_type=code&scope=openid", "not registered"},
+		"authorize-unknown-application":   {"client_id=3f1c9a5e-0000-4000-8000-000000000000&redirect_uri=" + rp.URL + "/cb&response_type=code&scope=openid", "not registered"},
 		"authorize-unregistered-redirect": {"client_id=" + rp.App.ClientID + "&redirect_uri=https://elsewhere.example.com/cb&response_type=code&scope=openid", "Expenses asked firstkey"},
 	} {
 		do(t, ctx, "open "+name, chromedp.Navigate(env.URL+"/oauth/authorize?"+c.query), chromedp.WaitVisible(chromedp.CSS("#advice")))
