@@ -549,8 +549,8 @@ func TestDeviceOneTimePassOnlyRegisters(t *testing.T) {
 		if present(t, ctx, "[data-passkey-signin]") != 0 {
 			t.Error("without a passkey, the page offers a passkey sign-in")
 		}
-		if href, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#register-passkey").getAttribute("href")`)); href != "/mysecurityinfo" {
-			t.Errorf("the page links to %q, want /mysecurityinfo", href)
+		if href, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#register-passkey").getAttribute("href")`)); !strings.HasPrefix(href, "/mysecurityinfo?next=%2fdevice%3fuser_code%3d") {
+			t.Errorf("the page links to %q, want /mysecurityinfo carrying the device page along", href)
 		}
 		if shots {
 			screenshot(t, ctx, "device-registration-only")

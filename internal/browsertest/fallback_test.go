@@ -36,6 +36,7 @@ func TestPasskeysWithoutJSONHelpers(t *testing.T) {
 			t.Fatal("the JSON helpers are still there")
 		}
 		do(t, ctx, "add a passkey",
+			emptyField("#passkey-name"),
 			chromedp.SendKeys(chromedp.CSS("#passkey-name"), "Old browser"),
 			chromedp.Click(chromedp.CSS("#add-passkey-button")),
 			chromedp.WaitVisible(chromedp.CSS("#passkey-list")))

@@ -158,3 +158,12 @@ func signOut(t *testing.T, ctx context.Context) {
 		t.Errorf("after sign-out the page says %q", got)
 	}
 }
+
+// emptyField empties an input, as a person selecting its text and deleting it
+// does, so that typing replaces what the page suggested there.
+func emptyField(css string) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		_, err := chromedp.Evaluate[bool](`(f => (f.value = "", true))(document.querySelector(`+jsString(css)+`))`)(ctx, t)
+		return chromedp.Void{}, err
+	}
+}

@@ -71,6 +71,7 @@ func TestFromPassToPasskey(t *testing.T) {
 
 		// A passkey, named.
 		do(t, ctx, "add a passkey",
+			emptyField("#passkey-name"),
 			chromedp.SendKeys(chromedp.CSS("#passkey-name"), "Work laptop"),
 			chromedp.Click(chromedp.CSS("#add-passkey-button")),
 			chromedp.WaitVisible(chromedp.CSS("#passkey-list")))
@@ -118,14 +119,15 @@ func TestFromPassToPasskey(t *testing.T) {
 		}
 		signOut(t, ctx)
 
-		// The used one-time pass is refused, with the message that reveals nothing.
+		// The used one-time pass is refused, and since it is the right pass,
+		// the page says it was used and to ask for a new one.
 		do(t, ctx, "try the used pass again",
 			chromedp.Navigate(env.URL+"/login/pass?username="+url.QueryEscape(upn)),
 			chromedp.WaitVisible(chromedp.CSS("#pass")),
 			chromedp.SendKeys(chromedp.CSS("#pass"), pass.Code),
 			chromedp.Click(chromedp.CSS("form button[type=submit]")),
 			chromedp.WaitVisible(chromedp.CSS("#page-error")))
-		if got := text(t, ctx, "#page-error"); got != directory.ErrSignInFailed.Message {
+		if got := text(t, ctx, "#page-error"); got != directory.ErrPassUsed.Message {
 			t.Errorf("reused pass: the page says %q", got)
 		}
 
@@ -185,6 +187,7 @@ func TestRegistrationWindowCloses(t *testing.T) {
 
 		env.Clock.Advance(11 * time.Minute)
 		do(t, ctx, "add a passkey too late",
+			emptyField("#passkey-name"),
 			chromedp.SendKeys(chromedp.CSS("#passkey-name"), "Too late"),
 			chromedp.Click(chromedp.CSS("#add-passkey-button")),
 			chromedp.WaitVisible(chromedp.CSS("#passkey-error:not(:empty)")))

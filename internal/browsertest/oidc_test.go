@@ -365,7 +365,7 @@ func TestOIDCSignInWithPasskey(t *testing.T) {
 			t.Errorf("the application led to %s, want firstkey's sign-in page continuing to the request", loc)
 		}
 		// The page is about the application the person came from, not My Security Info.
-		if lead := text(t, ctx, ".lead"); lead != "Use your work account to continue." {
+		if lead := text(t, ctx, ".lead"); lead != "to continue to "+rp.App.DisplayName {
 			t.Errorf("the sign-in page reached from the application says %q", lead)
 		}
 		if shots {
@@ -570,8 +570,8 @@ func TestOIDCStepUp(t *testing.T) {
 			if n, _ := chromedp.Run(ctx2, chromedp.Evaluate[int](`document.querySelectorAll("#stepup-reason, [data-passkey-signin]").length`)); n != 0 {
 				t.Errorf("%s: the registration-only page offers a passkey sign-in", rp.App.DisplayName)
 			}
-			if href, _ := chromedp.Run(ctx2, chromedp.Evaluate[string](`document.querySelector("main a.button").getAttribute("href")`)); href != "/mysecurityinfo" {
-				t.Errorf("%s: the registration-only page links to %q, want /mysecurityinfo", rp.App.DisplayName, href)
+			if href, _ := chromedp.Run(ctx2, chromedp.Evaluate[string](`document.querySelector("main a.button").getAttribute("href")`)); !strings.HasPrefix(href, "/mysecurityinfo?next=%2fauthorize%2fcontinue%3frequest%3d") {
+				t.Errorf("%s: the registration-only page links to %q, want /mysecurityinfo carrying the sign-in along", rp.App.DisplayName, href)
 			}
 			if shots && rp == plain {
 				screenshot(t, ctx2, "oidc-registration-only")
@@ -633,6 +633,7 @@ func signInToAppWithPasskey(t *testing.T, ctx context.Context, env *testenv.Env,
 func addPasskey(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
 	do(t, ctx, "add a passkey",
+		emptyField("#passkey-name"),
 		chromedp.SendKeys(chromedp.CSS("#passkey-name"), name),
 		chromedp.Click(chromedp.CSS("#add-passkey-button")),
 		chromedp.WaitVisible(chromedp.CSS("#passkey-list")))

@@ -25,18 +25,21 @@ func permissionNames() string {
 
 func appCreateCmd(g *globals) *cobra.Command {
 	var name, strength string
-	var perms, redirects []string
+	var perms, redirects, spa []string
 	var public bool
 	c := &cobra.Command{
 		Use:   "create --name NAME [--permission P]...",
 		Short: "Register an application; a confidential one gets a client secret, shown once",
 		Long: `Register an application. A confidential client (the default) gets a client secret,
 printed once and stored only as a hash; a --public client has none and must use PKCE.
---permission grants an API permission for the client credentials flow; repeat it or
+--spa-redirect-uri registers a single-page application (Graph's spa platform): a
+public client whose redirect URIs' origins may call the token endpoints from the
+browser (CORS). --permission grants an API permission for the client credentials flow; repeat it or
 separate with commas. Permissions:
 ` + permissionNames(),
 		Example: "  firstkey app create --name provisioning --permission User.ReadWrite.All,UserAuthenticationMethod.ReadWrite.All --output json\n" +
-			"  firstkey app create --name portal --public --redirect-uri http://localhost:3000/callback",
+			"  firstkey app create --name portal --public --redirect-uri http://localhost:3000/callback\n" +
+			"  firstkey app create --name dashboard --spa-redirect-uri https://dash.example.com/callback",
 		Args: cobra.NoArgs,
 	}
 	f := c.Flags()
@@ -44,6 +47,7 @@ separate with commas. Permissions:
 	f.StringSliceVar(&perms, "permission", nil, "API permission, e.g. User.Read.All")
 	f.BoolVar(&public, "public", false, "a public client (no secret; PKCE required)")
 	f.StringSliceVar(&redirects, "redirect-uri", nil, "redirect URI for the authorization code flow")
+	f.StringSliceVar(&spa, "spa-redirect-uri", nil, "redirect URI of a single-page application (makes it a public client with CORS)")
 	f.StringVar(&strength, "require-strength", "", "authentication strength users need: mfa or phishing_resistant")
 	_ = c.MarkFlagRequired("name")
 	c.RunE = g.act(nil, func(ctx context.Context, s *session, _ []string) error {
@@ -52,8 +56,8 @@ separate with commas. Permissions:
 			return usageError{err}
 		}
 		a, secret, err := s.dir.CreateApplication(ctx, s.actor, domain.Application{
-			DisplayName: name, PublicClient: public, RedirectURIs: redirects, Permissions: ps,
-			RequiredStrength: domain.Strength(strength),
+			DisplayName: name, PublicClient: public || len(spa) > 0, RedirectURIs: redirects, SPARedirectURIs: spa,
+			Permissions: ps, RequiredStrength: domain.Strength(strength),
 		})
 		if err != nil {
 			return err
@@ -96,6 +100,7 @@ func appFields(a domain.Application) []string {
 		"Client type", kind,
 		"Permissions", orDash(strings.Join(perms, ", ")),
 		"Redirect URIs", orDash(strings.Join(a.RedirectURIs, ", ")),
+		"SPA redirect URIs", orDash(strings.Join(a.SPARedirectURIs, ", ")),
 		"Required strength", orDash(string(a.RequiredStrength)),
 		"Created", stamp(a.CreatedDateTime),
 	}
@@ -159,9 +164,9 @@ func appDeleteCmd(g *globals) *cobra.Command {
 
 func appUpdateCmd(g *globals) *cobra.Command {
 	var name, strength string
-	var perms, redirects []string
+	var perms, redirects, spa []string
 	c := &cobra.Command{
-		Use:   "update CLIENT_ID|ID [--name NAME] [--redirect-uri URI]... [--permission P]... [--require-strength S]",
+		Use:   "update CLIENT_ID|ID [--name NAME] [--redirect-uri URI]... [--spa-redirect-uri URI]... [--permission P]... [--require-strength S]",
 		Short: "Change an application's name, redirect URIs, permissions or required strength",
 		Long: `Change an application. Only the flags given change; --redirect-uri and --permission
 replace the whole list (give --permission "" or --redirect-uri "" to clear it), and
@@ -176,6 +181,7 @@ replace the whole list (give --permission "" or --redirect-uri "" to clear it), 
 	f.StringVar(&name, "name", "", "new display name")
 	f.StringSliceVar(&perms, "permission", nil, "API permissions (replaces the list)")
 	f.StringSliceVar(&redirects, "redirect-uri", nil, "redirect URIs (replaces the list)")
+	f.StringSliceVar(&spa, "spa-redirect-uri", nil, "single-page application redirect URIs (replaces the list; public clients only)")
 	f.StringVar(&strength, "require-strength", "", "authentication strength users need: mfa, phishing_resistant or \"\" for none")
 	c.RunE = g.act(nil, func(ctx context.Context, s *session, args []string) error {
 		var ps []domain.Permission
@@ -185,8 +191,8 @@ replace the whole list (give --permission "" or --redirect-uri "" to clear it), 
 				return usageError{err}
 			}
 		}
-		if !f.Changed("name") && !f.Changed("permission") && !f.Changed("redirect-uri") && !f.Changed("require-strength") {
-			return usagef("nothing to change: give --name, --redirect-uri, --permission or --require-strength")
+		if !f.Changed("name") && !f.Changed("permission") && !f.Changed("redirect-uri") && !f.Changed("spa-redirect-uri") && !f.Changed("require-strength") {
+			return usagef("nothing to change: give --name, --redirect-uri, --spa-redirect-uri, --permission or --require-strength")
 		}
 		a, err := s.dir.UpdateApplication(ctx, s.actor, args[0], func(a *domain.Application) error {
 			if f.Changed("name") {
@@ -197,6 +203,9 @@ replace the whole list (give --permission "" or --redirect-uri "" to clear it), 
 			}
 			if f.Changed("redirect-uri") {
 				a.RedirectURIs = nonEmpty(redirects)
+			}
+			if f.Changed("spa-redirect-uri") {
+				a.SPARedirectURIs = nonEmpty(spa)
 			}
 			if f.Changed("require-strength") {
 				a.RequiredStrength = domain.Strength(strength)

@@ -100,3 +100,23 @@ func TestAppSCIMToken(t *testing.T) {
 		h.fail(cli.ExitUsage, "app", "scim-token")
 	})
 }
+
+// --spa-redirect-uri registers a single-page application: a public client,
+// without a secret, whose spa redirect URIs are listed apart.
+func TestAppCreateSPA(t *testing.T) {
+	initialised(t, func(t *testing.T, h *harness) {
+		spa := h.obj("app", "create", "--name", "dashboard", "--spa-redirect-uri", "https://dash.example.com/callback")
+		uris, _ := spa["spaRedirectUris"].([]any)
+		if spa["publicClient"] != true || spa["clientSecret"] != nil || len(uris) != 1 || uris[0] != "https://dash.example.com/callback" {
+			t.Fatalf("spa app = %v", spa)
+		}
+		wantContains(t, h.ok("app", "show", spa["clientId"].(string)), "SPA redirect URIs:", "https://dash.example.com/callback")
+		updated := h.obj("app", "update", spa["clientId"].(string), "--spa-redirect-uri", "http://localhost:5173/")
+		if uris, _ := updated["spaRedirectUris"].([]any); len(uris) != 1 || uris[0] != "http://localhost:5173/" {
+			t.Fatalf("after update: %v", updated)
+		}
+		web := h.obj("app", "create", "--name", "web")
+		wantContains(t, h.fail(cli.ExitRejected, "app", "update", web["clientId"].(string), "--spa-redirect-uri", "https://w.example.com/"), "public client")
+		wantContains(t, h.fail(cli.ExitRejected, "app", "create", "--name", "x", "--spa-redirect-uri", "http://dash.example.com/"), "https")
+	})
+}

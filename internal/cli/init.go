@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/firstkey/firstkey/internal/directory"
+	"github.com/firstkey/firstkey/internal/domain"
 	"github.com/firstkey/firstkey/internal/server"
 )
 
@@ -29,7 +30,11 @@ On a directory that is already initialised it changes nothing, says so and exits
 	envFlag(c.Flags(), "admin", "FIRSTKEY_ADMIN")
 	issuerFlag(c, &issuer)
 	c.RunE = g.run(func(cmd *cobra.Command, _ []string) error {
-		dir, closer, err := server.OpenDirectory(cmd.Context(), g.config(issuer))
+		cfg := g.config(issuer)
+		if err := server.CheckIssuer(cfg.PublicIssuer()); err != nil {
+			return usageError{err}
+		}
+		dir, closer, err := server.OpenDirectory(cmd.Context(), cfg)
 		if err != nil {
 			return fmt.Errorf("open directory: %w", err)
 		}
@@ -37,6 +42,12 @@ On a directory that is already initialised it changes nothing, says so and exits
 		res, err := dir.Init(cmd.Context(), admin)
 		if err != nil {
 			return err
+		}
+		// An explicit --issuer is kept; the default only while serve has kept none.
+		if issuer != "" || res.Created {
+			if err := server.RememberIssuer(cmd.Context(), dir.Store(), cfg.PublicIssuer(), issuer == ""); err != nil {
+				return err
+			}
 		}
 		return g.printInit(g.stdout, res)
 	})
@@ -52,6 +63,7 @@ type initJSON struct {
 type alreadyInitJSON struct {
 	AlreadyInitialized bool    `json:"alreadyInitialized"`
 	UserPrincipalName  *string `json:"userPrincipalName"`
+	NewPassCommand     string  `json:"newPassCommand"` // how to get a new pass for the administrator
 }
 
 // printInit shows the outcome of Init. The bootstrap pass exists in clear only
@@ -59,10 +71,13 @@ type alreadyInitJSON struct {
 func (g *globals) printInit(w io.Writer, res directory.InitResult) error {
 	if !res.Created {
 		if g.jsonOutput() {
-			return printJSON(w, alreadyInitJSON{AlreadyInitialized: true, UserPrincipalName: nullable(res.Admin.UserPrincipalName)})
+			return printJSON(w, alreadyInitJSON{AlreadyInitialized: true, UserPrincipalName: nullable(res.Admin.UserPrincipalName),
+				NewPassCommand: "firstkey tap create " + res.Admin.UserPrincipalName})
 		}
-		_, err := fmt.Fprintf(w, "The directory is already initialised (bootstrap administrator %s); nothing was changed.\n",
-			orDash(res.Admin.UserPrincipalName))
+		admin := orDash(res.Admin.UserPrincipalName)
+		_, err := fmt.Fprintf(w, "The directory is already initialised (bootstrap administrator %s); nothing was changed.\n"+
+			"Lost the bootstrap pass, or it has expired? Issue a new one with:\n\n    firstkey tap create %s\n",
+			admin, res.Admin.UserPrincipalName)
 		return err
 	}
 	if g.jsonOutput() {
@@ -71,10 +86,18 @@ func (g *globals) printInit(w io.Writer, res directory.InitResult) error {
 	fmt.Fprintln(w, "The directory is initialised. Sign in as its first Global Administrator with this")
 	fmt.Fprintln(w, "one-time Temporary Access Pass and register a passkey. It is shown only this once.")
 	fmt.Fprintln(w)
-	return fields(w,
+	if err := fields(w,
 		"Administrator", res.Admin.UserPrincipalName,
 		"Temporary Access Pass", res.Pass.Code,
 		"Sign in at", res.Pass.SignInURL,
-		"Valid until", stamp(res.Pass.End()),
-	)
+		"Valid until", fmt.Sprintf("%s (UTC, %d minutes after it was issued)", stamp(res.Pass.End()),
+			int(res.Pass.End().Sub(res.Pass.StartDateTime).Minutes())),
+	); err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "After signing in you have %d minutes to register a passkey; from then on it signs you in.\n",
+		int(domain.RegistrationOnlyWindow.Minutes()))
+	_, err := fmt.Fprintf(w, "Lost the pass? Run: firstkey tap create %s\n", res.Admin.UserPrincipalName)
+	return err
 }

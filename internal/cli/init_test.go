@@ -35,13 +35,18 @@ func TestInitPrintsThePassOnceAndIsIdempotent(t *testing.T) {
 		}
 
 		again := h.obj("init", "--admin", "someone-else@example.com")
-		if len(again) != 2 || again["alreadyInitialized"] != true || again["userPrincipalName"] != "admin@example.com" {
-			t.Errorf("second init JSON = %v, want alreadyInitialized and the first administrator", again)
+		if len(again) != 3 || again["alreadyInitialized"] != true || again["userPrincipalName"] != "admin@example.com" ||
+			again["newPassCommand"] != "firstkey tap create admin@example.com" {
+			t.Errorf("second init JSON = %v, want alreadyInitialized, the first administrator and how to get a new pass", again)
 		}
-		wantContains(t, h.ok("init"), "already initialised", "admin@example.com", "nothing was changed")
+		wantContains(t, h.ok("init"), "already initialised", "admin@example.com", "nothing was changed", "firstkey tap create admin@example.com")
+		// init without --issuer keeps the issuer the first one set; tap create prints it.
+		if issued := h.obj("tap", "create", "admin@example.com"); issued["signInUrl"] != "https://id.example.com/mysecurityinfo" {
+			t.Errorf("tap create without --issuer printed %v, want the kept issuer's URL", issued["signInUrl"])
+		}
 		after := h.list("tap", "list", "admin@example.com")
-		if len(after) != 1 || after[0]["id"] != passes[0]["id"] {
-			t.Errorf("a second init changed the administrator's pass: %v, was %v", after, passes)
+		if len(after) != 1 || after[0]["id"] == passes[0]["id"] {
+			t.Errorf("tap create did not replace the administrator's pass: %v, was %v", after, passes)
 		}
 		if r := h.run("user", "show", "someone-else@example.com"); r.code != cli.ExitNotFound {
 			t.Errorf("a second init created its --admin (exit %d)", r.code)

@@ -39,6 +39,13 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return execute(ctx, args, stdin, stdout, stderr)
 }
 
+// Run is Main with the caller's context instead of the process's signals: an
+// embedding program (or a test driving firstkey as a person would) stops
+// `serve` by cancelling ctx.
+func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return execute(ctx, args, stdin, stdout, stderr)
+}
+
 func execute(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	g := &globals{stdin: stdin, stdout: stdout, stderr: stderr}
 	root := newRoot(g)

@@ -159,6 +159,10 @@ func (g *globals) serve(ctx context.Context, listen, issuer, admin string, o ser
 	}
 	// The bound address, so that the default issuer is right even for port 0.
 	cfg.Listen = ln.Addr().String()
+	if err := server.CheckIssuer(cfg.PublicIssuer()); err != nil {
+		ln.Close()
+		return usageError{err}
+	}
 	cfg.Logger = log
 	// zitadel's OpenID Provider logs through the default logger: keep every line
 	// JSON, without a line for every poll of a waiting device.
@@ -172,6 +176,10 @@ func (g *globals) serve(ctx context.Context, listen, issuer, admin string, o ser
 		return fmt.Errorf("start: %w", err)
 	}
 	defer app.Close()
+	if err := server.RememberIssuer(ctx, app.Store(), app.Issuer(), false); err != nil {
+		ln.Close()
+		return err
+	}
 
 	// Another replica may win the race to initialise a new directory; only the
 	// winner has a pass to show.

@@ -245,3 +245,45 @@ func TestServeLimitsAndProxiesFromFlagsAndEnvironment(t *testing.T) {
 	t.Setenv("FIRSTKEY_TRUSTED_PROXIES", "everyone")
 	wantContains(t, h.fail(cli.ExitUsage, "serve", "--listen", freeAddr(t)), "FIRSTKEY_TRUSTED_PROXIES")
 }
+
+// A first start as a new user sees it: the bootstrap block on stdout (when the
+// pass is valid until, the ten minutes to register a passkey, how to get a new
+// pass), only JSON logs on stderr, and the CLI's sign-in URLs name the address
+// serve runs at.
+func TestServeFirstStartForAPerson(t *testing.T) {
+	h := &harness{t: t, data: t.TempDir()}
+	srv := h.serve("--admin", "boot@example.com")
+	out := srv.stdout.String()
+	wantContains(t, out, "Temporary Access Pass:", "Sign in at:", srv.base+"/mysecurityinfo", "Valid until:", "UTC",
+		"10 minutes to register a passkey", "firstkey tap create boot@example.com")
+	if strings.Contains(out, `"level"`) {
+		t.Errorf("a log line reached stdout:\n%s", out)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(srv.stderr.String()), "\n") {
+		if !json.Valid([]byte(line)) {
+			t.Errorf("stderr has a line that is no JSON log: %s", line)
+		}
+	}
+	h.ok("user", "create", "--upn", "bob@example.com", "--display-name", "Bob")
+	var p passOut
+	h.json(&p, "tap", "create", "bob@example.com")
+	if p.SignInURL != srv.base+"/mysecurityinfo" {
+		t.Errorf("tap create printed %q while serve runs at %s", p.SignInURL, srv.base)
+	}
+}
+
+// An IP address as issuer is refused at start-up, with the fix in the message:
+// browsers accept passkeys only on a host name.
+func TestServeRefusesAnIPAddressIssuer(t *testing.T) {
+	h := &harness{t: t, data: t.TempDir()}
+	addr := freeAddr(t)
+	port := addr[strings.LastIndex(addr, ":")+1:]
+	msg := h.fail(cli.ExitUsage, "serve", "--listen", addr, "--issuer", "http://127.0.0.1:"+port)
+	wantContains(t, msg, "IP address", "passkey", "--issuer http://localhost:"+port)
+	msg = h.fail(cli.ExitUsage, "serve", "--listen", "0.0.0.0:"+port)
+	wantContains(t, msg, "IP address", "--issuer https://")
+	wantContains(t, h.fail(cli.ExitUsage, "init", "--issuer", "https://192.0.2.10"), "IP address", "host name")
+	if _, err := net.Dial("tcp", addr); err == nil {
+		t.Errorf("a refused serve is listening on %s", addr)
+	}
+}

@@ -123,6 +123,7 @@ type appJSON struct {
 	DisplayName                    string   `json:"displayName"`
 	PublicClient                   bool     `json:"publicClient"`
 	RedirectURIs                   []string `json:"redirectUris"`
+	SPARedirectURIs                []string `json:"spaRedirectUris"`
 	Permissions                    []string `json:"permissions"`
 	RequiredAuthenticationStrength *string  `json:"requiredAuthenticationStrength"`
 	CreatedDateTime                string   `json:"createdDateTime"`
@@ -139,7 +140,7 @@ func appView(a domain.Application) appJSON {
 	}
 	return appJSON{
 		ID: a.ID, ClientID: a.ClientID, DisplayName: a.DisplayName, PublicClient: a.PublicClient,
-		RedirectURIs: uris, Permissions: perms, RequiredAuthenticationStrength: nullable(string(a.RequiredStrength)),
+		RedirectURIs: uris, SPARedirectURIs: append([]string{}, a.SPARedirectURIs...), Permissions: perms, RequiredAuthenticationStrength: nullable(string(a.RequiredStrength)),
 		CreatedDateTime: stamp(a.CreatedDateTime),
 	}
 }

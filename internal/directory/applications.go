@@ -66,6 +66,9 @@ func (s *Service) CreateApplication(ctx context.Context, actor domain.Actor, a d
 	if a.RedirectURIs == nil {
 		a.RedirectURIs = []string{}
 	}
+	if a.SPARedirectURIs == nil {
+		a.SPARedirectURIs = []string{}
+	}
 	if err := a.Validate(); err != nil {
 		return domain.Application{}, "", err
 	}
@@ -150,6 +153,7 @@ func (s *Service) UpdateApplication(ctx context.Context, actor domain.Actor, ref
 			before = old
 			a := old
 			a.RedirectURIs = slices.Clone(old.RedirectURIs)
+			a.SPARedirectURIs = slices.Clone(old.SPARedirectURIs)
 			a.Permissions = slices.Clone(old.Permissions)
 			if err := apply(&a); err != nil {
 				return old, err
@@ -161,6 +165,9 @@ func (s *Service) UpdateApplication(ctx context.Context, actor domain.Actor, ref
 			}
 			if a.Permissions == nil {
 				a.Permissions = []domain.Permission{}
+			}
+			if a.SPARedirectURIs == nil {
+				a.SPARedirectURIs = []string{}
 			}
 			if err := a.Validate(); err != nil {
 				return old, err
@@ -194,6 +201,7 @@ func appChanges(a, b domain.Application) []domain.ModifiedProperty {
 	}
 	add("displayName", a.DisplayName, b.DisplayName)
 	add("redirectUris", strings.Join(a.RedirectURIs, " "), strings.Join(b.RedirectURIs, " "))
+	add("spa.redirectUris", strings.Join(a.SPARedirectURIs, " "), strings.Join(b.SPARedirectURIs, " "))
 	add("permissions", permissionList(a.Permissions), permissionList(b.Permissions))
 	add("requiredAuthenticationStrength", string(a.RequiredStrength), string(b.RequiredStrength))
 	return out
@@ -266,4 +274,19 @@ func (s *Service) DeleteApplication(ctx context.Context, actor domain.Actor, ref
 		return s.record(ctx, tx, actor, entry{activity: domain.ActivityDeleteApplication, category: domain.CategoryApplicationManagement,
 			op: "Delete", targets: []domain.AuditTarget{appTarget(a)}})
 	})
+}
+
+// SPAOriginAllowed reports whether a browser page of origin may call the token
+// endpoints (CORS): it must be the origin of a registered single-page
+// application's redirect URI. Origin is the request's Origin header.
+func (s *Service) SPAOriginAllowed(ctx context.Context, origin string) (bool, error) {
+	norm := domain.Origin(origin)
+	if norm == "" || norm != strings.ToLower(origin) {
+		return false, nil // "null", a path, user info: no page of a registered application
+	}
+	ok, err := s.store.SPAOriginRegistered(ctx, norm)
+	if err != nil {
+		return false, fmt.Errorf("look up origin: %w", err)
+	}
+	return ok, nil
 }

@@ -171,7 +171,7 @@ func TestOneTimePassIsConsumedByExactlyOneOfManyAttempts(t *testing.T) {
 					mu.Lock()
 					wins++
 					mu.Unlock()
-				} else if !errors.Is(err, directory.ErrSignInFailed) && !errors.Is(err, directory.ErrAccountLocked) {
+				} else if !errors.Is(err, directory.ErrPassUsed) && !errors.Is(err, directory.ErrAccountLocked) {
 					t.Errorf("unexpected error: %v", err)
 				}
 			}()
@@ -255,10 +255,14 @@ func TestPassSignInRules(t *testing.T) {
 		}
 		f.enablePolicy(t, nil)
 
-		// Expired.
+		// Expired: the person with the right pass is told so; a wrong guess
+		// against the expired pass still hears only the generic failure.
 		f.clock.Advance(61 * time.Minute)
-		if _, err := f.signIn(attempt, multi.Code); err == nil || f.lastSignIn(t).ErrorCode != domain.SignInPassExpired {
+		if _, err := f.signIn(attempt, multi.Code); err != directory.ErrPassExpired || f.lastSignIn(t).ErrorCode != domain.SignInPassExpired {
 			t.Fatalf("expired pass: %v, logged %d", err, f.lastSignIn(t).ErrorCode)
+		}
+		if _, err := f.signIn(attempt, "Wrong1234"); err != directory.ErrSignInFailed {
+			t.Fatalf("a wrong pass for an account with an expired one: %v", err)
 		}
 
 		// Not yet valid.
@@ -272,6 +276,15 @@ func TestPassSignInRules(t *testing.T) {
 		}
 		if _, err := f.signIn(attempt, later.Code); err == nil || f.lastSignIn(t).ErrorCode != domain.SignInPassNotYetValid {
 			t.Fatalf("not yet valid: %v", err)
+		}
+
+		// A used one-time pass, typed right, says so; a disabled account does not.
+		used := f.issue(t, u, true)
+		if _, err := f.signIn(attempt, used.Code); err != nil {
+			t.Fatalf("one-time pass: %v", err)
+		}
+		if _, err := f.signIn(attempt, used.Code); err != directory.ErrPassUsed || f.lastSignIn(t).ErrorCode != domain.SignInPassUsed {
+			t.Fatalf("used pass: %v, logged %d", err, f.lastSignIn(t).ErrorCode)
 		}
 
 		// Disabled account.

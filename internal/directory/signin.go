@@ -22,6 +22,18 @@ const SessionIdleTimeout = 30 * time.Minute
 var ErrSignInFailed = &domain.Error{Kind: domain.KindUnauthenticated, Code: "invalidCredentials",
 	Message: "We couldn't sign you in with that account and Temporary Access Pass. Check both and try again, or ask your administrator for a new pass."}
 
+// ErrPassUsed and ErrPassExpired are told only to someone who typed the right
+// pass for the account: they already hold the pass, so saying why it no longer
+// works reveals nothing, and they learn to ask for a new one instead of
+// retyping it. Every wrong pass, unknown account or disabled one stays
+// ErrSignInFailed.
+var (
+	ErrPassUsed = &domain.Error{Kind: domain.KindUnauthenticated, Code: "passUsed",
+		Message: "This one-time Temporary Access Pass has already been used. Ask your administrator for a new pass."}
+	ErrPassExpired = &domain.Error{Kind: domain.KindUnauthenticated, Code: "passExpired",
+		Message: "This Temporary Access Pass has expired. Ask your administrator for a new pass."}
+)
+
 // Attempt describes where a sign-in comes from, for the sign-in log.
 type Attempt struct {
 	UserPrincipalName string
@@ -151,13 +163,25 @@ func (s *Service) SignInWithPass(ctx context.Context, at Attempt, code string) (
 	})
 	var refused *signInFailure
 	if errors.As(err, &refused) {
-		return SignInResult{}, s.logFailure(ctx, log, refused, ErrSignInFailed)
+		return SignInResult{}, s.logFailure(ctx, log, refused, shownForRightPass(refused))
 	}
 	if err != nil {
 		return SignInResult{}, err
 	}
 	s.log.InfoContext(ctx, "pass sign-in succeeded", "user_id", u.ID, "pass_id", p.ID, "one_time", res.Session.RegistrationOnly, "ip", at.IPAddress)
 	return res, nil
+}
+
+// shownForRightPass is what the person who typed the right pass is told when
+// the sign-in is refused all the same.
+func shownForRightPass(f *signInFailure) error {
+	switch f.code {
+	case domain.SignInPassUsed:
+		return ErrPassUsed
+	case domain.SignInPassExpired:
+		return ErrPassExpired
+	}
+	return ErrSignInFailed
 }
 
 // admitPass opens the session of a sign-in whose pass was right, inside tx. It

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -26,9 +27,13 @@ type Application struct {
 	ProvisioningTokenHash string
 	PublicClient          bool
 	RedirectURIs          []string
-	Permissions           []Permission
-	RequiredStrength      Strength
-	CreatedDateTime       time.Time
+	// SPARedirectURIs are Graph's spa platform: a single-page application's
+	// redirect URIs. Such an application is a public client that must use PKCE,
+	// and the origins of these URIs may call the token endpoints from a browser.
+	SPARedirectURIs  []string
+	Permissions      []Permission
+	RequiredStrength Strength
+	CreatedDateTime  time.Time
 }
 
 // Validate checks an application before it is stored.
@@ -48,18 +53,75 @@ func (a Application) Validate() error {
 		return Invalid("requiredAuthenticationStrength must be one of mfa, phishing_resistant or empty, not %q.", a.RequiredStrength)
 	}
 	for _, r := range a.RedirectURIs {
-		if err := checkText("A redirect URI", r, false); err != nil {
+		if err := checkRedirectURI(r); err != nil {
 			return err
 		}
-		u, err := url.Parse(r)
-		if err != nil || u.Scheme == "" || u.Fragment != "" {
-			return Invalid("redirect URI %q must be an absolute URI without a fragment.", r)
+	}
+	if len(a.SPARedirectURIs) > 0 && !a.PublicClient {
+		return Invalid("A single-page application (spa.redirectUris) is a public client: it holds no secret and signs in with PKCE.")
+	}
+	for _, r := range a.SPARedirectURIs {
+		if err := checkRedirectURI(r); err != nil {
+			return err
 		}
-		if u.Scheme == "http" && !isLoopback(u.Hostname()) {
-			return Invalid("redirect URI %q must use https (http is allowed only for localhost).", r)
+		if u, _ := url.Parse(r); u.Scheme != "https" && u.Scheme != "http" {
+			return Invalid("single-page application redirect URI %q must be a web address (https, or http for localhost).", r)
 		}
 	}
 	return nil
+}
+
+func checkRedirectURI(r string) error {
+	if err := checkText("A redirect URI", r, false); err != nil {
+		return err
+	}
+	u, err := url.Parse(r)
+	if err != nil || u.Scheme == "" || u.Fragment != "" {
+		return Invalid("redirect URI %q must be an absolute URI without a fragment.", r)
+	}
+	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		return Invalid("redirect URI %q must use https (http is allowed only for localhost).", r)
+	}
+	return nil
+}
+
+// SPAOrigins are the origins (scheme://host[:port], lower case) of the
+// application's single-page redirect URIs: the pages that may call the token
+// endpoints from a browser.
+func (a Application) SPAOrigins() []string {
+	var out []string
+	for _, r := range a.SPARedirectURIs {
+		if o := Origin(r); o != "" && !slices.Contains(out, o) {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// Origin returns the web origin of an http(s) URL as a browser sends it in
+// the Origin header, or "" for anything else.
+func Origin(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return ""
+	}
+	host := strings.ToLower(u.Hostname())
+	port := u.Port()
+	if (u.Scheme == "https" && port == "443") || (u.Scheme == "http" && port == "80") {
+		port = ""
+	}
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	if port != "" {
+		host += ":" + port
+	}
+	return u.Scheme + "://" + host
+}
+
+// AllRedirectURIs are every redirect URI registered, of every platform.
+func (a Application) AllRedirectURIs() []string {
+	return append(slices.Clip(a.RedirectURIs), a.SPARedirectURIs...)
 }
 
 func isLoopback(host string) bool {

@@ -60,6 +60,7 @@ func applicationJSON(a domain.Application) obj {
 		{"isFallbackPublicClient", a.PublicClient},
 		{"web", obj{{"redirectUris", redirectList(a, false)}}},
 		{"publicClient", obj{{"redirectUris", redirectList(a, true)}}},
+		{"spa", obj{{"redirectUris", nonNilList(a.SPARedirectURIs)}}},
 		{"requiredResourceAccess", required},
 		{"permissions", perms},
 		{"requiredAuthenticationStrength", nullable(string(a.RequiredStrength))},
@@ -67,6 +68,13 @@ func applicationJSON(a domain.Application) obj {
 }
 
 var applicationSample = applicationJSON(domain.Application{})
+
+func nonNilList(l []string) []string {
+	if l == nil {
+		return []string{}
+	}
+	return l
+}
 
 func (h *Handler) listApplications(w http.ResponseWriter, r *http.Request, c *call) error {
 	return serveCollection(h, w, r, c, "applications", applicationSample, "application", h.dir.ListApplications, applicationJSON)
@@ -97,7 +105,7 @@ func (h *Handler) createApplication(w http.ResponseWriter, r *http.Request, c *c
 	a := domain.Application{}
 	if p.public != nil {
 		a.PublicClient = *p.public
-	} else if p.publicURIs != nil && len(*p.publicURIs) > 0 {
+	} else if (p.publicURIs != nil && len(*p.publicURIs) > 0) || (p.spaURIs != nil && len(*p.spaURIs) > 0) {
 		a.PublicClient = true
 	}
 	if err := p.apply(&a); err != nil {
@@ -184,6 +192,7 @@ type appPatch struct {
 	displayName *string
 	webURIs     *[]string
 	publicURIs  *[]string
+	spaURIs     *[]string
 	public      *bool
 	perms       *[]domain.Permission
 	strength    *domain.Strength
@@ -206,13 +215,8 @@ func readAppPatch(b body) (appPatch, error) {
 	if p.publicURIs, err = redirectURIs(b, "publicClient"); err != nil {
 		return p, err
 	}
-	// Graph's single-page-application platform has no counterpart here: refuse
-	// it rather than register an application whose sign-ins then fail for want
-	// of the redirect URI (scripts written for Entra often send an empty one).
-	if spa, err := redirectURIs(b, "spa"); err != nil {
+	if p.spaURIs, err = redirectURIs(b, "spa"); err != nil {
 		return p, err
-	} else if spa != nil && len(*spa) > 0 {
-		return p, badRequest("Property 'spa.redirectUris' is not supported: register a single-page application as a public client, with publicClient.redirectUris (it must use PKCE with S256).")
 	}
 	if b.isNull("isFallbackPublicClient") {
 		return p, badRequest("Invalid value for property 'isFallbackPublicClient': expected true or false.")
@@ -264,7 +268,11 @@ func redirectURIs(b body, name string) (*[]string, error) {
 	uris := []string{}
 	for _, u := range *v.RedirectURIs {
 		u = strings.TrimSpace(u)
-		if err := (domain.Application{DisplayName: "-", RedirectURIs: []string{u}}).Validate(); err != nil {
+		check := domain.Application{DisplayName: "-", RedirectURIs: []string{u}}
+		if name == "spa" {
+			check = domain.Application{DisplayName: "-", PublicClient: true, SPARedirectURIs: []string{u}}
+		}
+		if err := check.Validate(); err != nil {
 			return nil, fieldError(name+".redirectUris", err)
 		}
 		if !containsString(uris, u) {
@@ -361,8 +369,14 @@ func (p appPatch) apply(a *domain.Application) error {
 		}
 		return badRequest("Invalid value for property '%s.redirectUris': the application is %s.", otherName, kind)
 	}
+	if p.spaURIs != nil && len(*p.spaURIs) > 0 && !a.PublicClient {
+		return badRequest("Invalid value for property 'spa.redirectUris': a single-page application is a public client (it holds no secret and signs in with PKCE), and this application is a confidential (web) client; register a new application with spa.redirectUris instead.")
+	}
 	if p.displayName != nil {
 		a.DisplayName = *p.displayName
+	}
+	if p.spaURIs != nil {
+		a.SPARedirectURIs = *p.spaURIs
 	}
 	if own != nil {
 		a.RedirectURIs = *own

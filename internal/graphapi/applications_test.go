@@ -392,21 +392,44 @@ func TestApplicationsDelete(t *testing.T) {
 	})
 }
 
-// Graph's spa platform is refused with a pointer to publicClient, and nothing
-// is created; an empty one, as scripts written for Entra send, is no obstacle.
+// Graph's spa platform registers a single-page application: a public client
+// (no secret) whose spa.redirectUris are kept apart from publicClient's. It
+// cannot be given to a confidential client, and its URIs must be web addresses.
 func TestApplicationsSPAPlatform(t *testing.T) {
 	eachBackend(t, func(t *testing.T, env *testenv.Env) {
 		a := globalAdmin(t, env)
-		a.do(http.MethodPost, "/v1.0/applications", map[string]any{"displayName": "Dashboard",
-			"spa": map[string]any{"redirectUris": []string{"https://dash.example.com/"}}}).
-			wantError(t, http.StatusBadRequest, "badRequest", "publicClient.redirectUris")
-		if n := len(auditsOf(t, env, domain.ActivityAddApplication)); n != 0 {
-			t.Fatalf("%d applications added by a refused POST", n)
-		}
 		c := a.do(http.MethodPost, "/v1.0/applications", map[string]any{"displayName": "Dashboard",
-			"spa": map[string]any{"redirectUris": []string{}}, "publicClient": map[string]any{"redirectUris": []string{"https://dash.example.com/"}}}).
+			"spa": map[string]any{"redirectUris": []string{"https://dash.example.com/", "http://localhost:5173/cb"}}}).
 			must(t, http.StatusCreated)
-		if strings.Join(redirects(c.JSON, "publicClient"), ",") != "https://dash.example.com/" || c.JSON["isFallbackPublicClient"] != true {
+		if strings.Join(redirects(c.JSON, "spa"), ",") != "https://dash.example.com/,http://localhost:5173/cb" ||
+			c.JSON["isFallbackPublicClient"] != true || c.JSON["clientSecret"] != nil || len(redirects(c.JSON, "publicClient")) != 0 {
+			t.Fatalf("created: %s", c.Raw)
+		}
+		path := "/v1.0/applications/" + c.str("id")
+		a.do(http.MethodPatch, path, map[string]any{"spa": map[string]any{"redirectUris": []string{"https://dash.example.com/app"}},
+			"publicClient": map[string]any{"redirectUris": []string{"http://localhost/native"}}}).must(t, http.StatusNoContent)
+		got := a.get(path).must(t, http.StatusOK)
+		if strings.Join(redirects(got.JSON, "spa"), ",") != "https://dash.example.com/app" ||
+			strings.Join(redirects(got.JSON, "publicClient"), ",") != "http://localhost/native" {
+			t.Fatalf("after PATCH: %s", got.Raw)
+		}
+
+		before := len(auditsOf(t, env, domain.ActivityAddApplication))
+		for _, bad := range []map[string]any{
+			{"displayName": "Web", "isFallbackPublicClient": false, "spa": map[string]any{"redirectUris": []string{"https://w.example.com/"}}},
+			{"displayName": "Plain http", "spa": map[string]any{"redirectUris": []string{"http://dash.example.com/"}}},
+			{"displayName": "Custom scheme", "spa": map[string]any{"redirectUris": []string{"myapp://cb"}}},
+		} {
+			a.do(http.MethodPost, "/v1.0/applications", bad).wantError(t, http.StatusBadRequest, "badRequest", "spa.redirectUris")
+		}
+		if n := len(auditsOf(t, env, domain.ActivityAddApplication)); n != before {
+			t.Fatalf("%d applications added by refused POSTs", n-before)
+		}
+		// An empty spa platform, as scripts written for Entra send, is no obstacle.
+		c = a.do(http.MethodPost, "/v1.0/applications", map[string]any{"displayName": "Web app",
+			"spa": map[string]any{"redirectUris": []string{}}, "web": map[string]any{"redirectUris": []string{"https://web.example.com/cb"}}}).
+			must(t, http.StatusCreated)
+		if c.JSON["isFallbackPublicClient"] != false || len(redirects(c.JSON, "spa")) != 0 {
 			t.Fatalf("created: %s", c.Raw)
 		}
 	})

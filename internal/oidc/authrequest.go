@@ -79,9 +79,12 @@ func (s *storage) CreateAuthRequest(ctx context.Context, req *zoidc.AuthRequest,
 	if err != nil {
 		return nil, err
 	}
-	if !registeredRedirect(app.RedirectURIs, req.RedirectURI) {
+	if !registeredRedirect(app.AllRedirectURIs(), req.RedirectURI) {
 		// Redirect disabled: the browser is never sent to the URI.
 		return nil, zoidc.ErrInvalidRequestRedirectURI().WithDescription("The requested redirect_uri is not registered for this application.")
+	}
+	if slices.Contains(app.SPARedirectURIs, req.RedirectURI) && req.CodeChallenge == "" {
+		return nil, zoidc.ErrInvalidRequest().WithDescription("a single-page application must use PKCE: send code_challenge with code_challenge_method=S256")
 	}
 	r := domain.AuthRequest{
 		ClientID: req.ClientID, RedirectURI: req.RedirectURI, Scopes: req.Scopes, State: req.State,

@@ -3,6 +3,7 @@ package oidc
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/firstkey/firstkey/internal/domain"
@@ -25,6 +26,12 @@ type callKey struct{}
 func withCall(r *http.Request) *http.Request {
 	c := &call{clientID: r.FormValue("client_id")}
 	if id, _, ok := r.BasicAuth(); ok {
+		// RFC 6749 §2.3.1: the id is form-encoded before Basic encodes it, and
+		// libraries that follow it send a UUID's dashes as %2D. zitadel decodes
+		// it too; one that does not decode is refused there as invalid_client.
+		if dec, err := url.QueryUnescape(id); err == nil {
+			id = dec
+		}
 		c.clientID = id
 	}
 	return r.WithContext(context.WithValue(r.Context(), callKey{}, c))

@@ -26,11 +26,11 @@ type client struct {
 var _ op.Client = client{}
 
 func (c client) GetID() string          { return c.app.ClientID }
-func (c client) RedirectURIs() []string { return c.app.RedirectURIs }
+func (c client) RedirectURIs() []string { return c.app.AllRedirectURIs() }
 
 // PostLogoutRedirectURIs: like Entra, an application may return people to any
 // of its registered redirect URIs after signing out.
-func (c client) PostLogoutRedirectURIs() []string { return c.app.RedirectURIs }
+func (c client) PostLogoutRedirectURIs() []string { return c.app.AllRedirectURIs() }
 
 func (c client) LoginURL(id string) string {
 	return c.baseURL + ContinuePath + "?request=" + url.QueryEscape(id)

@@ -102,17 +102,10 @@ func (s *storage) GetDeviceAuthorizatonState(ctx context.Context, clientID, devi
 // discovery also offers client_secret_post, so a secret from the body goes on
 // as Basic. Public and unnamed clients are left to zitadel.
 func (s *storage) authenticateDeviceClient(w http.ResponseWriter, r *http.Request) bool {
-	id, sec, basic := r.BasicAuth()
-	if basic {
-		var err1, err2 error
-		id, err1 = url.QueryUnescape(id)
-		sec, err2 = url.QueryUnescape(sec)
-		if err1 != nil || err2 != nil {
-			writeOAuthError(w, http.StatusUnauthorized, zoidc.ErrInvalidClient().WithDescription("the Authorization header is not valid"))
-			return false
-		}
-	} else {
-		id, sec = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
+	id, sec, basic, e := clientCredentials(r)
+	if e != nil {
+		writeOAuthError(w, statusOf(e), e)
+		return false
 	}
 	if id == "" {
 		return true

@@ -37,9 +37,9 @@ func TestPKCEValuesAreChecked(t *testing.T) {
 	wantOAuthError(t, "a one-character verifier", tok, err, http.StatusBadRequest, "invalid_request")
 }
 
-// Back-channel endpoints take their parameters from the body only: a refresh
-// token, a code or a secret in the URL ends up in logs, so such a request is
-// refused whole. Discovery names only the client authentications that work.
+// Back-channel endpoints take their OAuth parameters from the body only: a
+// refresh token, a code or a secret in the URL ends up in logs, so such a
+// request is refused whole. Discovery names the client authentications that work.
 func TestBackChannelParametersInTheURLAreRefused(t *testing.T) {
 	s := newSignedIn(t, storetest.Backends()[0], domain.Application{})
 	r, tok := s.r, s.tok
@@ -59,8 +59,8 @@ func TestBackChannelParametersInTheURLAreRefused(t *testing.T) {
 	var doc struct {
 		Introspection []string `json:"introspection_endpoint_auth_methods_supported"`
 	}
-	if err := r.provider.Claims(&doc); err != nil || len(doc.Introspection) != 1 || doc.Introspection[0] != "client_secret_basic" {
-		t.Fatalf("introspection_endpoint_auth_methods_supported %v (%v), want [client_secret_basic]", doc.Introspection, err)
+	if err := r.provider.Claims(&doc); err != nil || strings.Join(doc.Introspection, " ") != "client_secret_basic client_secret_post" {
+		t.Fatalf("introspection_endpoint_auth_methods_supported %v (%v), want [client_secret_basic client_secret_post]", doc.Introspection, err)
 	}
 }
 

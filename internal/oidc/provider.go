@@ -62,6 +62,7 @@ type Provider struct {
 	keys     *keyring
 	storage  *storage
 	op       *op.Provider
+	origins  Origins // single-page applications' origins, allowed CORS
 }
 
 // New checks the configuration, makes sure a signing key exists (generating the
@@ -127,7 +128,7 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 		return nil, fmt.Errorf("oidc: %w", err)
 	}
 	return &Provider{issuer: issuer, prefix: prefix, clock: cfg.Clock, log: cfg.Logger,
-		lifetime: cfg.AccessTokenLifetime, keys: keys, storage: st, op: provider}, nil
+		lifetime: cfg.AccessTokenLifetime, keys: keys, storage: st, op: provider, origins: cfg.Directory}, nil
 }
 
 // checkIssuer returns the issuer without a trailing slash and its path.
@@ -186,13 +187,10 @@ func (p *Provider) RespondApproved(w http.ResponseWriter, r *http.Request, reque
 	if req.GetResponseMode() == zoidc.ResponseModeFormPost {
 		// zitadel's form_post page submits itself from an inline onload to the
 		// application: allow that, and only that, on this one response.
-		u, err := url.Parse(req.GetRedirectURI())
-		if err != nil {
+		if err := formPostPolicy(w, req.GetRedirectURI()); err != nil {
 			op.AuthRequestError(w, r, req, zoidc.ErrServerError().WithParent(err), p.op)
 			return
 		}
-		w.Header().Set("Content-Security-Policy", "default-src 'none'; script-src 'unsafe-inline'; form-action "+
-			u.Scheme+"://"+u.Host+"; base-uri 'none'; frame-ancestors 'none'")
 	}
 	op.AuthResponse(req, p.op, w, r)
 }
@@ -200,20 +198,32 @@ func (p *Provider) RespondApproved(w http.ResponseWriter, r *http.Request, reque
 // Mount registers the provider's endpoints under the issuer's path. zitadel's
 // own extras (its /healthz, /ready) are not mounted.
 func (p *Provider) Mount(mux *http.ServeMux) {
-	zitadel := http.StripPrefix(p.prefix, p.op)
+	zitadel := withoutOrigin(http.StripPrefix(p.prefix, p.op))
 	both := func(path string, h http.Handler) {
 		mux.Handle("GET "+p.prefix+path, h)
 		mux.Handle("POST "+p.prefix+path, h)
 	}
-	mux.HandleFunc("GET "+p.prefix+DiscoveryPath, p.discovery)
-	mux.Handle("GET "+p.prefix+KeysPath, answerUnavailable(zitadel))
-	mux.Handle("POST "+p.prefix+TokenPath, answerUnavailable(p.tokenGuard(zitadel)))
-	both(AuthorizePath, noStore(textParams(answerUnavailable(zitadel))))
-	both(UserinfoPath, noStore(textParams(userinfoStatus(answerUnavailable(zitadel)))))
+	// The endpoints a single-page application calls from its own origin answer
+	// CORS, preflights included; every other method is refused in JSON. A
+	// database that cannot answer in time gives 503 temporarily_unavailable.
+	spa := func(path, methods string, h http.Handler) {
+		for _, m := range strings.Split(methods, ", ") {
+			mux.Handle(m+" "+p.prefix+path, p.cors(methods, h))
+		}
+		mux.Handle("OPTIONS "+p.prefix+path, p.cors(methods, h))
+		mux.Handle(p.prefix+path, methodNotAllowed(methods))
+	}
+	spa(DiscoveryPath, "GET", http.HandlerFunc(p.discovery))
+	spa(KeysPath, "GET", answerUnavailable(jsonErrors(zitadel)))
+	spa(TokenPath, "POST", answerUnavailable(p.tokenGuard(zitadel)))
+	spa(UserinfoPath, "GET, POST", noStore(textParams(userinfoStatus(answerUnavailable(zitadel)))))
+	spa(RevocationPath, "POST", answerUnavailable(p.formOnly(zitadel)))
+	both(AuthorizePath, noStore(textParams(answerUnavailable(p.authorizeGuard(zitadel)))))
 	both(EndSessionPath, noStore(textParams(p.endSession(zitadel))))
-	mux.Handle("POST "+p.prefix+RevocationPath, answerUnavailable(p.formOnly(zitadel)))
-	mux.Handle("POST "+p.prefix+IntrospectionPath, answerUnavailable(p.formOnly(zitadel)))
+	mux.Handle("POST "+p.prefix+IntrospectionPath, answerUnavailable(p.formOnly(p.storage.introspectionGuard(zitadel))))
 	mux.Handle("POST "+p.prefix+DeviceCodePath, answerUnavailable(p.formOnly(p.storage.deviceAuthGuard(zitadel))))
+	mux.Handle(p.prefix+IntrospectionPath, methodNotAllowed("POST"))
+	mux.Handle(p.prefix+DeviceCodePath, methodNotAllowed("POST"))
 }
 
 // noStore keeps codes, tokens and user data out of caches.
@@ -225,14 +235,19 @@ func noStore(next http.Handler) http.Handler {
 	})
 }
 
-// formOnly bounds a back-channel request's body, refuses parameters sent in the
-// URL (RFC 6749 §3.2: codes, tokens and secrets there end up in proxies' and
-// servers' logs) and starts the request's call.
+// formOnly bounds a back-channel request's body, refuses OAuth parameters sent
+// in the URL (RFC 6749 §3.2: codes, tokens and secrets there end up in proxies'
+// and servers' logs) while accepting any other query (RFC 6749 §3.2 allows one;
+// MSAL appends ?client-request-id=…), hands zitadel the body's parameters only,
+// and starts the request's call. Its failures, and zitadel's, are JSON.
 func (p *Provider) formOnly(next http.Handler) http.Handler {
-	return noStore(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.RawQuery != "" {
+	return noStore(jsonErrors(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, _, basic := r.BasicAuth(); basic {
+			w = basicChallenge{w}
+		}
+		if name := oauthParamInURL(r.URL.Query()); name != "" {
 			writeOAuthError(w, http.StatusBadRequest, zoidc.ErrInvalidRequest().
-				WithDescription("parameters must be sent in the form-encoded request body (and client credentials there or in the Authorization header), never in the URL"))
+				WithDescription("parameter %s must be sent in the form-encoded request body (and client credentials there or in the Authorization header), never in the URL", name))
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxTokenRequestBytes)
@@ -244,8 +259,9 @@ func (p *Provider) formOnly(next http.Handler) http.Handler {
 			writeOAuthError(w, http.StatusBadRequest, e)
 			return
 		}
+		r.Form = r.PostForm // what is left in the URL is the client's own business
 		next.ServeHTTP(w, withCall(r))
-	}))
+	})))
 }
 
 // discovery lists what firstkey offers, with the fields relying parties such as
@@ -272,7 +288,7 @@ func (p *Provider) discovery(w http.ResponseWriter, r *http.Request) {
 		IDTokenSigningAlgValuesSupported:          []string{string(SigningAlgorithm)},
 		TokenEndpointAuthMethodsSupported:         []zoidc.AuthMethod{zoidc.AuthMethodBasic, zoidc.AuthMethodPost, zoidc.AuthMethodNone},
 		RevocationEndpointAuthMethodsSupported:    []zoidc.AuthMethod{zoidc.AuthMethodBasic, zoidc.AuthMethodPost, zoidc.AuthMethodNone},
-		IntrospectionEndpointAuthMethodsSupported: []zoidc.AuthMethod{zoidc.AuthMethodBasic}, // zitadel reads only Basic there
+		IntrospectionEndpointAuthMethodsSupported: []zoidc.AuthMethod{zoidc.AuthMethodBasic, zoidc.AuthMethodPost},
 		CodeChallengeMethodsSupported:             []zoidc.CodeChallengeMethod{zoidc.CodeChallengeMethodS256},
 		ClaimsSupported: []string{"iss", "sub", "aud", "exp", "iat", "nbf", "jti", "auth_time", "nonce", "acr", "amr",
 			"azp", "at_hash", "c_hash", "sid", "name", "given_name", "family_name", "preferred_username", "email",
@@ -295,9 +311,6 @@ func (p *Provider) tokenGuard(next http.Handler) http.Handler {
 	return p.formOnly(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch gt := zoidc.GrantType(r.FormValue("grant_type")); gt {
 		case "", zoidc.GrantTypeClientCredentials, zoidc.GrantTypeCode, zoidc.GrantTypeRefreshToken, zoidc.GrantTypeDeviceCode:
-			if _, _, basic := r.BasicAuth(); basic {
-				w = basicChallenge{w}
-			}
 			if gt == zoidc.GrantTypeDeviceCode && !p.storage.authenticateDeviceClient(w, r) {
 				return
 			}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"strings"
 )
 
 // userinfoStatus makes the userinfo endpoint answer as RFC 6750 §3.1 asks. A
@@ -48,6 +49,7 @@ type userinfoWriter struct {
 	http.ResponseWriter
 	challenge string
 	refused   bool
+	replaced  bool // a text/plain 401 answered in JSON instead
 	body      bytes.Buffer
 }
 
@@ -57,14 +59,31 @@ func (w *userinfoWriter) WriteHeader(status int) {
 		w.refused = true
 		return
 	case http.StatusUnauthorized:
-		w.Header().Set("WWW-Authenticate", w.challenge)
+		h := w.Header()
+		h.Set("WWW-Authenticate", w.challenge)
+		if !strings.HasPrefix(h.Get("Content-Type"), "application/json") {
+			// zitadel's http.Error text; the body is JSON like every OAuth error.
+			w.replaced = true
+			h.Del("Content-Length")
+			h.Set("Content-Type", "application/json")
+			w.ResponseWriter.WriteHeader(status)
+			e := map[string]string{"error": "invalid_request", "error_description": "the request has no access token; send one as Authorization: Bearer"}
+			if w.challenge != "Bearer" {
+				e = map[string]string{"error": "invalid_token", "error_description": "the access token is not valid"}
+			}
+			_ = json.NewEncoder(w.ResponseWriter).Encode(e)
+			return
+		}
 	}
 	w.ResponseWriter.WriteHeader(status)
 }
 
 func (w *userinfoWriter) Write(b []byte) (int, error) {
-	if w.refused {
+	switch {
+	case w.refused:
 		return w.body.Write(b)
+	case w.replaced:
+		return len(b), nil
 	}
 	return w.ResponseWriter.Write(b)
 }

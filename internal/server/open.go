@@ -80,6 +80,17 @@ func OpenDirectory(ctx context.Context, cfg Config) (*directory.Service, io.Clos
 	if err != nil {
 		return nil, nil, err
 	}
+	if cfg.Issuer == "" {
+		// The address serve runs at, not a guess from FIRSTKEY_LISTEN.
+		stored, err := StoredIssuer(ctx, st)
+		if err != nil {
+			st.Close()
+			return nil, nil, err
+		}
+		if stored != "" {
+			c.Issuer = stored
+		}
+	}
 	dir, err := directory.New(directory.Config{Store: st, Clock: c.Clock, Hasher: c.Hasher, Logger: c.Logger, BaseURL: c.Issuer})
 	if err != nil {
 		st.Close()

@@ -100,6 +100,11 @@ type Store interface {
 	ListApplications(ctx context.Context, opts ListOptions) ([]domain.Application, int, error)
 	UpdateApplication(ctx context.Context, id string, fn func(domain.Application) (domain.Application, error)) (domain.Application, error)
 	DeleteApplication(ctx context.Context, id string) error
+	// SPAOriginRegistered reports whether origin (scheme://host[:port], as
+	// domain.Origin writes it) is the origin of a single-page redirect URI of
+	// some application: the origins allowed to call the token endpoints from a
+	// browser (CORS).
+	SPAOriginRegistered(ctx context.Context, origin string) (bool, error)
 
 	// CreatePass stores a pass; a user holds at most one, so a second returns
 	// ErrAlreadyExists (delete the old one first, in the same transaction).

@@ -153,7 +153,12 @@ func start(t testing.TB, cfg server.Config, o Options) *Env {
 	if err != nil {
 		t.Fatalf("start firstkey: %v", err)
 	}
-	srv := httptest.NewUnstartedServer(app.Handler())
+	handler := app.Handler()
+	if o.Issuer != "" {
+		// As a load balancer does: every replica sees the public host name.
+		handler = behindName(cfg.Issuer, handler)
+	}
+	srv := httptest.NewUnstartedServer(handler)
 	srv.Listener.Close()
 	srv.Listener = ln
 	srv.Start()
@@ -162,6 +167,18 @@ func start(t testing.TB, cfg server.Config, o Options) *Env {
 		app.Close()
 	})
 	return &Env{URL: listenURL, Issuer: cfg.Issuer, App: app, Dir: app.Directory(), Store: app.Store(), Clock: clock, logs: logs}
+}
+
+// behindName presents every request with the host name of the public URL.
+func behindName(public string, next http.Handler) http.Handler {
+	u, err := url.Parse(public)
+	if err != nil {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Host = u.Host
+		next.ServeHTTP(w, r)
+	})
 }
 
 // Logs returns everything logged so far (JSON lines).

@@ -66,6 +66,22 @@ func (h *Handler) allowRedirectAfterForm(w http.ResponseWriter, r *http.Request,
 	w.Header().Set("Content-Security-Policy", csp(source))
 }
 
+// appNameFor names the application a sign-in continues to: that of the
+// pending authorization request next points at, or "". A device's user code
+// is not looked up here, before sign-in, where it would tell a guesser which
+// codes are pending.
+func (h *Handler) appNameFor(r *http.Request, next string) string {
+	u, err := url.Parse(next)
+	if err != nil || u.Path != oidc.ContinuePath {
+		return ""
+	}
+	_, app, err := h.dir.AuthRequest(r.Context(), u.Query().Get("request"))
+	if err != nil {
+		return ""
+	}
+	return app.DisplayName
+}
+
 // signInURL sends the browser to sign in and come back to next.
 func signInURL(next, loginHint string) string {
 	q := url.Values{"next": {next}}

@@ -55,6 +55,7 @@ type Handler struct {
 	dir      *directory.Service
 	provider *oidc.Provider
 	secure   bool // cookies get the Secure flag when served over https
+	issuer   string
 	log      *slog.Logger
 	cop      *http.CrossOriginProtection
 	limiter  *ratelimit.Limiter
@@ -73,6 +74,7 @@ func New(cfg Config) *Handler {
 		dir:      cfg.Directory,
 		provider: cfg.Provider,
 		secure:   strings.HasPrefix(cfg.BaseURL, "https://"),
+		issuer:   strings.TrimRight(cfg.BaseURL, "/"),
 		log:      cfg.Logger,
 		cop:      http.NewCrossOriginProtection(),
 		limiter:  ratelimit.New(cfg.SignInRate, cfg.Directory.Clock()),
@@ -86,7 +88,7 @@ func New(cfg Config) *Handler {
 // http.CrossOriginProtection; those that act for a signed-in person also check
 // the session's CSRF token (see csrf.go).
 func (h *Handler) Mount(mux *http.ServeMux) {
-	handle := func(pattern string, next http.Handler) { mux.Handle(pattern, secureHeaders(next)) }
+	handle := func(pattern string, next http.Handler) { mux.Handle(pattern, secureHeaders(h.onIssuerHost(next))) }
 	post := func(pattern string, next http.Handler) { handle(pattern, h.cop.Handler(next)) }
 
 	// Signing in.

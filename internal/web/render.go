@@ -32,6 +32,7 @@ type view struct {
 	Account *account // nil before sign-in
 	Error   string   // shown in an alert region at the top of the content
 	Notice  string   // a confirmation of what just happened
+	Issuer  string   // firstkey's usual address, named when a browser refuses passkeys here
 	Page    any
 }
 
@@ -51,6 +52,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
+	v.Issuer = h.issuer
 	if err := t.ExecuteTemplate(w, "layout", v); err != nil {
 		h.log.ErrorContext(r.Context(), "render page", "page", name, "err", err)
 	}

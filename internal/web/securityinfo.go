@@ -4,11 +4,13 @@ import (
 	"errors"
 	"math"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
 	"github.com/firstkey/firstkey/internal/directory"
 	"github.com/firstkey/firstkey/internal/domain"
+	"github.com/firstkey/firstkey/internal/oidc"
 )
 
 type securityInfoPage struct {
@@ -17,6 +19,10 @@ type securityInfoPage struct {
 	RegistrationOnly bool
 	MinutesLeft      int // of a one-time pass session
 	CSRF             string
+	// ContinueURL and ContinueApp are set while the person registers a passkey
+	// in the middle of signing in to an application: where to go on afterwards.
+	ContinueURL string
+	ContinueApp string
 }
 
 type passkeyRow struct {
@@ -46,6 +52,28 @@ func (h *Handler) securityInfo(w http.ResponseWriter, r *http.Request, s *signed
 	h.showSecurityInfo(w, r, s, http.StatusOK, "", securityInfoNotices[r.URL.Query().Get("done")])
 }
 
+// continueTo is where a person who came to register a passkey while signing in
+// to an application goes on to, and the application's name; "" when next is
+// no pending sign-in. The person is signed in, so a device's code may be
+// looked up too.
+func (h *Handler) continueTo(r *http.Request, next string) (string, string) {
+	next = safeNext(next)
+	if next == "" {
+		return "", ""
+	}
+	if name := h.appNameFor(r, next); name != "" {
+		return next, name
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Path != oidc.DevicePath {
+		return "", ""
+	}
+	if _, app, err := h.dir.DeviceRequest(r.Context(), directory.NormalizeUserCode(u.Query().Get("user_code"))); err == nil {
+		return next, app.DisplayName
+	}
+	return "", ""
+}
+
 // showSecurityInfo renders My Security Info, with an error from the last action
 // or a notice confirming it.
 func (h *Handler) showSecurityInfo(w http.ResponseWriter, r *http.Request, s *signedIn, status int, errMsg, notice string) {
@@ -60,6 +88,7 @@ func (h *Handler) showSecurityInfo(w http.ResponseWriter, r *http.Request, s *si
 		return
 	}
 	p := securityInfoPage{RegistrationOnly: s.sess.RegistrationOnly, CSRF: s.csrf}
+	p.ContinueURL, p.ContinueApp = h.continueTo(r, r.URL.Query().Get("next"))
 	for _, k := range keys {
 		kind := "Device-bound passkey"
 		if k.BackupEligible {

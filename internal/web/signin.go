@@ -18,6 +18,7 @@ const maxUsernameLength = 256
 type loginView struct {
 	Username string
 	Next     string // where to continue after signing in (safeNext), or ""
+	AppName  string // the application the person signs in to, or ""
 }
 
 // loginNotices explain why someone landed on the sign-in page; only these fixed
@@ -36,18 +37,19 @@ var loginNotices = map[string]string{
 func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	next := safeNext(q.Get("next"))
+	app := h.appNameFor(r, next)
 	if _, asked := q["username"]; asked {
 		username := cleanUsername(q.Get("username"))
 		if username == "" {
 			h.render(w, r, http.StatusOK, "login.html", view{Title: "Sign in", Error: msgEnterUsername,
-				Page: loginView{Next: next}})
+				Page: loginView{Next: next, AppName: app}})
 			return
 		}
-		h.render(w, r, http.StatusOK, "methods.html", view{Title: "Choose how to sign in", Page: loginView{Username: username, Next: next}})
+		h.render(w, r, http.StatusOK, "methods.html", view{Title: "Choose how to sign in", Page: loginView{Username: username, Next: next, AppName: app}})
 		return
 	}
 	h.render(w, r, http.StatusOK, "login.html", view{Title: "Sign in", Notice: loginNotices[q.Get("m")],
-		Page: loginView{Username: cleanUsername(q.Get("login_hint")), Next: next}})
+		Page: loginView{Username: cleanUsername(q.Get("login_hint")), Next: next, AppName: app}})
 }
 
 // passPage asks for the Temporary Access Pass of the username chosen before.
@@ -59,7 +61,8 @@ func (h *Handler) passPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.allowRedirectAfterForm(w, r, next)
-	h.render(w, r, http.StatusOK, "pass.html", view{Title: "Enter your Temporary Access Pass", Page: loginView{Username: username, Next: next}})
+	h.render(w, r, http.StatusOK, "pass.html", view{Title: "Enter your Temporary Access Pass",
+		Page: loginView{Username: username, Next: next, AppName: h.appNameFor(r, next)}})
 }
 
 // cleanUsername trims a typed username. Text that is not valid UTF-8 or holds
@@ -94,7 +97,8 @@ func (h *Handler) signInWithPass(w http.ResponseWriter, r *http.Request) {
 	next := safeNext(r.PostForm.Get("next"))
 	again := func(status int, msg string) {
 		h.allowRedirectAfterForm(w, r, next)
-		h.render(w, r, status, "pass.html", view{Title: "Enter your Temporary Access Pass", Error: msg, Page: loginView{Username: username, Next: next}})
+		h.render(w, r, status, "pass.html", view{Title: "Enter your Temporary Access Pass", Error: msg,
+			Page: loginView{Username: username, Next: next, AppName: h.appNameFor(r, next)}})
 	}
 	if username == "" {
 		msg := msgEnterUsername
@@ -120,6 +124,12 @@ func (h *Handler) signInWithPass(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, directory.ErrBusy):
 		// Nothing was checked or counted: a retry in a moment is safe.
 		again(http.StatusTooManyRequests, directory.ErrBusy.Message)
+		return
+	case errors.Is(err, directory.ErrPassUsed), errors.Is(err, directory.ErrPassExpired):
+		// Only the holder of the right pass hears this (see the directory).
+		var de *domain.Error
+		errors.As(err, &de)
+		again(http.StatusUnauthorized, de.Message)
 		return
 	case domain.KindOf(err) == domain.KindUnauthenticated:
 		again(http.StatusUnauthorized, directory.ErrSignInFailed.Message)

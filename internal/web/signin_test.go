@@ -291,3 +291,32 @@ func TestPassRevokedAfterHundredFailures(t *testing.T) {
 		}
 	})
 }
+
+// Someone who types the right pass after it was used or expired is told so,
+// and to ask for a new one; anyone who types a wrong pass for the same account
+// still hears only that the name and pass did not work.
+func TestRightPassThatNoLongerWorks(t *testing.T) {
+	eachBackend(t, nil, func(t *testing.T, env *testenv.Env) {
+		env.CreateUser(t, "ada@example.com")
+		once := issuePass(t, env, "ada@example.com", true)
+		b := newBrowser(t, env)
+		wantStatus(t, "sign-in with the one-time pass", b.signInWithPass("ada@example.com", once.Code), http.StatusSeeOther)
+
+		r := newBrowser(t, env).form("/login/tap", url.Values{"username": {"ada@example.com"}, "pass": {once.Code}})
+		if r.Status != http.StatusUnauthorized || !strings.Contains(r.Body, html.EscapeString(directory.ErrPassUsed.Message)) {
+			t.Fatalf("the used pass again: %d\n%s", r.Status, r.Body)
+		}
+		r = newBrowser(t, env).form("/login/tap", url.Values{"username": {"ada@example.com"}, "pass": {"WRONGPASS1"}})
+		if r.Status != http.StatusUnauthorized || !strings.Contains(r.Body, html.EscapeString(directory.ErrSignInFailed.Message)) ||
+			strings.Contains(r.Body, "already been used") {
+			t.Fatalf("a wrong pass: %d\n%s", r.Status, r.Body)
+		}
+
+		multi := issuePass(t, env, "ada@example.com", false)
+		env.Clock.Advance(time.Duration(multi.LifetimeInMinutes+1) * time.Minute)
+		r = newBrowser(t, env).form("/login/tap", url.Values{"username": {"ada@example.com"}, "pass": {multi.Code}})
+		if r.Status != http.StatusUnauthorized || !strings.Contains(r.Body, html.EscapeString(directory.ErrPassExpired.Message)) {
+			t.Fatalf("the expired pass: %d\n%s", r.Status, r.Body)
+		}
+	})
+}

@@ -38,6 +38,7 @@ type registerFinishRequest struct {
 	CeremonyID string          `json:"ceremonyId"`
 	Name       string          `json:"name"`
 	Credential json.RawMessage `json:"credential"`
+	Next       string          `json:"next"` // the sign-in to continue afterwards; checked by safeNext
 }
 
 // redirectJSON tells the script where to go next.
@@ -135,13 +136,20 @@ func (h *Handler) finishPasskeyRegistration(w http.ResponseWriter, r *http.Reque
 		h.apiFailure(w, r, "finish passkey registration", err)
 		return
 	}
+	cont := safeNext(req.Next)
 	next := "/mysecurityinfo?done=added"
+	if cont != "" {
+		next += "&next=" + url.QueryEscape(cont)
+	}
 	// With the policy's RevokePassOnFirstPasskey, registering revoked the pass and
 	// with it this session: send the person to sign in with the new passkey
 	// rather than to a page that would only say the session ended.
 	if _, err := h.dir.Session(r.Context(), s.token); domain.KindOf(err) == domain.KindUnauthenticated {
 		h.clearSessionCookie(w)
 		next = "/login?m=passkeyadded&login_hint=" + url.QueryEscape(s.user.UserPrincipalName)
+		if cont != "" {
+			next += "&next=" + url.QueryEscape(cont)
+		}
 	}
 	writeJSON(w, http.StatusCreated, struct {
 		redirectJSON

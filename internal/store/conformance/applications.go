@@ -13,6 +13,7 @@ var applicationTests = []test{
 	{"Application/CRUD", testApplicationCRUD},
 	{"Application/ProvisioningToken", testApplicationProvisioningToken},
 	{"Application/List", testApplicationList},
+	{"Application/SPA", testApplicationSPA},
 }
 
 func newApp(id, clientID, name string) domain.Application {
@@ -31,6 +32,9 @@ func storedApp(a domain.Application) domain.Application {
 	}
 	if a.Permissions == nil {
 		a.Permissions = []domain.Permission{}
+	}
+	if a.SPARedirectURIs == nil {
+		a.SPARedirectURIs = []string{}
 	}
 	return a
 }
@@ -180,4 +184,53 @@ func testApplicationProvisioningToken(t *testing.T, s store.Store) {
 	wantErr(t, err, store.ErrNotFound)
 	// Applications without a token do not collide with each other.
 	must(t, s.CreateApplication(ctx, newApp("a4", "c4", "Also none")))
+}
+
+// A single-page application's redirect URIs are kept, and their origins are
+// found by SPAOriginRegistered until the application drops them or is deleted.
+func testApplicationSPA(t *testing.T, s store.Store) {
+	spa := domain.Application{ID: "s1", ClientID: "spa-1", DisplayName: "Dashboard", PublicClient: true, CreatedDateTime: t0,
+		SPARedirectURIs: []string{"https://Dash.example.com/cb", "https://dash.example.com:443/silent", "http://localhost:5173/"}}
+	must(t, s.CreateApplication(ctx, spa))
+	must(t, s.CreateApplication(ctx, newApp("w1", "web-1", "Web")))
+	got, err := s.GetApplication(ctx, "s1")
+	must(t, err)
+	wantEqual(t, got, storedApp(spa))
+
+	registered := func(origin string, want bool) {
+		t.Helper()
+		ok, err := s.SPAOriginRegistered(ctx, origin)
+		must(t, err)
+		if ok != want {
+			t.Fatalf("SPAOriginRegistered(%q) = %v, want %v", origin, ok, want)
+		}
+	}
+	registered("https://dash.example.com", true)
+	registered("http://localhost:5173", true)
+	registered("https://app.example.com", false) // a web application's redirect URI is no CORS origin
+	registered("http://dash.example.com", false)
+	registered("https://dash.example.com:8443", false)
+
+	_, err = s.UpdateApplication(ctx, "s1", func(a domain.Application) (domain.Application, error) {
+		a.SPARedirectURIs = []string{"https://new.example.com/cb"}
+		return a, nil
+	})
+	must(t, err)
+	registered("https://dash.example.com", false)
+	registered("https://new.example.com", true)
+
+	// Another application's origin survives this one's deletion.
+	other := domain.Application{ID: "s2", ClientID: "spa-2", DisplayName: "Other", PublicClient: true, CreatedDateTime: t0,
+		SPARedirectURIs: []string{"https://new.example.com/other"}}
+	must(t, s.CreateApplication(ctx, other))
+	must(t, s.DeleteApplication(ctx, "s1"))
+	registered("https://new.example.com", true)
+	must(t, s.DeleteApplication(ctx, "s2"))
+	registered("https://new.example.com", false)
+
+	// A failed creation (a taken client id) leaves no origin behind.
+	dup := domain.Application{ID: "s3", ClientID: "web-1", DisplayName: "Dup", PublicClient: true, CreatedDateTime: t0,
+		SPARedirectURIs: []string{"https://dup.example.com/cb"}}
+	wantErr(t, s.CreateApplication(ctx, dup), store.ErrAlreadyExists)
+	registered("https://dup.example.com", false)
 }

@@ -10,7 +10,7 @@ import (
 )
 
 const applicationColumns = `id, client_id, display_name, secret_hash, public_client,
-	redirect_uris, permissions, required_strength, created_at, provisioning_token_hash`
+	redirect_uris, permissions, required_strength, created_at, provisioning_token_hash, spa_redirect_uris`
 
 var applicationFilter = filterSpec{fields: map[string]field{
 	"id":              {col: "id", typ: exactField},
@@ -23,11 +23,13 @@ func scanApplication(r rowScanner) (domain.Application, error) {
 	var a domain.Application
 	var token *string
 	err := r.Scan(&a.ID, &a.ClientID, &a.DisplayName, &a.SecretHash, &a.PublicClient,
-		jsonDest{&a.RedirectURIs}, jsonDest{&a.Permissions}, &a.RequiredStrength, timeDest{&a.CreatedDateTime}, &token)
+		jsonDest{&a.RedirectURIs}, jsonDest{&a.Permissions}, &a.RequiredStrength, timeDest{&a.CreatedDateTime}, &token,
+		jsonDest{&a.SPARedirectURIs})
 	if token != nil {
 		a.ProvisioningTokenHash = *token
 	}
 	a.RedirectURIs = nonNil(a.RedirectURIs)
+	a.SPARedirectURIs = nonNil(a.SPARedirectURIs)
 	a.Permissions = nonNil(a.Permissions)
 	return a, err
 }
@@ -35,16 +37,44 @@ func scanApplication(r rowScanner) (domain.Application, error) {
 // CreateApplication stores a new application; ErrAlreadyExists if its id, client
 // id or provisioning token hash is taken.
 func (s *Store) CreateApplication(ctx context.Context, a domain.Application) error {
-	_, err := s.exec(ctx, `INSERT INTO applications (id, client_id, display_name, secret_hash,
-		public_client, redirect_uris, permissions, required_strength, created_at, provisioning_token_hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		a.ID, a.ClientID, a.DisplayName, a.SecretHash, a.PublicClient,
-		jsonText(a.RedirectURIs), jsonText(a.Permissions), string(a.RequiredStrength), s.d.time(a.CreatedDateTime),
-		nullString(a.ProvisioningTokenHash))
-	if err != nil {
-		return s.fail(fmt.Sprintf("create application %q", a.ID), err)
+	return s.inTx(ctx, func(tx *Store) error {
+		_, err := tx.exec(ctx, `INSERT INTO applications (id, client_id, display_name, secret_hash,
+			public_client, redirect_uris, permissions, required_strength, created_at, provisioning_token_hash, spa_redirect_uris)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			a.ID, a.ClientID, a.DisplayName, a.SecretHash, a.PublicClient,
+			jsonText(a.RedirectURIs), jsonText(a.Permissions), string(a.RequiredStrength), tx.d.time(a.CreatedDateTime),
+			nullString(a.ProvisioningTokenHash), jsonText(nonNil(a.SPARedirectURIs)))
+		if err != nil {
+			return tx.fail(fmt.Sprintf("create application %q", a.ID), err)
+		}
+		return tx.putSPAOrigins(ctx, a)
+	})
+}
+
+// putSPAOrigins replaces the CORS origins of an application with those of its
+// single-page redirect URIs.
+func (s *Store) putSPAOrigins(ctx context.Context, a domain.Application) error {
+	what := fmt.Sprintf("store origins of application %q", a.ID)
+	if _, err := s.exec(ctx, "DELETE FROM application_spa_origins WHERE application_id = ?", a.ID); err != nil {
+		return s.fail(what, err)
+	}
+	for _, o := range a.SPAOrigins() {
+		if _, err := s.exec(ctx, "INSERT INTO application_spa_origins (origin, application_id) VALUES (?, ?)", o, a.ID); err != nil {
+			return s.fail(what, err)
+		}
 	}
 	return nil
+}
+
+// SPAOriginRegistered reports whether origin is the origin of a redirect URI
+// of some single-page application.
+func (s *Store) SPAOriginRegistered(ctx context.Context, origin string) (bool, error) {
+	var n int
+	err := s.queryRow(ctx, "SELECT COUNT(*) FROM application_spa_origins WHERE origin = ?", origin).Scan(&n)
+	if err != nil {
+		return false, s.fail("look up a single-page application origin", err)
+	}
+	return n > 0, nil
 }
 
 // GetApplication returns the application with the given object id.
@@ -104,11 +134,15 @@ func (s *Store) UpdateApplication(ctx context.Context, id string, fn func(domain
 		}
 		if _, err := tx.exec(ctx, `UPDATE applications SET client_id = ?, display_name = ?,
 			secret_hash = ?, public_client = ?, redirect_uris = ?, permissions = ?,
-			required_strength = ?, created_at = ?, provisioning_token_hash = ? WHERE id = ?`,
+			required_strength = ?, created_at = ?, provisioning_token_hash = ?, spa_redirect_uris = ? WHERE id = ?`,
 			a.ClientID, a.DisplayName, a.SecretHash, a.PublicClient, jsonText(a.RedirectURIs),
 			jsonText(a.Permissions), string(a.RequiredStrength), tx.d.time(a.CreatedDateTime),
-			nullString(a.ProvisioningTokenHash), id); err != nil {
+			nullString(a.ProvisioningTokenHash), jsonText(nonNil(a.SPARedirectURIs)), id); err != nil {
 			return tx.fail(fmt.Sprintf("update application %q", id), err)
+		}
+		a.ID = id
+		if err := tx.putSPAOrigins(ctx, a); err != nil {
+			return err
 		}
 		out, err = tx.getApplication(ctx, "id", id, "")
 		return err

@@ -86,7 +86,9 @@
       case 'InvalidStateError':
         return 'This authenticator already holds a passkey for your account. Use another one, or sign in with the one you have.';
       case 'SecurityError':
-        return 'Your browser refused passkeys for this address. Open firstkey at its usual address and try again.';
+        var usual = document.body.getAttribute('data-issuer');
+        return 'Your browser refused passkeys for this address. Open firstkey at its usual address' +
+          (usual ? ', ' + usual + ',' : '') + ' and try again.';
       case 'NotSupportedError':
         return 'This browser or device cannot create or use this kind of passkey.';
       case 'AbortError':
@@ -146,6 +148,7 @@
     var input = form.querySelector('input[name=name]');
     var button = form.querySelector('button[type=submit]');
     var csrf = form.getAttribute('data-csrf');
+    var next = form.getAttribute('data-next') || '';
     var name = input.value.trim();
     clear();
     if (!name) {
@@ -160,7 +163,7 @@
       .then(function (begin) {
         return navigator.credentials.create({ publicKey: creationOptions(begin.options.publicKey) })
           .then(function (cred) {
-            return post('/webauthn/register/finish', { ceremonyId: begin.ceremonyId, name: name, credential: credentialJSON(cred) }, csrf);
+            return post('/webauthn/register/finish', { ceremonyId: begin.ceremonyId, name: name, credential: credentialJSON(cred), next: next }, csrf);
           });
       })
       .then(function (done) {
@@ -178,12 +181,26 @@
       });
   }
 
-  // Show times in the reader's own time zone; the server renders UTC.
-  var fmt = window.Intl && Intl.DateTimeFormat ? new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' }) : null;
+  // Show times in the reader's own time zone, named; the server renders UTC.
+  var fmt = window.Intl && Intl.DateTimeFormat ? new Intl.DateTimeFormat(undefined,
+    { year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZoneName: 'short' }) : null;
   document.querySelectorAll('time[datetime]').forEach(function (t) {
     var d = new Date(t.getAttribute('datetime'));
     if (fmt && !isNaN(d)) { t.title = t.textContent; t.textContent = fmt.format(d); }
   });
+
+  // A name for a new passkey from the browser and the system it runs on, which
+  // the person may change: "Chrome on Windows", "Safari on iPhone".
+  function suggestedName() {
+    var ua = navigator.userAgent || '';
+    var browser = /Edg\//.test(ua) ? 'Edge' : /Firefox\//.test(ua) ? 'Firefox' : /OPR\//.test(ua) ? 'Opera' :
+      /Chrome\//.test(ua) ? 'Chrome' : /Safari\//.test(ua) ? 'Safari' : '';
+    var system = /iPhone/.test(ua) ? 'iPhone' : /iPad/.test(ua) ? 'iPad' : /Android/.test(ua) ? 'Android' :
+      /Mac OS X|Macintosh/.test(ua) ? 'Mac' : /Windows/.test(ua) ? 'Windows' : /CrOS/.test(ua) ? 'ChromeOS' :
+      /Linux/.test(ua) ? 'Linux' : '';
+    if (browser && system) return browser + ' on ' + system;
+    return browser || system || '';
+  }
 
   var supported = !!(window.PublicKeyCredential && navigator.credentials && window.fetch);
   var signInButtons = document.querySelectorAll('[data-passkey-signin]');
@@ -198,6 +215,8 @@
     b.addEventListener('click', function () { signIn(b); });
   });
   if (form) {
+    var nameInput = form.querySelector('input[name=name]');
+    if (nameInput && !nameInput.value) nameInput.value = suggestedName();
     form.addEventListener('submit', function (ev) { ev.preventDefault(); register(form); });
   }
 })();
