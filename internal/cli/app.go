@@ -240,7 +240,7 @@ can no longer get tokens; tokens already issued with it keep working until they 
 		Args: exactArgs(1),
 	}
 	c.RunE = g.act(nil, func(ctx context.Context, s *session, args []string) error {
-		a, cs, err := s.dir.AddApplicationSecret(ctx, s.actor, args[0])
+		a, cs, err := s.dir.AddApplicationSecret(ctx, s.actor, args[0], "")
 		if err != nil {
 			return err
 		}

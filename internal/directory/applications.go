@@ -1,6 +1,8 @@
 package directory
 
 import (
+	"github.com/google/uuid"
+
 	"context"
 	"fmt"
 	"slices"
@@ -76,11 +78,14 @@ func (s *Service) CreateApplication(ctx context.Context, actor domain.Actor, a d
 		return domain.Application{}, "", err
 	}
 	var clientSecret string
+	a.Secret = domain.SecretInfo{}
 	if !a.PublicClient {
 		var err error
 		if clientSecret, a.SecretHash, err = s.newClientSecret(); err != nil {
 			return domain.Application{}, "", err
 		}
+		now := a.CreatedDateTime
+		a.Secret = domain.SecretInfo{KeyID: newID(), Hint: clientSecret[:3], StartDateTime: &now}
 	}
 	err := s.store.InTx(ctx, func(tx store.Store) error {
 		if err := tx.CreateApplication(ctx, a); err != nil {
@@ -219,7 +224,7 @@ type ClientSecret struct {
 // AddApplicationSecret gives a confidential client a new secret that replaces the
 // old one at once: the old secret can no longer get tokens, while tokens already
 // issued with it keep working until they expire.
-func (s *Service) AddApplicationSecret(ctx context.Context, actor domain.Actor, ref string) (domain.Application, ClientSecret, error) {
+func (s *Service) AddApplicationSecret(ctx context.Context, actor domain.Actor, ref, displayName string) (domain.Application, ClientSecret, error) {
 	if err := actor.Require(domain.ActManageApps); err != nil {
 		return domain.Application{}, ClientSecret{}, err
 	}
@@ -241,7 +246,9 @@ func (s *Service) AddApplicationSecret(ctx context.Context, actor domain.Actor, 
 			return err
 		}
 		updated, err = tx.UpdateApplication(ctx, cur.ID, func(old domain.Application) (domain.Application, error) {
+			start := cs.StartDateTime
 			old.SecretHash = hash
+			old.Secret = domain.SecretInfo{KeyID: cs.KeyID, Hint: cs.Hint, DisplayName: displayName, StartDateTime: &start}
 			return old, nil
 		})
 		if err != nil {
@@ -255,6 +262,50 @@ func (s *Service) AddApplicationSecret(ctx context.Context, actor domain.Actor, 
 		return domain.Application{}, ClientSecret{}, err
 	}
 	return updated, cs, nil
+}
+
+// SecretKeyID is the key id under which an application's secret is listed:
+// its own, or for a secret made before key ids were kept, one derived from the
+// application's id (stable, so that it can be removed by it).
+func SecretKeyID(a domain.Application) string {
+	if a.SecretHash == "" {
+		return ""
+	}
+	if a.Secret.KeyID != "" {
+		return a.Secret.KeyID
+	}
+	return uuid.NewSHA1(uuid.NameSpaceOID, []byte("firstkey application secret "+a.ID)).String()
+}
+
+// RemoveApplicationSecret removes the application's secret with keyID (Graph's
+// removePassword): it gets no tokens with it any more, until a new one is added.
+func (s *Service) RemoveApplicationSecret(ctx context.Context, actor domain.Actor, ref, keyID string) error {
+	if err := actor.Require(domain.ActManageApps); err != nil {
+		return err
+	}
+	return s.store.InTx(ctx, func(tx store.Store) error {
+		cur, err := resolveApplication(ctx, tx, ref)
+		if err != nil {
+			return err
+		}
+		if err := checkGrant(actor, cur.Permissions); err != nil {
+			return err
+		}
+		if keyID == "" || !strings.EqualFold(SecretKeyID(cur), keyID) {
+			return &domain.Error{Kind: domain.KindNotFound, Code: "Request_ResourceNotFound",
+				Message: fmt.Sprintf("No password credential with keyId %q exists on application %s.", keyID, cur.ClientID)}
+		}
+		updated, err := tx.UpdateApplication(ctx, cur.ID, func(old domain.Application) (domain.Application, error) {
+			old.SecretHash, old.Secret = "", domain.SecretInfo{}
+			return old, nil
+		})
+		if err != nil {
+			return fmt.Errorf("remove client secret: %w", err)
+		}
+		return s.record(ctx, tx, actor, entry{activity: domain.ActivityUpdateApplicationSecrets, category: domain.CategoryApplicationManagement,
+			op: "Update", targets: []domain.AuditTarget{appTarget(updated, domain.ModifiedProperty{DisplayName: "KeyDescription", OldValue: "[KeyIdentifier=" + keyID + ",KeyType=Password,KeyUsage=Verify]"})},
+			details: []domain.KeyValue{{Key: "AppId", Value: updated.ClientID}, {Key: "KeyId", Value: keyID}, {Key: "Reason", Value: "Password credential removed"}}})
+	})
 }
 
 // DeleteApplication removes an application; its tokens stop working at once

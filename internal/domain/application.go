@@ -22,6 +22,9 @@ type Application struct {
 	ClientID    string // Graph appId
 	DisplayName string
 	SecretHash  string // empty for public clients
+	// Secret describes the secret behind SecretHash, as Graph's
+	// passwordCredentials list it; never the secret itself.
+	Secret SecretInfo
 	// ProvisioningTokenHash is secret.LookupHash of the application's SCIM
 	// provisioning token, or empty when it has none.
 	ProvisioningTokenHash string
@@ -34,6 +37,15 @@ type Application struct {
 	Permissions      []Permission
 	RequiredStrength Strength
 	CreatedDateTime  time.Time
+}
+
+// SecretInfo is what may be shown of a client secret: Graph's passwordCredential
+// without secretText. A confidential client holds one secret at a time.
+type SecretInfo struct {
+	KeyID         string
+	Hint          string // the first three characters
+	DisplayName   string
+	StartDateTime *time.Time
 }
 
 // Validate checks an application before it is stored.

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/firstkey/firstkey/internal/directory"
 	"github.com/firstkey/firstkey/internal/domain"
 	"github.com/firstkey/firstkey/internal/safetext"
 )
@@ -64,7 +65,50 @@ func applicationJSON(a domain.Application) obj {
 		{"requiredResourceAccess", required},
 		{"permissions", perms},
 		{"requiredAuthenticationStrength", nullable(string(a.RequiredStrength))},
+		{"passwordCredentials", passwordCredentials(a)},
 	}
+}
+
+// passwordCredentials lists an application's secret as Graph does, without
+// secretText: a confidential client holds at most one.
+func passwordCredentials(a domain.Application) []obj {
+	id := directory.SecretKeyID(a)
+	if id == "" {
+		return []obj{}
+	}
+	var start any
+	if a.Secret.StartDateTime != nil {
+		start = graphTime(*a.Secret.StartDateTime)
+	}
+	return []obj{{
+		{"customKeyIdentifier", nil},
+		{"displayName", nullable(a.Secret.DisplayName)},
+		{"endDateTime", nil},
+		{"hint", nullable(a.Secret.Hint)},
+		{"keyId", id},
+		{"secretText", nil},
+		{"startDateTime", start},
+	}}
+}
+
+// removePassword handles POST /applications/{id}/removePassword {"keyId": …}.
+func (h *Handler) removePassword(w http.ResponseWriter, r *http.Request, c *call) error {
+	b, err := readBody(w, r, false)
+	if err != nil {
+		return err
+	}
+	if err := b.require("keyId"); err != nil {
+		return err
+	}
+	keyID, _, err := prop[string](b, "keyId")
+	if err != nil {
+		return err
+	}
+	if err := h.dir.RemoveApplicationSecret(r.Context(), c.actor, r.PathValue("id"), keyID); err != nil {
+		return err
+	}
+	noContent(w)
+	return nil
 }
 
 var applicationSample = applicationJSON(domain.Application{})
@@ -169,7 +213,7 @@ func (h *Handler) addPassword(w http.ResponseWriter, r *http.Request, c *call) e
 			return badRequest("Invalid value for property 'passwordCredential.displayName': it %s.", err.Error())
 		}
 	}
-	_, cs, err := h.dir.AddApplicationSecret(r.Context(), c.actor, r.PathValue("id"))
+	_, cs, err := h.dir.AddApplicationSecret(r.Context(), c.actor, r.PathValue("id"), name)
 	if err != nil {
 		return err
 	}
@@ -433,6 +477,8 @@ func (h *Handler) alternateKey(app, password methods, next http.Handler) http.Ha
 		case tail == "":
 		case tail == "/addPassword":
 			table = password
+		case tail == "/removePassword":
+			table = methods{"POST": h.removePassword}
 		default:
 			table = nil
 		}

@@ -434,3 +434,45 @@ func TestApplicationsSPAPlatform(t *testing.T) {
 		}
 	})
 }
+
+// TestApplicationsPasswordCredentials: an application lists its secret as a
+// passwordCredential (never its text), and removePassword by keyId withdraws it.
+func TestApplicationsPasswordCredentials(t *testing.T) {
+	eachBackend(t, func(t *testing.T, env *testenv.Env) {
+		a := globalAdmin(t, env)
+		c := a.do(http.MethodPost, "/v1.0/applications", map[string]any{"displayName": "Keyed", "permissions": []string{"User.Read.All"}}).
+			must(t, http.StatusCreated)
+		id, appID, secret := c.str("id"), c.str("appId"), c.str("clientSecret")
+		creds := func() []any {
+			t.Helper()
+			g := a.get("/v1.0/applications/" + id).must(t, http.StatusOK)
+			if strings.Contains(string(g.Raw), secret) {
+				t.Fatal("the application shows its secret")
+			}
+			l, _ := g.JSON["passwordCredentials"].([]any)
+			return l
+		}
+		first := creds()
+		if len(first) != 1 || first[0].(map[string]any)["hint"] != secret[:3] || first[0].(map[string]any)["secretText"] != nil {
+			t.Fatalf("passwordCredentials after create: %v", first)
+		}
+		pw := a.do(http.MethodPost, "/v1.0/applications/"+id+"/addPassword",
+			map[string]any{"passwordCredential": map[string]any{"displayName": "ci"}}).must(t, http.StatusOK)
+		second := creds()
+		if len(second) != 1 || second[0].(map[string]any)["keyId"] != pw.str("keyId") || second[0].(map[string]any)["displayName"] != "ci" {
+			t.Fatalf("passwordCredentials after addPassword: %v", second)
+		}
+		oldKey := first[0].(map[string]any)["keyId"].(string)
+		a.do(http.MethodPost, "/v1.0/applications/"+id+"/removePassword", map[string]any{"keyId": oldKey}).
+			wantError(t, http.StatusNotFound, "Request_ResourceNotFound", "keyId")
+		a.do(http.MethodPost, "/v1.0/applications/"+id+"/removePassword", map[string]any{}).must(t, http.StatusBadRequest)
+		a.do(http.MethodPost, "/v1.0/applications(appId='"+appID+"')/removePassword", map[string]any{"keyId": pw.str("keyId")}).
+			must(t, http.StatusNoContent)
+		if got := creds(); len(got) != 0 {
+			t.Errorf("passwordCredentials after removePassword: %v", got)
+		}
+		if st := tokenStatus(t, env, appID, pw.str("secretText")); st != http.StatusUnauthorized {
+			t.Errorf("token with a removed secret: %d, want 401", st)
+		}
+	})
+}

@@ -147,6 +147,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 		"/v1.0/applications/$count":        {"GET": h.countApplications},
 		apps:                               app,
 		apps + "/addPassword":              addPassword,
+		apps + "/removePassword":           {"POST": h.removePassword},
 		"/v1.0/$batch":                     {"POST": h.batch},
 	}
 	for path, m := range routes {

@@ -10,7 +10,8 @@ import (
 )
 
 const applicationColumns = `id, client_id, display_name, secret_hash, public_client,
-	redirect_uris, permissions, required_strength, created_at, provisioning_token_hash, spa_redirect_uris`
+	redirect_uris, permissions, required_strength, created_at, provisioning_token_hash, spa_redirect_uris,
+	secret_key_id, secret_hint, secret_display_name, secret_created_at`
 
 var applicationFilter = filterSpec{fields: map[string]field{
 	"id":              {col: "id", typ: exactField},
@@ -24,7 +25,7 @@ func scanApplication(r rowScanner) (domain.Application, error) {
 	var token *string
 	err := r.Scan(&a.ID, &a.ClientID, &a.DisplayName, &a.SecretHash, &a.PublicClient,
 		jsonDest{&a.RedirectURIs}, jsonDest{&a.Permissions}, &a.RequiredStrength, timeDest{&a.CreatedDateTime}, &token,
-		jsonDest{&a.SPARedirectURIs})
+		jsonDest{&a.SPARedirectURIs}, &a.Secret.KeyID, &a.Secret.Hint, &a.Secret.DisplayName, nullTimeDest{&a.Secret.StartDateTime})
 	if token != nil {
 		a.ProvisioningTokenHash = *token
 	}
@@ -39,11 +40,13 @@ func scanApplication(r rowScanner) (domain.Application, error) {
 func (s *Store) CreateApplication(ctx context.Context, a domain.Application) error {
 	return s.inTx(ctx, func(tx *Store) error {
 		_, err := tx.exec(ctx, `INSERT INTO applications (id, client_id, display_name, secret_hash,
-			public_client, redirect_uris, permissions, required_strength, created_at, provisioning_token_hash, spa_redirect_uris)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			public_client, redirect_uris, permissions, required_strength, created_at, provisioning_token_hash, spa_redirect_uris,
+			secret_key_id, secret_hint, secret_display_name, secret_created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			a.ID, a.ClientID, a.DisplayName, a.SecretHash, a.PublicClient,
 			jsonText(a.RedirectURIs), jsonText(a.Permissions), string(a.RequiredStrength), tx.d.time(a.CreatedDateTime),
-			nullString(a.ProvisioningTokenHash), jsonText(nonNil(a.SPARedirectURIs)))
+			nullString(a.ProvisioningTokenHash), jsonText(nonNil(a.SPARedirectURIs)),
+			a.Secret.KeyID, a.Secret.Hint, a.Secret.DisplayName, tx.d.nullTime(a.Secret.StartDateTime))
 		if err != nil {
 			return tx.fail(fmt.Sprintf("create application %q", a.ID), err)
 		}
@@ -134,10 +137,12 @@ func (s *Store) UpdateApplication(ctx context.Context, id string, fn func(domain
 		}
 		if _, err := tx.exec(ctx, `UPDATE applications SET client_id = ?, display_name = ?,
 			secret_hash = ?, public_client = ?, redirect_uris = ?, permissions = ?,
-			required_strength = ?, created_at = ?, provisioning_token_hash = ?, spa_redirect_uris = ? WHERE id = ?`,
+			required_strength = ?, created_at = ?, provisioning_token_hash = ?, spa_redirect_uris = ?,
+			secret_key_id = ?, secret_hint = ?, secret_display_name = ?, secret_created_at = ? WHERE id = ?`,
 			a.ClientID, a.DisplayName, a.SecretHash, a.PublicClient, jsonText(a.RedirectURIs),
 			jsonText(a.Permissions), string(a.RequiredStrength), tx.d.time(a.CreatedDateTime),
-			nullString(a.ProvisioningTokenHash), jsonText(nonNil(a.SPARedirectURIs)), id); err != nil {
+			nullString(a.ProvisioningTokenHash), jsonText(nonNil(a.SPARedirectURIs)),
+			a.Secret.KeyID, a.Secret.Hint, a.Secret.DisplayName, tx.d.nullTime(a.Secret.StartDateTime), id); err != nil {
 			return tx.fail(fmt.Sprintf("update application %q", id), err)
 		}
 		a.ID = id
