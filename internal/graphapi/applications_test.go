@@ -445,7 +445,7 @@ func TestApplicationsPasswordCredentials(t *testing.T) {
 		id, appID, secret := c.str("id"), c.str("appId"), c.str("clientSecret")
 		creds := func() []any {
 			t.Helper()
-			g := a.get("/v1.0/applications/" + id).must(t, http.StatusOK)
+			g := a.get("/v1.0/applications/"+id).must(t, http.StatusOK)
 			if strings.Contains(string(g.Raw), secret) {
 				t.Fatal("the application shows its secret")
 			}
