@@ -47,11 +47,13 @@ type initJSON struct {
 	UserPrincipalName   string `json:"userPrincipalName"`
 	TemporaryAccessPass string `json:"temporaryAccessPass"`
 	SignInURL           string `json:"signInUrl"`
+	TenantID            string `json:"tenantId"`
 }
 
 type alreadyInitJSON struct {
 	AlreadyInitialized bool    `json:"alreadyInitialized"`
 	UserPrincipalName  *string `json:"userPrincipalName"`
+	TenantID           string  `json:"tenantId"`
 }
 
 // printInit shows the outcome of Init. The bootstrap pass exists in clear only
@@ -59,14 +61,16 @@ type alreadyInitJSON struct {
 func (g *globals) printInit(w io.Writer, res directory.InitResult) error {
 	if !res.Created {
 		if g.jsonOutput() {
-			return printJSON(w, alreadyInitJSON{AlreadyInitialized: true, UserPrincipalName: nullable(res.Admin.UserPrincipalName)})
+			return printJSON(w, alreadyInitJSON{AlreadyInitialized: true, UserPrincipalName: nullable(res.Admin.UserPrincipalName),
+				TenantID: res.TenantID})
 		}
-		_, err := fmt.Fprintf(w, "The directory is already initialised (bootstrap administrator %s); nothing was changed.\n",
-			orDash(res.Admin.UserPrincipalName))
+		_, err := fmt.Fprintf(w, "The directory is already initialised (bootstrap administrator %s, tenant id %s); nothing was changed.\n",
+			orDash(res.Admin.UserPrincipalName), orDash(res.TenantID))
 		return err
 	}
 	if g.jsonOutput() {
-		return printJSON(w, initJSON{UserPrincipalName: res.Admin.UserPrincipalName, TemporaryAccessPass: res.Pass.Code, SignInURL: res.Pass.SignInURL})
+		return printJSON(w, initJSON{UserPrincipalName: res.Admin.UserPrincipalName, TemporaryAccessPass: res.Pass.Code,
+			SignInURL: res.Pass.SignInURL, TenantID: res.TenantID})
 	}
 	fmt.Fprintln(w, "The directory is initialised. Sign in as its first Global Administrator with this")
 	fmt.Fprintln(w, "one-time Temporary Access Pass and register a passkey. It is shown only this once.")
@@ -76,5 +80,6 @@ func (g *globals) printInit(w io.Writer, res directory.InitResult) error {
 		"Temporary Access Pass", res.Pass.Code,
 		"Sign in at", res.Pass.SignInURL,
 		"Valid until", stamp(res.Pass.End()),
+		"Tenant ID", res.TenantID,
 	)
 }
