@@ -210,7 +210,8 @@ func TestEntraAuthoritySignIn(t *testing.T) {
 			ep.AuthStyle = oauth2.AuthStyleInParams
 			r := &rp{t: t, e: e, app: app, cb: cb, provider: provider, cfg: oauth2.Config{ClientID: app.ClientID, Endpoint: ep,
 				RedirectURL: cb.URL, Scopes: []string{"openid", "profile", "offline_access", "https://graph.microsoft.com/.default"}}}
-			tok := r.tokens(r.signIn(newBrowser(t), u.UserPrincipalName, e.IssuePass(t, u.ID, false)))
+			b := newBrowser(t)
+			tok := r.tokens(r.signIn(b, u.UserPrincipalName, e.IssuePass(t, u.ID, false)))
 
 			raw, _ := tok.Extra("id_token").(string)
 			idt, err := provider.Verifier(&gooidc.Config{ClientID: app.ClientID}).Verify(t.Context(), raw)
@@ -240,6 +241,25 @@ func TestEntraAuthoritySignIn(t *testing.T) {
 			}
 			if iss := jwtClaims(t, next.AccessToken)["iss"]; iss != issuer {
 				t.Errorf("refreshed token's issuer %v", iss)
+			}
+
+			// The tenant's logout endpoint takes the tenant's ID token as proof and
+			// signs the browser out without asking.
+			p := b.visit(t, r.endpoint("end_session_endpoint")+"?"+url.Values{"id_token_hint": {raw}, "post_logout_redirect_uri": {cb.URL}}.Encode())
+			if p.status != http.StatusOK || p.url.Scheme+"://"+p.url.Host+p.url.Path != cb.URL {
+				t.Fatalf("logout at the tenant authority ended at %d %s, want the application's %s", p.status, p.url, cb.URL)
+			}
+			p = b.visit(t, r.cfg.AuthCodeURL(randomState(t), oauth2.S256ChallengeOption(oauth2.GenerateVerifier()), oauth2.SetAuthURLParam("prompt", "none")))
+			if got := cb.Last(); got.Get("error") != "login_required" {
+				t.Errorf("after logout, prompt=none got %v at %s, want login_required", got, p.url)
+			}
+
+			// A device asks for a code at the tenant's devicecode endpoint and is
+			// sent to firstkey's own device page.
+			status, dev := postForm(t, r.endpoint("device_authorization_endpoint"),
+				url.Values{"client_id": {app.ClientID}, "scope": {"openid https://graph.microsoft.com/.default"}}, "", "")
+			if status != http.StatusOK || dev["device_code"] == nil || dev["verification_uri"] != e.Issuer+"/device" {
+				t.Errorf("device authorization at the tenant authority: %d %v", status, dev)
 			}
 		})
 	}
