@@ -92,9 +92,9 @@ func (p *Provider) Authorities(next http.Handler) http.Handler {
 		u := *r.URL
 		u.Path, u.RawPath = p.prefix+plain, ""
 		if plain == TokenPath {
-			// MSAL puts its correlation id in the token URL's query; it is no
-			// OAuth parameter, and nothing but a parameter sent in the URL is
-			// refused there.
+			// MSAL for JavaScript puts its correlation id in the token URL's
+			// query. It is no OAuth parameter, so it is set aside here; the token
+			// endpoint's rules about its URL apply to the rest.
 			q := u.Query()
 			q.Del("client-request-id")
 			u.RawQuery = q.Encode()

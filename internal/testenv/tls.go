@@ -24,9 +24,10 @@ type CA struct {
 	key  *ecdsa.PrivateKey
 	// PEM is the CA certificate; File holds it, for clients that read a file
 	// (NODE_EXTRA_CA_CERTS).
-	PEM  []byte
-	File string
-	Pool *x509.CertPool
+	PEM    []byte
+	File   string
+	Pool   *x509.CertPool
+	client *http.Client
 }
 
 // NewCA makes a CA valid for an hour.
@@ -56,6 +57,8 @@ func NewCA(t testing.TB) *CA {
 	}
 	ca := &CA{cert: cert, key: key, PEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), Pool: x509.NewCertPool()}
 	ca.Pool.AddCert(cert)
+	ca.client = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: ca.Pool}}}
+	t.Cleanup(ca.client.CloseIdleConnections)
 	ca.File = filepath.Join(t.TempDir(), "ca.pem")
 	if err := os.WriteFile(ca.File, ca.PEM, 0o600); err != nil {
 		t.Fatalf("write CA: %v", err)
@@ -136,6 +139,4 @@ func (l Leaf) Write(t testing.TB, certFile, keyFile string) {
 }
 
 // Client is an HTTP client that trusts only this CA.
-func (ca *CA) Client() *http.Client {
-	return &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: ca.Pool}}}
-}
+func (ca *CA) Client() *http.Client { return ca.client }
