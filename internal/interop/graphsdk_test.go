@@ -13,6 +13,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+	abstractions "github.com/microsoft/kiota-abstractions-go"
 	azauth "github.com/microsoft/kiota-authentication-azure-go"
 	khttp "github.com/microsoft/kiota-http-go"
 	msgraph "github.com/microsoftgraph/msgraph-sdk-go"
@@ -211,3 +212,95 @@ type graphError struct {
 }
 
 func (g *graphError) Error() string { return g.err.Error() + ": " + g.code + ": " + g.message }
+
+// The rest of a typical onboarding script, through the same SDK: find people
+// with $filter and $count (ConsistencyLevel: eventual), create a person and a
+// group, add the person with members/$ref, read the members back as users,
+// read the pass policy as its own type and change it, and delete the person.
+func TestGraphSDKOnboardingScript(t *testing.T) {
+	for _, be := range storetest.Backends() {
+		t.Run(be.Name, func(t *testing.T) {
+			t.Parallel()
+			e := testenv.NewWithOptions(t, be, testenv.Options{TLS: true})
+			e.CreateUser(t, "ada@example.com")
+			e.CreateUser(t, "alan@example.com")
+			e.CreateUser(t, "grace@example.com")
+			clientID, secret := e.CreateApp(t, domain.PermUserReadWriteAll, domain.PermGroupReadWriteAll,
+				domain.PermPolicyReadAll, domain.PermPolicyReadWriteAuthMethod)
+			client := graphClient(t, e, e.App.Provider().TenantID(), clientID, secret)
+			ctx := t.Context()
+
+			filter, count := "startswith(userPrincipalName,'a')", true
+			headers := abstractions.NewRequestHeaders()
+			headers.Add("ConsistencyLevel", "eventual")
+			found, err := client.Users().Get(ctx, &users.UsersRequestBuilderGetRequestConfiguration{Headers: headers,
+				QueryParameters: &users.UsersRequestBuilderGetQueryParameters{Filter: &filter, Count: &count,
+					Select: []string{"id", "userPrincipalName"}}})
+			if err != nil {
+				t.Fatalf("filter users: %v", describe(err))
+			}
+			if len(found.GetValue()) != 2 || deref(found.GetOdataCount()) != 2 {
+				t.Errorf("filter found %d users, count %d, want 2 and 2", len(found.GetValue()), deref(found.GetOdataCount()))
+			}
+
+			nu := models.NewUser()
+			upn, name, nick, enabled := "bob@example.com", "Bob", "bob", true
+			nu.SetUserPrincipalName(&upn)
+			nu.SetDisplayName(&name)
+			nu.SetMailNickname(&nick)
+			nu.SetAccountEnabled(&enabled)
+			bob, err := client.Users().Post(ctx, nu, nil)
+			if err != nil {
+				t.Fatalf("create user: %v", describe(err))
+			}
+			ng := models.NewGroup()
+			gname, gnick, security, mail := "Pilots", "pilots", true, false
+			ng.SetDisplayName(&gname)
+			ng.SetMailNickname(&gnick)
+			ng.SetSecurityEnabled(&security)
+			ng.SetMailEnabled(&mail)
+			group, err := client.Groups().Post(ctx, ng, nil)
+			if err != nil {
+				t.Fatalf("create group: %v", describe(err))
+			}
+			ref := models.NewReferenceCreate()
+			odataID := e.URL + "/v1.0/directoryObjects/" + deref(bob.GetId())
+			ref.SetOdataId(&odataID)
+			if err := client.Groups().ByGroupId(deref(group.GetId())).Members().Ref().Post(ctx, ref, nil); err != nil {
+				t.Fatalf("add member: %v", describe(err))
+			}
+			members, err := client.Groups().ByGroupId(deref(group.GetId())).Members().Get(ctx, nil)
+			if err != nil {
+				t.Fatalf("list members: %v", describe(err))
+			}
+			if v := members.GetValue(); len(v) != 1 || deref(v[0].GetId()) != deref(bob.GetId()) {
+				t.Errorf("members: %d", len(v))
+			} else if _, isUser := v[0].(models.Userable); !isUser {
+				t.Errorf("the member is a %T, want a user (by @odata.type)", v[0])
+			}
+
+			configs := client.Policies().AuthenticationMethodsPolicy().AuthenticationMethodConfigurations()
+			got, err := configs.ByAuthenticationMethodConfigurationId("TemporaryAccessPass").Get(ctx, nil)
+			if err != nil {
+				t.Fatalf("get pass policy: %v", describe(err))
+			}
+			if _, ok := got.(models.TemporaryAccessPassAuthenticationMethodConfigurationable); !ok {
+				t.Fatalf("pass policy is a %T", got)
+			}
+			upd := models.NewTemporaryAccessPassAuthenticationMethodConfiguration()
+			lifetime := int32(120)
+			upd.SetDefaultLifetimeInMinutes(&lifetime)
+			if _, err := configs.ByAuthenticationMethodConfigurationId("TemporaryAccessPass").Patch(ctx, upd, nil); err != nil {
+				t.Fatalf("change pass policy: %v", describe(err))
+			}
+			got, err = configs.ByAuthenticationMethodConfigurationId("TemporaryAccessPass").Get(ctx, nil)
+			if tap, ok := got.(models.TemporaryAccessPassAuthenticationMethodConfigurationable); err != nil || !ok || deref(tap.GetDefaultLifetimeInMinutes()) != 120 {
+				t.Errorf("pass policy after the change: %v %v", got, describe(err))
+			}
+
+			if err := client.Users().ByUserId(deref(bob.GetId())).Delete(ctx, nil); err != nil {
+				t.Fatalf("delete user: %v", describe(err))
+			}
+		})
+	}
+}
