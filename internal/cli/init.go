@@ -58,12 +58,14 @@ type initJSON struct {
 	UserPrincipalName   string `json:"userPrincipalName"`
 	TemporaryAccessPass string `json:"temporaryAccessPass"`
 	SignInURL           string `json:"signInUrl"`
+	TenantID            string `json:"tenantId"`
 }
 
 type alreadyInitJSON struct {
 	AlreadyInitialized bool    `json:"alreadyInitialized"`
 	UserPrincipalName  *string `json:"userPrincipalName"`
 	NewPassCommand     string  `json:"newPassCommand"` // how to get a new pass for the administrator
+	TenantID           string  `json:"tenantId"`
 }
 
 // printInit shows the outcome of Init. The bootstrap pass exists in clear only
@@ -72,16 +74,17 @@ func (g *globals) printInit(w io.Writer, res directory.InitResult) error {
 	if !res.Created {
 		if g.jsonOutput() {
 			return printJSON(w, alreadyInitJSON{AlreadyInitialized: true, UserPrincipalName: nullable(res.Admin.UserPrincipalName),
-				NewPassCommand: "firstkey tap create " + res.Admin.UserPrincipalName})
+				NewPassCommand: "firstkey tap create " + res.Admin.UserPrincipalName, TenantID: res.TenantID})
 		}
 		admin := orDash(res.Admin.UserPrincipalName)
-		_, err := fmt.Fprintf(w, "The directory is already initialised (bootstrap administrator %s); nothing was changed.\n"+
+		_, err := fmt.Fprintf(w, "The directory is already initialised (bootstrap administrator %s, tenant id %s); nothing was changed.\n"+
 			"Lost the bootstrap pass, or it has expired? Issue a new one with:\n\n    firstkey tap create %s\n",
-			admin, res.Admin.UserPrincipalName)
+			admin, orDash(res.TenantID), res.Admin.UserPrincipalName)
 		return err
 	}
 	if g.jsonOutput() {
-		return printJSON(w, initJSON{UserPrincipalName: res.Admin.UserPrincipalName, TemporaryAccessPass: res.Pass.Code, SignInURL: res.Pass.SignInURL})
+		return printJSON(w, initJSON{UserPrincipalName: res.Admin.UserPrincipalName, TemporaryAccessPass: res.Pass.Code,
+			SignInURL: res.Pass.SignInURL, TenantID: res.TenantID})
 	}
 	fmt.Fprintln(w, "The directory is initialised. Sign in as its first Global Administrator with this")
 	fmt.Fprintln(w, "one-time Temporary Access Pass and register a passkey. It is shown only this once.")
@@ -92,6 +95,7 @@ func (g *globals) printInit(w io.Writer, res directory.InitResult) error {
 		"Sign in at", res.Pass.SignInURL,
 		"Valid until", fmt.Sprintf("%s (UTC, %d minutes after it was issued)", stamp(res.Pass.End()),
 			int(res.Pass.End().Sub(res.Pass.StartDateTime).Minutes())),
+		"Tenant ID", res.TenantID,
 	); err != nil {
 		return err
 	}

@@ -6,14 +6,20 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
+
 	"github.com/firstkey/firstkey/internal/cli"
 )
 
 func TestInitPrintsThePassOnceAndIsIdempotent(t *testing.T) {
 	eachBackend(t, func(t *testing.T, h *harness) {
 		first := h.obj("init", "--admin", "admin@example.com", "--issuer", "https://id.example.com/")
-		if len(first) != 3 {
-			t.Errorf("init JSON has keys %v, want exactly userPrincipalName, temporaryAccessPass, signInUrl", first)
+		if len(first) != 4 {
+			t.Errorf("init JSON has keys %v, want exactly userPrincipalName, temporaryAccessPass, signInUrl, tenantId", first)
+		}
+		tenant, _ := first["tenantId"].(string)
+		if _, err := uuid.Parse(tenant); err != nil || len(tenant) != 36 {
+			t.Errorf("tenantId = %q, want a GUID", tenant)
 		}
 		if first["userPrincipalName"] != "admin@example.com" {
 			t.Errorf("userPrincipalName = %v", first["userPrincipalName"])
@@ -35,11 +41,11 @@ func TestInitPrintsThePassOnceAndIsIdempotent(t *testing.T) {
 		}
 
 		again := h.obj("init", "--admin", "someone-else@example.com")
-		if len(again) != 3 || again["alreadyInitialized"] != true || again["userPrincipalName"] != "admin@example.com" ||
-			again["newPassCommand"] != "firstkey tap create admin@example.com" {
-			t.Errorf("second init JSON = %v, want alreadyInitialized, the first administrator and how to get a new pass", again)
+		if len(again) != 4 || again["alreadyInitialized"] != true || again["userPrincipalName"] != "admin@example.com" ||
+			again["newPassCommand"] != "firstkey tap create admin@example.com" || again["tenantId"] != tenant {
+			t.Errorf("second init JSON = %v, want alreadyInitialized, the first administrator, how to get a new pass and tenant id %s", again, tenant)
 		}
-		wantContains(t, h.ok("init"), "already initialised", "admin@example.com", "nothing was changed", "firstkey tap create admin@example.com")
+		wantContains(t, h.ok("init"), "already initialised", "admin@example.com", "nothing was changed", "firstkey tap create admin@example.com", tenant)
 		// init without --issuer keeps the issuer the first one set; tap create prints it.
 		if issued := h.obj("tap", "create", "admin@example.com"); issued["signInUrl"] != "https://id.example.com/mysecurityinfo" {
 			t.Errorf("tap create without --issuer printed %v, want the kept issuer's URL", issued["signInUrl"])
@@ -62,7 +68,7 @@ func TestInitPrintsThePassOnceAndIsIdempotent(t *testing.T) {
 func TestInitTableOutputAndMasterKeyFile(t *testing.T) {
 	eachBackend(t, func(t *testing.T, h *harness) {
 		out := h.ok("init", "--admin", "root@example.org")
-		wantContains(t, out, "root@example.org", "Temporary Access Pass:", "Sign in at:", "http://localhost:8080/mysecurityinfo", "only this once")
+		wantContains(t, out, "root@example.org", "Temporary Access Pass:", "Sign in at:", "http://localhost:8080/mysecurityinfo", "only this once", "Tenant ID:")
 		fi, err := os.Stat(filepath.Join(h.data, "master.key"))
 		if err != nil {
 			t.Fatalf("master key file: %v", err)

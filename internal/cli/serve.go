@@ -29,6 +29,7 @@ type serveOptions struct {
 	apiAppRate, apiUserRate     domain.Rate
 	trustedProxies              []netip.Prefix
 	hashConcurrency, hashQueue  int
+	tlsCert, tlsKey             string
 }
 
 func newServeCmd(g *globals) *cobra.Command {
@@ -47,9 +48,14 @@ Temporary Access Pass and sign-in URL to stdout, once (with --output json, as th
 JSON object of 'firstkey init --output json'); the pass is never logged.
 
 Several replicas may share one PostgreSQL database (--database postgres://…) and
-master key (FIRSTKEY_MASTER_KEY or --master-key-file).`,
-		Example: "  firstkey serve\n  firstkey serve --listen 0.0.0.0:8080 --issuer https://id.example.com --database postgres://firstkey@db/firstkey",
-		Args:    cobra.NoArgs,
+master key (FIRSTKEY_MASTER_KEY or --master-key-file).
+
+With --tls-cert and --tls-key it serves HTTPS itself (MSAL and the Azure SDKs
+talk only to https authorities). A renewed certificate is picked up when the
+files change, without a restart.`,
+		Example: "  firstkey serve\n  firstkey serve --listen 0.0.0.0:8080 --issuer https://id.example.com --database postgres://firstkey@db/firstkey\n" +
+			"  firstkey serve --listen 0.0.0.0:443 --issuer https://id.example.com --tls-cert /etc/firstkey/tls.crt --tls-key /etc/firstkey/tls.key",
+		Args: cobra.NoArgs,
 	}
 	f := c.Flags()
 	f.StringVar(&listen, "listen", "127.0.0.1:8080", "address to listen on (env FIRSTKEY_LISTEN)")
@@ -74,6 +80,10 @@ master key (FIRSTKEY_MASTER_KEY or --master-key-file).`,
 	envFlag(f, "trusted-proxy", "FIRSTKEY_TRUSTED_PROXIES")
 	f.IntVar(&o.hashConcurrency, "hash-concurrency", 0, "memory-hard pass checks running at once, about 19 MiB each; 0 means one per core (env FIRSTKEY_HASH_CONCURRENCY)")
 	f.IntVar(&o.hashQueue, "hash-queue", 0, "sign-ins that may wait for a pass check; more are refused at once with 429 and Retry-After; 0 means four per check slot (env FIRSTKEY_HASH_QUEUE)")
+	f.StringVar(&o.tlsCert, "tls-cert", "", "PEM certificate (with its chain) to serve HTTPS with, re-read when it changes (env FIRSTKEY_TLS_CERT)")
+	f.StringVar(&o.tlsKey, "tls-key", "", "PEM private key of --tls-cert (env FIRSTKEY_TLS_KEY)")
+	envFlag(f, "tls-cert", "FIRSTKEY_TLS_CERT")
+	envFlag(f, "tls-key", "FIRSTKEY_TLS_KEY")
 	envFlag(f, "hash-concurrency", "FIRSTKEY_HASH_CONCURRENCY")
 	envFlag(f, "hash-queue", "FIRSTKEY_HASH_QUEUE")
 	issuerFlag(c, &issuer)
@@ -141,9 +151,13 @@ func (o serveOptions) apply(cfg *server.Config) error {
 	if o.hashConcurrency < 0 || o.hashQueue < 0 {
 		return usagef("--hash-concurrency and --hash-queue must not be negative")
 	}
+	if (o.tlsCert == "") != (o.tlsKey == "") {
+		return usagef("--tls-cert and --tls-key go together: give both or neither")
+	}
 	cfg.RequestTimeout, cfg.LockTimeout, cfg.TrustedProxies = o.requestTimeout, o.lockTimeout, o.trustedProxies
 	cfg.SignInRate, cfg.APIAppRate, cfg.APIUserRate = o.signInRate, o.apiAppRate, o.apiUserRate
 	cfg.HashConcurrency, cfg.HashQueue = o.hashConcurrency, o.hashQueue
+	cfg.TLSCertFile, cfg.TLSKeyFile = o.tlsCert, o.tlsKey
 	return nil
 }
 

@@ -93,12 +93,21 @@ func signIn(t *testing.T, base, upn, pass string) (int, string) {
 func TestServeInitialisesOnceAndSharesTheStoreWithTheCLI(t *testing.T) {
 	eachBackend(t, func(t *testing.T, h *harness) {
 		srv := h.serve("--admin", "boot@example.com", "--output", "json")
-		var boot struct{ UserPrincipalName, TemporaryAccessPass, SignInURL string }
+		var boot struct{ UserPrincipalName, TemporaryAccessPass, SignInURL, TenantID string }
 		if err := json.Unmarshal([]byte(srv.stdout.String()), &boot); err != nil {
 			t.Fatalf("serve did not print the bootstrap JSON: %v\n%s", err, srv.stdout.String())
 		}
 		if boot.UserPrincipalName != "boot@example.com" || boot.SignInURL != srv.base+"/mysecurityinfo" || len(boot.TemporaryAccessPass) != 8 {
 			t.Errorf("bootstrap = %+v", boot)
+		}
+		// The tenant id shown is the one the Entra-style authority answers to.
+		if tenant := h.obj("init")["tenantId"]; tenant != boot.TenantID || boot.TenantID == "" {
+			t.Errorf("serve showed tenant id %q, init shows %v", boot.TenantID, tenant)
+		}
+		if resp, err := http.Get(srv.base + "/" + boot.TenantID + "/v2.0/.well-known/openid-configuration"); err != nil || resp.StatusCode != http.StatusOK {
+			t.Errorf("the tenant's discovery document: %v %v", resp, err)
+		} else {
+			resp.Body.Close()
 		}
 
 		// What the CLI writes, the server sees at once, and the other way round.
@@ -145,7 +154,7 @@ func TestServeInitialisesOnceAndSharesTheStoreWithTheCLI(t *testing.T) {
 				t.Errorf("the server log contains a pass")
 			}
 		}
-		wantContains(t, logs, `"firstkey listening"`)
+		wantContains(t, logs, `"firstkey listening"`, `"tenant_id":"`+boot.TenantID+`"`)
 
 		// A second start finds the directory initialised and prints no pass.
 		again := h.serve("--admin", "other@example.com")

@@ -15,16 +15,28 @@ const settingInitialized = "initialized_admin"
 // InitResult is the outcome of Init. On a directory that was already initialised,
 // Created is false and there is no pass.
 type InitResult struct {
-	Created bool
-	Admin   domain.User
-	Pass    IssuedPass
+	Created  bool
+	Admin    domain.User
+	Pass     IssuedPass
+	TenantID string
 }
 
 // Init bootstraps an empty directory: it creates the first Global Administrator,
 // enables the pass policy and issues that administrator a one-time pass, so that
 // even the first administrator never has a password. It is safe to run again, and
 // safe when two processes run it at once: exactly one creates the directory.
+// The tenant id is fixed here too, if nothing has fixed it before.
 func (s *Service) Init(ctx context.Context, adminUPN string) (InitResult, error) {
+	tenant, err := s.TenantID(ctx)
+	if err != nil {
+		return InitResult{}, err
+	}
+	res, err := s.initDirectory(ctx, adminUPN)
+	res.TenantID = tenant
+	return res, err
+}
+
+func (s *Service) initDirectory(ctx context.Context, adminUPN string) (InitResult, error) {
 	if err := domain.ValidateUPN(strings.TrimSpace(adminUPN)); err != nil {
 		return InitResult{}, err
 	}

@@ -57,7 +57,7 @@ func (a *authRequest) GetCodeChallenge() *zoidc.CodeChallenge {
 // the application asked for it, so that an ordinary sign-in never hands the
 // application a token it could use against the directory as that person.
 func audience(clientID string, scopes []string) []string {
-	if slices.Contains(scopes, ScopeAPIDefault) || slices.Contains(scopes, ScopeGraphDefault) {
+	if slices.ContainsFunc(scopes, isAPIScope) {
 		return []string{clientID, Audience}
 	}
 	return []string{clientID}

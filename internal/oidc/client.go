@@ -83,7 +83,7 @@ func (c client) DevMode() bool { return false }
 
 // IsScopeAllowed admits, besides OpenID Connect's own scopes, the scopes that
 // ask for a token firstkey's API accepts.
-func (c client) IsScopeAllowed(s string) bool { return s == ScopeAPIDefault || s == ScopeGraphDefault }
+func (c client) IsScopeAllowed(s string) bool { return isAPIScope(s) }
 
 // IDTokenUserinfoClaimsAssertion puts the profile and email claims in the ID
 // token even when an access token is issued too: relying parties such as

@@ -36,11 +36,8 @@ func (s *storage) StoreDeviceAuthorization(ctx context.Context, clientID, device
 func deviceScopes(scopes []string) []string {
 	var out []string
 	for _, sc := range scopes {
-		switch sc {
-		case zoidc.ScopeOpenID, zoidc.ScopeProfile, zoidc.ScopeEmail, zoidc.ScopeOfflineAccess, ScopeAPIDefault, ScopeGraphDefault:
-			if !slices.Contains(out, sc) {
-				out = append(out, sc)
-			}
+		if (isOpenIDScope(sc) || isAPIScope(sc)) && !slices.Contains(out, sc) {
+			out = append(out, sc)
 		}
 	}
 	return out

@@ -201,6 +201,9 @@ func (s *storage) SetUserinfoFromRequest(ctx context.Context, info *zoidc.UserIn
 	if g, ok := grantOf(ctx, req); ok && g.SessionIDHash != "" {
 		info.AppendClaims("sid", sessionID(g.SessionIDHash))
 	}
+	// MSAL keys the accounts it caches by oid and tid.
+	info.AppendClaims("oid", req.GetSubject())
+	info.AppendClaims("tid", s.tenantID)
 	return nil
 }
 
@@ -284,11 +287,15 @@ func (s *storage) fillUserinfo(ctx context.Context, info *zoidc.UserInfo, userID
 }
 
 // userTokenClaims are the private claims of a person's access token, as Entra
-// names them.
-func userTokenClaims(req op.TokenRequest, g *domain.Grant, scopes []string) map[string]any {
+// names them: who (oid, in which tenant), through which application (azp, and
+// appid as Graph's v1 tokens say it) and for what (scp).
+func userTokenClaims(req op.TokenRequest, g *domain.Grant, scopes []string, tenantID string) map[string]any {
 	claims := map[string]any{
 		"idtyp": IDTypeUser,
 		"oid":   req.GetSubject(),
+		"tid":   tenantID,
+		"azp":   g.ClientID,
+		"appid": g.ClientID,
 		"amr":   g.AMR,
 		"acr":   domain.ACR(g.AMR),
 		"scp":   strings.Join(scopes, " "),

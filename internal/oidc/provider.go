@@ -63,6 +63,7 @@ type Provider struct {
 	storage  *storage
 	op       *op.Provider
 	origins  Origins // single-page applications' origins, allowed CORS
+	tenantID string
 }
 
 // New checks the configuration, makes sure a signing key exists (generating the
@@ -89,8 +90,12 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	if _, err := keys.signer(ctx); err != nil {
 		return nil, fmt.Errorf("oidc: signing key: %w", err)
 	}
+	tenantID, err := cfg.Directory.TenantID(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("oidc: %w", err)
+	}
 	st := &storage{st: cfg.Store, dir: cfg.Directory, baseURL: issuer, keys: keys, clock: cfg.Clock, log: cfg.Logger,
-		lifetime: cfg.AccessTokenLifetime}
+		lifetime: cfg.AccessTokenLifetime, tenantID: tenantID}
 
 	// zitadel encrypts opaque access tokens with this key; firstkey issues JWTs, but
 	// the key must still be secret rather than zitadel's all-zero default.
@@ -123,12 +128,12 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 			UserFormPath: DevicePath,
 			UserCode:     op.UserCodeBase20,
 		},
-	}, st, op.StaticIssuer(issuer), opts...)
+	}, st, issuerOf(issuer, tenantIssuer(issuer, tenantID)), opts...)
 	if err != nil {
 		return nil, fmt.Errorf("oidc: %w", err)
 	}
 	return &Provider{issuer: issuer, prefix: prefix, clock: cfg.Clock, log: cfg.Logger,
-		lifetime: cfg.AccessTokenLifetime, keys: keys, storage: st, op: provider, origins: cfg.Directory}, nil
+		lifetime: cfg.AccessTokenLifetime, keys: keys, storage: st, op: provider, origins: cfg.Directory, tenantID: tenantID}, nil
 }
 
 // checkIssuer returns the issuer without a trailing slash and its path.
@@ -265,9 +270,22 @@ func (p *Provider) formOnly(next http.Handler) http.Handler {
 }
 
 // discovery lists what firstkey offers, with the fields relying parties such as
-// oauth2-proxy, Grafana and go-oidc read.
+// oauth2-proxy, Grafana and go-oidc read; through an Entra-style authority, that
+// authority's document.
 func (p *Provider) discovery(w http.ResponseWriter, r *http.Request) {
-	doc := zoidc.DiscoveryConfiguration{
+	doc := p.discoveryDoc()
+	if a, ok := authorityFrom(r.Context()); ok {
+		doc = p.tenantDiscovery(a)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	if err := json.NewEncoder(w).Encode(doc); err != nil {
+		p.log.DebugContext(r.Context(), "write discovery document", "error", err)
+	}
+}
+
+func (p *Provider) discoveryDoc() zoidc.DiscoveryConfiguration {
+	return zoidc.DiscoveryConfiguration{
 		Issuer:                      p.issuer,
 		AuthorizationEndpoint:       p.issuer + AuthorizePath,
 		TokenEndpoint:               p.issuer + TokenPath,
@@ -292,15 +310,10 @@ func (p *Provider) discovery(w http.ResponseWriter, r *http.Request) {
 		CodeChallengeMethodsSupported:             []zoidc.CodeChallengeMethod{zoidc.CodeChallengeMethodS256},
 		ClaimsSupported: []string{"iss", "sub", "aud", "exp", "iat", "nbf", "jti", "auth_time", "nonce", "acr", "amr",
 			"azp", "at_hash", "c_hash", "sid", "name", "given_name", "family_name", "preferred_username", "email",
-			"email_verified", "oid", "idtyp", "scp", "roles", "appid"},
+			"email_verified", "oid", "idtyp", "scp", "roles", "appid", "tid"},
 		RequestParameterSupported:    false,
 		RequestURIParameterSupported: false,
 		ClaimsParameterSupported:     false,
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "public, max-age=3600")
-	if err := json.NewEncoder(w).Encode(doc); err != nil {
-		p.log.DebugContext(r.Context(), "write discovery document", "error", err)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -26,13 +27,31 @@ import (
 // already tie a token to this installation.
 const Audience = "api://firstkey"
 
-// Scopes a client may request with client credentials. Like Entra, a request
-// may also name no scope at all; every scope means "all the application's
-// permissions".
+// Scopes that ask for a token for firstkey's API, as scripts written for Entra
+// ask for one for Microsoft Graph: by Graph's URL, by Graph's application id, or
+// by the API's own name. With client credentials, like Entra's ".default", each
+// means "all the application's permissions"; a request may also name no scope.
 const (
-	ScopeGraphDefault = "https://graph.microsoft.com/.default"
-	ScopeAPIDefault   = "api://firstkey/.default"
+	ScopeGraphDefault      = "https://graph.microsoft.com/.default"
+	ScopeGraphAppIDDefault = "00000003-0000-0000-c000-000000000000/.default"
+	ScopeAPIDefault        = "api://firstkey/.default"
 )
+
+// isAPIScope says whether a scope asks for a token for the API. Entra compares
+// the resource part without regard to case, and so does firstkey.
+func isAPIScope(s string) bool {
+	return strings.EqualFold(s, ScopeGraphDefault) || strings.EqualFold(s, ScopeGraphAppIDDefault) || strings.EqualFold(s, ScopeAPIDefault)
+}
+
+// isOpenIDScope says whether a scope is one of OpenID Connect's own. MSAL adds
+// them to every request, client credentials included, where Entra ignores them.
+func isOpenIDScope(s string) bool {
+	switch s {
+	case zoidc.ScopeOpenID, zoidc.ScopeProfile, zoidc.ScopeEmail, zoidc.ScopeOfflineAccess:
+		return true
+	}
+	return false
+}
 
 // Values of the idtyp claim, as Entra sets it.
 const (
@@ -51,6 +70,7 @@ type storage struct {
 	clock    domain.Clock
 	log      *slog.Logger
 	lifetime time.Duration
+	tenantID string // the tid claim
 }
 
 var (
@@ -132,9 +152,9 @@ func (s *storage) ClientCredentials(ctx context.Context, clientID, clientSecret 
 // receives all of its permissions, as with Entra's ".default".
 func (s *storage) ClientCredentialsTokenRequest(ctx context.Context, clientID string, scopes []string) (op.TokenRequest, error) {
 	for _, sc := range scopes {
-		if sc != ScopeGraphDefault && sc != ScopeAPIDefault {
+		if !isAPIScope(sc) && !isOpenIDScope(sc) {
 			return nil, zoidc.ErrInvalidScope().WithDescription(
-				"scope %q is not supported; request %s or %s, or no scope", sc, ScopeGraphDefault, ScopeAPIDefault)
+				"scope %q is not supported; request %s or %s, or no scope", truncate(sc, 100), ScopeGraphDefault, ScopeAPIDefault)
 		}
 	}
 	app, err := s.application(ctx, clientID)
@@ -156,7 +176,7 @@ func (s *storage) GetPrivateClaimsFromRequest(ctx context.Context, req op.TokenR
 		if !ok {
 			return nil, zoidc.ErrServerError().WithParent(fmt.Errorf("token request %T has no grant", req))
 		}
-		return userTokenClaims(req, g, req.GetScopes()), nil
+		return userTokenClaims(req, g, req.GetScopes(), s.tenantID), nil
 	}
 	claims := map[string]any{
 		"appid":    r.app.ClientID,
@@ -164,6 +184,7 @@ func (s *storage) GetPrivateClaimsFromRequest(ctx context.Context, req op.TokenR
 		"appidacr": "1", // authenticated with a client secret
 		"oid":      r.app.ID,
 		"idtyp":    IDTypeApp,
+		"tid":      s.tenantID,
 	}
 	if len(r.app.Permissions) > 0 {
 		roles := make([]string, len(r.app.Permissions))

@@ -27,7 +27,7 @@ func (p *Provider) MintUserAccessToken(ctx context.Context, userID string, amr [
 	}
 	now := p.clock.Now()
 	claims := map[string]any{
-		"iss": p.issuer, "sub": userID, "aud": Audience, "oid": userID,
+		"iss": p.issuer, "sub": userID, "aud": Audience, "oid": userID, "tid": p.tenantID,
 		"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(p.lifetime).Unix(), "jti": uuid.NewString(),
 		"client_id": FirstPartyClientID, "azp": FirstPartyClientID, "idtyp": IDTypeUser, "amr": amr,
 	}

@@ -45,10 +45,11 @@ func unauthenticated(msg string) error {
 	return &domain.Error{Kind: domain.KindUnauthenticated, Code: "InvalidAuthenticationToken", Message: msg}
 }
 
-// VerifyAccessToken checks a bearer token presented to the API: a JWS signed by one
-// of this provider's published keys with that key's own algorithm, from this issuer, for Audience, within
-// its lifetime by the configured clock. Any failure is a domain.Error of
-// KindUnauthenticated whose message never contains the token.
+// VerifyAccessToken checks a bearer token presented to the API: a JWS signed by
+// one of this provider's published keys with that key's own algorithm, from this
+// issuer (plain, or the tenant issuer of the Entra-style authority), for
+// Audience, within its lifetime by the configured clock. Any failure is a
+// domain.Error of KindUnauthenticated whose message never contains the token.
 func (p *Provider) VerifyAccessToken(ctx context.Context, raw string) (AccessClaims, error) {
 	if raw == "" {
 		return AccessClaims{}, unauthenticated("Access token is empty.")
@@ -85,7 +86,7 @@ func (p *Provider) VerifyAccessToken(ctx context.Context, raw string) (AccessCla
 		return AccessClaims{}, unauthenticated("Access token claims are malformed.")
 	}
 	switch {
-	case c.Issuer != p.issuer:
+	case c.Issuer != p.issuer && c.Issuer != p.TenantIssuer():
 		return AccessClaims{}, unauthenticated("Access token was issued by another issuer.")
 	case !slices.Contains(c.Audience, Audience):
 		return AccessClaims{}, unauthenticated("Access token is not meant for this API (audience).")

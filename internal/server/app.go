@@ -27,11 +27,22 @@ type App struct {
 	dir      *directory.Service
 	provider *oidc.Provider
 	handler  http.Handler
+	certs    *certSource // nil unless firstkey serves HTTPS itself
 }
 
 // New opens the store and builds every HTTP concern.
 func New(ctx context.Context, cfg Config) (*App, error) {
 	c := cfg.withDefaults()
+	var certs *certSource
+	if c.servesTLS() {
+		if !strings.HasPrefix(c.Issuer, "https://") {
+			return nil, fmt.Errorf("the issuer %s is not https, but firstkey serves HTTPS (--tls-cert): give --issuer https://…", c.Issuer)
+		}
+		var err error
+		if certs, err = newCertSource(c.TLSCertFile, c.TLSKeyFile, c.Logger); err != nil {
+			return nil, err
+		}
+	}
 	st, sealer, err := openStore(ctx, c)
 	if err != nil {
 		return nil, err
@@ -54,7 +65,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		st.Close()
 		return nil, fmt.Errorf("start token service: %w", err)
 	}
-	a := &App{cfg: c, store: st, dir: dir, provider: provider}
+	a := &App{cfg: c, store: st, dir: dir, provider: provider, certs: certs}
 
 	mux := http.NewServeMux()
 	provider.Mount(mux)
@@ -72,9 +83,11 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", a.ready)
 	// The client's address is resolved first, so that the access log, the rate
-	// limits and the sign-in log all name the same one.
+	// limits and the sign-in log all name the same one; the Entra-style
+	// authority paths (/{tenant}/oauth2/v2.0/…) reach the same endpoints through
+	// the provider.
 	a.handler = clientaddr.NewResolver(c.TrustedProxies).Middleware(logRequests(c.Logger,
-		securityHeaders(strings.HasPrefix(c.Issuer, "https://"), recoverPanics(c.Logger, withDeadline(c.RequestTimeout, mux)))))
+		securityHeaders(strings.HasPrefix(c.Issuer, "https://"), recoverPanics(c.Logger, withDeadline(c.RequestTimeout, provider.Authorities(mux))))))
 	return a, nil
 }
 
@@ -132,7 +145,8 @@ func (a *App) Provider() *oidc.Provider { return a.provider }
 func (a *App) Issuer() string { return a.cfg.Issuer }
 
 // Serve serves on ln until ctx is cancelled, then stops accepting requests and
-// waits up to 20 seconds for those in flight.
+// waits up to 20 seconds for those in flight. With a TLS certificate configured
+// it serves HTTPS (and HTTP/2) on ln.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           a.handler,
@@ -145,9 +159,15 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		ErrorLog:     nil,
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	if a.certs != nil {
+		srv.TLSConfig = a.certs.tlsConfig()
+		go func() { errc <- srv.ServeTLS(ln, "", "") }()
+	} else {
+		go func() { errc <- srv.Serve(ln) }()
+	}
 	go a.housekeep(ctx)
-	a.cfg.Logger.Info("firstkey listening", "address", ln.Addr().String(), "issuer", a.cfg.Issuer)
+	a.cfg.Logger.Info("firstkey listening", "address", ln.Addr().String(), "issuer", a.cfg.Issuer,
+		"tenant_id", a.provider.TenantID(), "tls", a.certs != nil)
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)

@@ -21,7 +21,7 @@ type Config struct {
 	Listen        string // default 127.0.0.1:8080
 	DataDir       string // default ./firstkey-data
 	DatabaseURL   string // "" or sqlite://path: SQLite; postgres://…: PostgreSQL
-	Issuer        string // public base URL; default http://<Listen>
+	Issuer        string // public base URL; default http://<Listen>, https:// with TLS
 	MasterKey     string // base64; else MasterKeyFile; else <DataDir>/master.key
 	MasterKeyFile string
 	Logger        *slog.Logger
@@ -31,6 +31,10 @@ type Config struct {
 	// per core); HashQueue bounds the sign-ins waiting for one (0: four per slot).
 	HashConcurrency int
 	HashQueue       int
+	// TLSCertFile and TLSKeyFile, both set, make firstkey serve HTTPS itself
+	// with this PEM certificate (chain) and key, re-read when the files change.
+	TLSCertFile string
+	TLSKeyFile  string
 	// SignInRate limits sign-in attempts per client address, in one allowance
 	// every replica shares on PostgreSQL; zero means web.DefaultSignInRate.
 	SignInRate web.Rate
@@ -66,7 +70,7 @@ func (c Config) withDefaults() Config {
 		c.DataDir = "firstkey-data"
 	}
 	if c.Issuer == "" {
-		c.Issuer = defaultIssuer(c.Listen)
+		c.Issuer = defaultIssuer(c.Listen, c.servesTLS())
 	}
 	c.Issuer = strings.TrimRight(c.Issuer, "/")
 	if c.Logger == nil {
@@ -109,16 +113,24 @@ func redactURL(s string) string {
 	return u.String()
 }
 
-// defaultIssuer is http://localhost:PORT for a loopback listener: browsers accept
-// passkeys only for host names, never IP addresses, so "localhost" makes passkeys
-// work out of the box on a developer's machine.
-func defaultIssuer(listen string) string {
+// servesTLS says whether firstkey serves HTTPS itself.
+func (c Config) servesTLS() bool { return c.TLSCertFile != "" || c.TLSKeyFile != "" }
+
+// defaultIssuer is http://localhost:PORT for a loopback listener (https:// when
+// firstkey serves TLS): browsers accept passkeys only for host names, never IP
+// addresses, so "localhost" makes passkeys work out of the box on a developer's
+// machine.
+func defaultIssuer(listen string, tls bool) string {
+	scheme := "http://"
+	if tls {
+		scheme = "https://"
+	}
 	host, port, err := net.SplitHostPort(listen)
 	if err != nil {
-		return "http://" + listen
+		return scheme + listen
 	}
 	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsLoopback()) {
-		return "http://localhost:" + port
+		return scheme + "localhost:" + port
 	}
-	return "http://" + listen
+	return scheme + listen
 }

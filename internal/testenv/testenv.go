@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -38,7 +39,9 @@ type Env struct {
 	Dir    *directory.Service
 	Store  store.Store
 	Clock  *domain.FakeClock
-	logs   *syncBuffer
+	// CA issued the certificate firstkey serves with Options.TLS; nil otherwise.
+	CA   *CA
+	logs *syncBuffer
 }
 
 // New starts firstkey on the given backend with a clock stopped at the real now
@@ -72,6 +75,9 @@ type Options struct {
 	// Logger, when set, receives the server's log instead of the buffer Logs
 	// returns: fuzz targets send far more requests than that buffer should hold.
 	Logger *slog.Logger
+	// TLS makes firstkey serve HTTPS itself (server.Config's certificate files)
+	// at https://localhost:PORT, with a certificate from Env.CA.
+	TLS bool
 }
 
 // NewWithOptions starts firstkey on the given backend like New, with options.
@@ -129,8 +135,17 @@ func start(t testing.TB, cfg server.Config, o Options) *Env {
 	cfg.Listen = ln.Addr().String()
 	cfg.Issuer = "http://" + ln.Addr().String()
 	listenURL := cfg.Issuer
-	if o.Localhost || o.Issuer != "" {
+	if o.Localhost || o.Issuer != "" || o.TLS {
 		listenURL = fmt.Sprintf("http://localhost:%d", ln.Addr().(*net.TCPAddr).Port)
+		cfg.Issuer = listenURL
+	}
+	var ca *CA
+	if o.TLS {
+		ca = NewCA(t)
+		dir := t.TempDir()
+		cfg.TLSCertFile, cfg.TLSKeyFile = filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key")
+		ca.Issue(t, "localhost", "127.0.0.1").Write(t, cfg.TLSCertFile, cfg.TLSKeyFile)
+		listenURL = "https" + strings.TrimPrefix(listenURL, "http")
 		cfg.Issuer = listenURL
 	}
 	if o.Issuer != "" {
@@ -153,6 +168,21 @@ func start(t testing.TB, cfg server.Config, o Options) *Env {
 	if err != nil {
 		t.Fatalf("start firstkey: %v", err)
 	}
+	env := &Env{URL: listenURL, Issuer: cfg.Issuer, App: app, Dir: app.Directory(), Store: app.Store(), Clock: clock, CA: ca, logs: logs}
+	if o.TLS {
+		// Serve as `firstkey serve` does, so that its TLS is what is tested.
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- app.Serve(ctx, ln) }()
+		t.Cleanup(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("serve: %v", err)
+			}
+			app.Close()
+		})
+		return env
+	}
 	handler := app.Handler()
 	if o.Issuer != "" {
 		// As a load balancer does: every replica sees the public host name.
@@ -166,7 +196,15 @@ func start(t testing.TB, cfg server.Config, o Options) *Env {
 		srv.Close()
 		app.Close()
 	})
-	return &Env{URL: listenURL, Issuer: cfg.Issuer, App: app, Dir: app.Directory(), Store: app.Store(), Clock: clock, logs: logs}
+	return env
+}
+
+// HTTPClient is a client for this firstkey: one that trusts Env.CA with TLS.
+func (e *Env) HTTPClient() *http.Client {
+	if e.CA != nil {
+		return e.CA.Client()
+	}
+	return http.DefaultClient
 }
 
 // behindName presents every request with the host name of the public URL.
@@ -211,7 +249,7 @@ func (e *Env) ClientCredentialsToken(t testing.TB, clientID, clientSecret string
 	req, _ := http.NewRequest(http.MethodPost, e.TokenEndpoint(t), strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.SetBasicAuth(url.QueryEscape(clientID), url.QueryEscape(clientSecret))
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := e.HTTPClient().Do(req)
 	if err != nil {
 		t.Fatalf("token request: %v", err)
 	}
@@ -229,7 +267,7 @@ func (e *Env) ClientCredentialsToken(t testing.TB, clientID, clientSecret string
 // TokenEndpoint reads the token endpoint from discovery.
 func (e *Env) TokenEndpoint(t testing.TB) string {
 	t.Helper()
-	resp, err := http.Get(e.URL + "/.well-known/openid-configuration")
+	resp, err := e.HTTPClient().Get(e.URL + "/.well-known/openid-configuration")
 	if err != nil {
 		t.Fatalf("discovery: %v", err)
 	}

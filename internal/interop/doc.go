@@ -1,0 +1,7 @@
+// Package interop tests firstkey with unmodified clients made by Microsoft:
+// the Azure Identity SDK for Go with the Microsoft Graph SDK for Go, and
+// MSAL for Node.js, each pointed at firstkey by changing only the authority
+// and base URL, over HTTPS as they require. It holds only tests; it is a
+// package of its own so that those SDKs' large dependency trees are built for
+// these tests alone.
+package interop
