@@ -65,10 +65,7 @@ func TestProvisionedJoinerSignsIn(t *testing.T) {
 		if who := text(t, ctx, ".account-upn"); who != upn {
 			t.Errorf("signed in as %q", who)
 		}
-		do(t, ctx, "add a passkey",
-			chromedp.SendKeys(chromedp.CSS("#passkey-name"), "First day laptop"),
-			chromedp.Click(chromedp.CSS("#add-passkey-button")),
-			chromedp.WaitVisible(chromedp.CSS("#passkey-list")))
+		addPasskey(t, ctx, "First day laptop")
 		if got := text(t, ctx, "#passkey-list .method-name"); got != "First day laptop" {
 			t.Errorf("registered passkey is listed as %q", got)
 		}
