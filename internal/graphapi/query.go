@@ -27,7 +27,23 @@ func parseQuery(r *http.Request) (odata.Query, error) {
 	if q.Search != "" {
 		return odata.Query{}, unsupportedQuery("$search is not supported; use $filter, for example startswith(displayName,'Ad').")
 	}
+	for _, e := range q.Expand {
+		if !strings.EqualFold(e, "manager") || !expandsManager(r) {
+			return odata.Query{}, unsupportedQuery("Expanding '%s' is not supported here; only users expand their manager ($expand=manager).", truncate(e))
+		}
+	}
 	return q, nil
+}
+
+// expandsManager reports whether the request reads users, which may expand
+// their manager.
+func expandsManager(r *http.Request) bool {
+	p := strings.TrimSuffix(r.URL.Path, "/")
+	if p == "/v1.0/users" || p == "/v1.0/me" {
+		return true
+	}
+	rest, ok := strings.CutPrefix(p, "/v1.0/users/")
+	return ok && !strings.Contains(rest, "/")
 }
 
 // listOptions turns a query into store options that fetch one row more than the

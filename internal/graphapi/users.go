@@ -3,6 +3,7 @@ package graphapi
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/firstkey/firstkey/internal/domain"
@@ -31,7 +32,34 @@ func userJSON(u domain.User) obj {
 var userSample = userJSON(domain.User{})
 
 func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request, c *call) error {
-	return serveCollection(h, w, r, c, "users", userSample, "user", h.dir.ListUsers, userJSON)
+	return serveCollection(h, w, r, c, "users", userSample, "user", h.dir.ListUsers, h.userRenderer(r, c))
+}
+
+// userRenderer renders users, with their manager when the request asks for
+// $expand=manager (null for someone without one), as Graph does.
+func (h *Handler) userRenderer(r *http.Request, c *call) func(domain.User) obj {
+	expand := false
+	for k, vs := range r.URL.Query() {
+		if strings.EqualFold(strings.TrimPrefix(k, "$"), "expand") {
+			for _, v := range vs {
+				expand = expand || strings.Contains(strings.ToLower(v), "manager")
+			}
+		}
+	}
+	if !expand {
+		return userJSON
+	}
+	return func(u domain.User) obj {
+		o := userJSON(u)
+		if u.ManagerID == "" {
+			return append(o, field{"manager", nil})
+		}
+		m, err := h.dir.Manager(r.Context(), c.actor, u.ID)
+		if err != nil {
+			return append(o, field{"manager", nil})
+		}
+		return append(o, field{"manager", directoryUser(m)})
+	}
 }
 
 // countUsers answers /users/$count with the number of users matching $filter, as
@@ -41,7 +69,7 @@ func (h *Handler) countUsers(w http.ResponseWriter, r *http.Request, c *call) er
 }
 
 func (h *Handler) getUser(w http.ResponseWriter, r *http.Request, c *call) error {
-	return serveEntity(h, w, r, c, "users", userSample, "user", h.dir.GetUser, userJSON)
+	return serveEntity(h, w, r, c, "users", userSample, "user", h.dir.GetUser, h.userRenderer(r, c))
 }
 
 // getMe returns the caller's own user. The actor was just built from that very

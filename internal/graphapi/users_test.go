@@ -148,7 +148,8 @@ func TestUsersQuery(t *testing.T) {
 		a.get("/v1.0/users?$top=0").wantError(t, http.StatusBadRequest, "Request_BadRequest", "page size")
 		a.get("/v1.0/users?$select=shoeSize").wantError(t, http.StatusBadRequest, "badRequest", "shoeSize")
 		a.get("/v1.0/users?$skiptoken=forged").wantError(t, http.StatusBadRequest, "Request_BadRequest", "skiptoken")
-		a.get("/v1.0/users?$expand=manager").wantError(t, http.StatusBadRequest, "Request_BadRequest", "$expand")
+		a.get("/v1.0/users?$expand=memberOf").wantError(t, http.StatusBadRequest, "Request_UnsupportedQuery", "memberOf")
+		a.get("/v1.0/groups?$expand=manager").wantError(t, http.StatusBadRequest, "Request_UnsupportedQuery", "manager")
 		a.get("/v1.0/users?$search=%22displayName:ad%22").wantError(t, http.StatusBadRequest, "Request_UnsupportedQuery")
 	})
 }

@@ -29,6 +29,7 @@ type Query struct {
 	OrderBy []OrderBy
 	Count   bool
 	Search  string // the raw $search text, for example `"displayName:ad"`
+	Expand  []string // navigation properties to expand, as named (without options)
 }
 
 // queryOptions are the options ParseQuery knows, by name without '$'.
@@ -40,6 +41,20 @@ var queryOptions = map[string]func(q *Query, val string, maxTop int) error{
 	"count":     parseCount,
 	"skiptoken": parseSkipTokenOption,
 	"search":    parseSearch,
+	"expand":    parseExpand,
+}
+
+// parseExpand reads a list of navigation properties; expand options in
+// parentheses are not supported.
+func parseExpand(q *Query, val string, _ int) error {
+	for _, p := range strings.Split(val, ",") {
+		p = strings.TrimSpace(p)
+		if p == "" || strings.ContainsAny(p, "()/") {
+			return optionError("$expand", "Invalid $expand '%s': name navigation properties, separated by commas, without options.", truncate(val))
+		}
+		q.Expand = append(q.Expand, p)
+	}
+	return nil
 }
 
 // ParseQuery reads the OData system query options from v. Like Graph it accepts

@@ -105,6 +105,9 @@ func FuzzParseQuery(f *testing.F) {
 		if q.Count {
 			out.Set("$count", "true")
 		}
+		if len(q.Expand) > 0 {
+			out.Set("$expand", strings.Join(q.Expand, ","))
+		}
 		if q.Search != "" {
 			out.Set("$search", q.Search)
 		}
