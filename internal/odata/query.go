@@ -28,7 +28,7 @@ type Query struct {
 	Skip    int // rows to skip, from $skiptoken
 	OrderBy []OrderBy
 	Count   bool
-	Search  string // the raw $search text, for example `"displayName:ad"`
+	Search  string   // the raw $search text, for example `"displayName:ad"`
 	Expand  []string // navigation properties to expand, as named (without options)
 }
 
