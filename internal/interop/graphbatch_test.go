@@ -19,7 +19,6 @@ import (
 func TestGraphSDKBatchRequestCollection(t *testing.T) {
 	for _, be := range storetest.Backends() {
 		t.Run(be.Name, func(t *testing.T) {
-			t.Parallel()
 			e := testenv.NewWithOptions(t, be, testenv.Options{TLS: true})
 			e.EnablePassPolicy(t)
 			e.CreateUser(t, "ada@example.com")

@@ -71,7 +71,6 @@ func graphClient(t *testing.T, e *testenv.Env, tenantID, clientID, secret string
 func TestAzureIdentityWithGraphSDK(t *testing.T) {
 	for _, be := range storetest.Backends() {
 		t.Run(be.Name, func(t *testing.T) {
-			t.Parallel()
 			e := testenv.NewWithOptions(t, be, testenv.Options{TLS: true})
 			e.EnablePassPolicy(t)
 			ada := e.CreateUser(t, "ada@example.com")
@@ -220,7 +219,6 @@ func (g *graphError) Error() string { return g.err.Error() + ": " + g.code + ": 
 func TestGraphSDKOnboardingScript(t *testing.T) {
 	for _, be := range storetest.Backends() {
 		t.Run(be.Name, func(t *testing.T) {
-			t.Parallel()
 			e := testenv.NewWithOptions(t, be, testenv.Options{TLS: true})
 			e.CreateUser(t, "ada@example.com")
 			e.CreateUser(t, "alan@example.com")
