@@ -29,6 +29,7 @@ type serveOptions struct {
 	apiAppRate, apiUserRate     domain.Rate
 	trustedProxies              []netip.Prefix
 	hashConcurrency, hashQueue  int
+	delivery                    deliveryFlags
 }
 
 func newServeCmd(g *globals) *cobra.Command {
@@ -76,6 +77,7 @@ master key (FIRSTKEY_MASTER_KEY or --master-key-file).`,
 	f.IntVar(&o.hashQueue, "hash-queue", 0, "sign-ins that may wait for a pass check; more are refused at once with 429 and Retry-After; 0 means four per check slot (env FIRSTKEY_HASH_QUEUE)")
 	envFlag(f, "hash-concurrency", "FIRSTKEY_HASH_CONCURRENCY")
 	envFlag(f, "hash-queue", "FIRSTKEY_HASH_QUEUE")
+	o.delivery.register(f)
 	issuerFlag(c, &issuer)
 	c.RunE = g.run(func(cmd *cobra.Command, _ []string) error {
 		return g.serve(cmd.Context(), listen, issuer, admin, o)
@@ -144,6 +146,7 @@ func (o serveOptions) apply(cfg *server.Config) error {
 	cfg.RequestTimeout, cfg.LockTimeout, cfg.TrustedProxies = o.requestTimeout, o.lockTimeout, o.trustedProxies
 	cfg.SignInRate, cfg.APIAppRate, cfg.APIUserRate = o.signInRate, o.apiAppRate, o.apiUserRate
 	cfg.HashConcurrency, cfg.HashQueue = o.hashConcurrency, o.hashQueue
+	o.delivery.apply(cfg)
 	return nil
 }
 

@@ -18,7 +18,7 @@ func newTapCmd(g *globals) *cobra.Command {
 }
 
 func tapCreateCmd(g *globals) *cobra.Command {
-	var start, issuer string
+	var start, issuer, deliver string
 	var lifetime int
 	var oneTime, multiUse bool
 	c := &cobra.Command{
@@ -40,10 +40,15 @@ they may issue passes to, and nobody may issue a pass to themselves.`,
 	f.IntVar(&lifetime, "lifetime", 0, "lifetime in minutes (default: the policy's)")
 	f.BoolVar(&oneTime, "one-time", false, "the pass works for one sign-in only")
 	f.BoolVar(&multiUse, "multi-use", false, "the pass works for every sign-in during its lifetime")
+	f.StringVar(&deliver, "deliver", "", "deliver the pass instead of showing it: manager, email:ADDRESS or webhook (sent by the running server)")
 	c.MarkFlagsMutuallyExclusive("one-time", "multi-use")
 	issuerFlag(c, &issuer)
 	c.RunE = g.act(&issuer, func(ctx context.Context, s *session, args []string) error {
 		var req domain.PassRequest
+		var err error
+		if req.Deliver, err = domain.ParseDeliverSpec(deliver); err != nil {
+			return usagef("--deliver: %s", deliverError(err))
+		}
 		if start != "" {
 			t, err := time.Parse(time.RFC3339, start)
 			if err != nil {
@@ -75,11 +80,19 @@ func (g *globals) printIssuedPass(upn string, p directory.IssuedPass) error {
 	if g.jsonOutput() {
 		v := passView(p.PassView)
 		v.UserPrincipalName = upn
-		v.TemporaryAccessPass = &p.Code
+		if p.Delivery == nil {
+			v.TemporaryAccessPass = &p.Code
+		} else {
+			v.Delivery = &deliveryJSON{ID: p.Delivery.ID, Method: p.Delivery.Method, Recipient: p.Delivery.Recipient, Status: p.Delivery.Status}
+		}
 		v.SignInURL = p.SignInURL
 		return printJSON(g.stdout, v)
 	}
-	fmt.Fprintf(g.stdout, "Temporary Access Pass for %s (shown only this once):\n\n    %s\n\n", upn, p.Code)
+	if p.Delivery != nil {
+		fmt.Fprintf(g.stdout, "Temporary Access Pass for %s issued; it will be delivered %s and is not shown here.\n\n", upn, deliverySummary(p))
+	} else {
+		fmt.Fprintf(g.stdout, "Temporary Access Pass for %s (shown only this once):\n\n    %s\n\n", upn, p.Code)
+	}
 	return fields(g.stdout,
 		"Sign in at", p.SignInURL,
 		"Pass ID", p.ID,

@@ -221,6 +221,9 @@ func (s *Service) FinishPasskeyRegistration(ctx context.Context, sess domain.Ses
 			details: passkeyDetails(pk, "User registered a passkey")}); err != nil {
 			return err
 		}
+		if err := s.queueNotice(ctx, tx, domain.DeliveryPasskeyNotice, u, pk.ID, u.UserPrincipalName, pk.CreatedDateTime); err != nil {
+			return err
+		}
 		if policy.RevokePassOnFirstPasskey && len(keys) == 0 && sess.PassID != "" {
 			p, err := tx.GetPass(ctx, sess.PassID)
 			if errors.Is(err, store.ErrNotFound) {

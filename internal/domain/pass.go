@@ -65,6 +65,8 @@ type PassRequest struct {
 	StartDateTime     *time.Time
 	LifetimeInMinutes *int
 	IsUsableOnce      *bool
+	// Deliver, when set, sends the pass instead of returning it to the issuer.
+	Deliver *DeliveryRequest
 }
 
 // PassTerms is a validated request: the start, lifetime and use of a new pass.
