@@ -37,7 +37,8 @@ func (d deliveryFlags) apply(cfg *server.Config) {
 	cfg.Delivery = server.DeliveryConfig{SMTPURL: d.smtpURL, SMTPFrom: d.smtpFrom, WebhookURL: d.webhookURL,
 		WebhookSecretFile: d.webhookSecretFile, NotifyUsers: &notify, Retry: retryFromEnv()}
 	if os.Getenv("FIRSTKEY_TEST_DELIVERY_RETRY_SECONDS") != "" {
-		cfg.Delivery.Poll = 200 * time.Millisecond // tests wait for deliveries
+		// Tests wait for deliveries, and for the lease of a killed process.
+		cfg.Delivery.Poll, cfg.Delivery.Lease = 200*time.Millisecond, 10*time.Second
 	}
 }
 

@@ -91,3 +91,12 @@ func (a *App) sendDeliveries(ctx context.Context) {
 		a.worker.Run(ctx)
 	}
 }
+
+// DeliverOnce sends one batch of due deliveries now and returns how many it
+// claimed, for tests that drive the outbox without waiting for the worker.
+func (a *App) DeliverOnce(ctx context.Context) int {
+	if a.worker == nil {
+		return 0
+	}
+	return a.worker.RunOnce(ctx)
+}
