@@ -36,6 +36,7 @@ type reportPage struct {
 	Issued    string
 	IssuedBy  string
 	Gone      bool
+	Reported  bool
 	Confirmed bool
 }
 
@@ -45,16 +46,17 @@ var reportTmpl = template.Must(template.New("").Parse(`<!doctype html>
 <body style="font-family:sans-serif;max-width:40em;margin:2em auto">
 <h1>Report a sign-in method</h1>
 {{if .Error}}<p role="alert">{{.Error}}</p>
-{{else if .Confirmed}}<p role="status">Thank you. The {{.What}} was removed and your report was recorded; your help desk can see it in the audit log.</p>
-{{else if .Gone}}<p>This {{.What}} no longer exists: it was used up, removed, or already reported. If you think someone obtained access to your account, tell your help desk.</p>
-{{else}}<p>A {{.What}} was added to your account by {{.IssuedBy}} at {{.Issued}}.</p>
-<p>If you did not ask for it, report it: it is removed at once and your help desk is told.</p>
-<form method="post"><button type="submit">I did not ask for this — remove it and report it</button></form>
+{{else if .Confirmed}}<p role="status">Thank you. {{if not .Gone}}The {{.What}} was removed and y{{else}}Y{{end}}our report was recorded; your help desk can see it in the audit log.</p>
+{{else if .Reported}}<p role="status">This {{.What}} was reported already; your report was recorded. If you think someone obtained access to your account, tell your help desk.</p>
+{{else}}{{if .Gone}}<p>A {{.What}} was added to your account; it no longer exists (it was used up or removed).</p>
+{{else}}<p>A {{.What}} was added to your account by {{.IssuedBy}} at {{.Issued}}.</p>{{end}}
+<p>If you did not ask for it, report it: {{if not .Gone}}it is removed at once and {{end}}your help desk is told.</p>
+<form method="post"><button type="submit">I did not ask for this — report it</button></form>
 {{end}}
 </body></html>`))
 
 func showReport(w http.ResponseWriter, r *http.Request, log *slog.Logger, rep directory.Report, err error, confirmed bool) {
-	p := reportPage{What: "Temporary Access Pass", Gone: rep.Gone, Confirmed: confirmed && !rep.Gone,
+	p := reportPage{What: "Temporary Access Pass", Gone: rep.Gone, Reported: rep.Reported, Confirmed: confirmed && !rep.Reported,
 		IssuedBy: rep.IssuedBy, Issued: stamp(rep.Issued)}
 	if rep.IsPasskey {
 		p.What = "passkey"

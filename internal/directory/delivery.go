@@ -151,10 +151,16 @@ func (s *Service) prepare(ctx context.Context, d domain.Delivery) (Outgoing, err
 		return o, fmt.Errorf("read user: %w", err)
 	}
 	o.User = u
+	// A notice goes out even when what it is about has gone: a pass used up
+	// and revoked by the passkey its user (or someone else) added still has to
+	// be told of, and can still be reported.
 	switch d.Kind {
 	case domain.DeliveryPass, domain.DeliveryPassNotice:
 		p, err := s.store.GetPass(ctx, d.SubjectID)
 		if errors.Is(err, store.ErrNotFound) {
+			if d.Kind == domain.DeliveryPassNotice {
+				break
+			}
 			return o, errSubjectGone
 		}
 		if err != nil {
@@ -164,7 +170,7 @@ func (s *Service) prepare(ctx context.Context, d domain.Delivery) (Outgoing, err
 	case domain.DeliveryPasskeyNotice:
 		k, err := s.store.GetPasskey(ctx, d.SubjectID)
 		if errors.Is(err, store.ErrNotFound) {
-			return o, errSubjectGone
+			break
 		}
 		if err != nil {
 			return o, fmt.Errorf("read passkey: %w", err)

@@ -45,8 +45,11 @@ type Report struct {
 	User      domain.User
 	IsPasskey bool
 	SubjectID string
-	// Gone: the pass or passkey no longer exists (used, deleted, or reported).
+	// Gone: the pass or passkey no longer exists (used, deleted, or reported);
+	// its issuance can still be reported, once.
 	Gone bool
+	// Reported: the link was used already.
+	Reported bool
 	// Issued and IssuedBy describe the pass or passkey when it still exists.
 	Issued   time.Time
 	IssuedBy string
@@ -77,6 +80,11 @@ func (s *Service) OpenReport(ctx context.Context, token string) (Report, error) 
 		return Report{}, errBadLink
 	}
 	r := Report{IsPasskey: parts[0] == "k", SubjectID: parts[2]}
+	if _, err := s.store.GetSetting(ctx, reportedKey(r.SubjectID)); err == nil {
+		r.Reported = true
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return Report{}, fmt.Errorf("read report marker: %w", err)
+	}
 	if r.User, err = s.store.GetUser(ctx, parts[1]); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return Report{}, errBadLink
@@ -111,7 +119,7 @@ func (s *Service) OpenReport(ctx context.Context, token string) (Report, error) 
 // log, in one transaction. A second use finds it gone and changes nothing.
 func (s *Service) ConfirmReport(ctx context.Context, token, ip string) (Report, error) {
 	r, err := s.OpenReport(ctx, token)
-	if err != nil || r.Gone {
+	if err != nil || r.Reported {
 		return r, err
 	}
 	u := r.User
@@ -119,41 +127,31 @@ func (s *Service) ConfirmReport(ctx context.Context, token, ip string) (Report, 
 	// link went to their mailbox. They act on their own account only.
 	actor := domain.Actor{Type: domain.ActorUser, UserID: u.ID, UPN: u.UserPrincipalName, IPAddress: ip}
 	err = s.store.InTx(ctx, func(tx store.Store) error {
+		// One report per pass or passkey: of two uses of the link (or of two
+		// racing ones), the second finds the marker and changes nothing.
+		if err := tx.PutSetting(ctx, reportedKey(r.SubjectID), stamp(s.now()), true); errors.Is(err, store.ErrAlreadyExists) {
+			r.Reported = true
+			return nil
+		} else if err != nil {
+			return fmt.Errorf("mark report: %w", err)
+		}
 		activity := ActivityReportedSuspicious
 		details := []domain.KeyValue{{Key: "IssuedBy", Value: r.IssuedBy}, {Key: "IssuedDateTime", Value: stamp(r.Issued)}}
+		var gone bool
+		var err error
 		if r.IsPasskey {
 			activity = ActivityReportedSuspiciousK
-			k, err := tx.GetPasskey(ctx, r.SubjectID)
-			if errors.Is(err, store.ErrNotFound) {
-				r.Gone = true
-				return nil
-			}
-			if err != nil {
-				return fmt.Errorf("read passkey: %w", err)
-			}
-			if err := tx.DeletePasskey(ctx, k.ID); err != nil {
-				return fmt.Errorf("delete reported passkey: %w", err)
-			}
-			details = append(details, domain.KeyValue{Key: "PasskeyId", Value: k.ID})
-			if err := s.record(ctx, tx, actor, entry{activity: domain.ActivityUserDeletedSecurityInfo, category: domain.CategoryUserManagement,
-				service: domain.ServiceAuthenticationMethods, op: "Delete", targets: []domain.AuditTarget{userTarget(u)},
-				details: passkeyDetails(k, "Deleted: the user reported that they did not add it")}); err != nil {
-				return err
-			}
+			details = append(details, domain.KeyValue{Key: "PasskeyId", Value: r.SubjectID})
+			gone, err = s.removeReportedPasskey(ctx, tx, actor, u, r.SubjectID)
 		} else {
-			p, err := tx.GetPass(ctx, r.SubjectID)
-			if errors.Is(err, store.ErrNotFound) {
-				r.Gone = true
-				return nil
-			}
-			if err != nil {
-				return fmt.Errorf("read pass: %w", err)
-			}
-			details = append(details, domain.KeyValue{Key: "PassId", Value: p.ID})
-			if err := s.removePass(ctx, tx, actor, u, p, reasonReportedByUser); err != nil {
-				return err
-			}
+			details = append(details, domain.KeyValue{Key: "PassId", Value: r.SubjectID})
+			gone, err = s.removeReportedPass(ctx, tx, actor, u, r.SubjectID)
 		}
+		if err != nil {
+			return err
+		}
+		r.Gone = gone
+		details = append(details, domain.KeyValue{Key: "StillExisted", Value: fmt.Sprint(!r.Gone)})
 		return s.record(ctx, tx, actor, entry{activity: activity, category: domain.CategoryUserManagement,
 			service: domain.ServiceAuthenticationMethods, op: "Update", targets: []domain.AuditTarget{userTarget(u)}, details: details})
 	})
@@ -162,4 +160,37 @@ func (s *Service) ConfirmReport(ctx context.Context, token, ip string) (Report, 
 	}
 	s.log.WarnContext(ctx, "user reported suspicious security info", "user_id", u.ID, "subject_id", r.SubjectID, "passkey", r.IsPasskey)
 	return r, nil
+}
+
+// reportedKey is the setting that marks a pass or passkey as reported.
+func reportedKey(subjectID string) string { return "reported:" + subjectID }
+
+// removeReportedPasskey deletes a reported passkey; it reports true when it
+// was gone already.
+func (s *Service) removeReportedPasskey(ctx context.Context, tx store.Store, actor domain.Actor, u domain.User, id string) (bool, error) {
+	k, err := tx.GetPasskey(ctx, id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && k.UserID != u.ID) {
+		return true, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read passkey: %w", err)
+	}
+	if err := tx.DeletePasskey(ctx, k.ID); err != nil {
+		return false, fmt.Errorf("delete reported passkey: %w", err)
+	}
+	return false, s.record(ctx, tx, actor, entry{activity: domain.ActivityUserDeletedSecurityInfo, category: domain.CategoryUserManagement,
+		service: domain.ServiceAuthenticationMethods, op: "Delete", targets: []domain.AuditTarget{userTarget(u)},
+		details: passkeyDetails(k, "Deleted: the user reported that they did not add it")})
+}
+
+// removeReportedPass revokes a reported pass; it reports true when it was gone already.
+func (s *Service) removeReportedPass(ctx context.Context, tx store.Store, actor domain.Actor, u domain.User, id string) (bool, error) {
+	p, err := tx.GetPass(ctx, id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && p.UserID != u.ID) {
+		return true, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read pass: %w", err)
+	}
+	return false, s.removePass(ctx, tx, actor, u, p, reasonReportedByUser)
 }

@@ -345,7 +345,7 @@ func TestUserReportsPassFromNotice(t *testing.T) {
 		if passes, _ := env.Store.ListUserPasses(ctx, u.ID); len(passes) != 0 {
 			t.Fatal("the reported pass was not revoked")
 		}
-		if status, body := page(http.MethodPost, link); status != http.StatusOK || !strings.Contains(body, "no longer exists") {
+		if status, body := page(http.MethodPost, link); status != http.StatusOK || !strings.Contains(body, "reported already") {
 			t.Fatalf("second POST %d: %s", status, body)
 		}
 		reports := audits(t, env, directory.ActivityReportedSuspicious)
@@ -367,6 +367,41 @@ func TestNoNoticeWhenTurnedOff(t *testing.T) {
 		methodsAdmin(t, env).do(http.MethodPost, passPath(u.ID), map[string]any{}).must(t, http.StatusCreated)
 		if n := env.App.DeliverOnce(context.Background()); n != 0 {
 			t.Fatalf("claimed %d deliveries with notices off", n)
+		}
+	})
+}
+
+// TestNoticeOfGonePassStillGoesOut: a pass used up or revoked before its
+// notice went (say, by the passkey an impostor registered with it) is still
+// told of, and its issuance can still be reported, once.
+func TestNoticeOfGonePassStillGoesOut(t *testing.T) {
+	withDelivery(t, nil, func(t *testing.T, env *testenv.Env, mail *testenv.MailCatcher) {
+		ctx := context.Background()
+		u := setMail(t, env, env.CreateUser(t, "gina@example.com"), "gina@mail.example", "")
+		a := methodsAdmin(t, env)
+		id := a.do(http.MethodPost, passPath(u.ID), map[string]any{}).must(t, http.StatusCreated).str("id")
+		a.do(http.MethodDelete, passPath(u.ID)+"/"+id, nil).must(t, http.StatusNoContent)
+		env.App.DeliverOnce(ctx)
+		link := reportLink.FindString(mail.WaitFor(t, 1, 10*time.Second)[0].Text)
+		resp, err := http.Post(link, "application/x-www-form-urlencoded", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "report was recorded") {
+			t.Fatalf("report of a gone pass: %d %s", resp.StatusCode, body)
+		}
+		reports := audits(t, env, directory.ActivityReportedSuspicious)
+		if len(reports) != 1 {
+			t.Fatalf("report audits: %+v", reports)
+		}
+		found := false
+		for _, kv := range reports[0].AdditionalDetails {
+			found = found || (kv.Key == "PassId" && kv.Value == id)
+		}
+		if !found {
+			t.Fatalf("report audit does not name the pass: %+v", reports[0])
 		}
 	})
 }
