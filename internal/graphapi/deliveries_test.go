@@ -146,7 +146,7 @@ func TestPassDeliveredToManagerByMail(t *testing.T) {
 		if got := audits(t, env, directory.ActivityPassDelivered); len(got) != 1 || got[0].InitiatedBy.AppName != "firstkey" {
 			t.Fatalf("delivery audit: %+v", got)
 		}
-		list := a.get("/v1.0/users/" + u.ID + "/deliveries").must(t, http.StatusOK).values(t)
+		list := a.get("/v1.0/users/"+u.ID+"/deliveries").must(t, http.StatusOK).values(t)
 		if len(list) != 2 || strings.Contains(string(a.get("/v1.0/users/"+u.ID+"/deliveries").Raw), m[1]) {
 			t.Fatalf("deliveries listing: %v", list)
 		}
