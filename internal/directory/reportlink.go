@@ -178,6 +178,14 @@ func (s *Service) removeReportedPasskey(ctx context.Context, tx store.Store, act
 	if err := tx.DeletePasskey(ctx, k.ID); err != nil {
 		return false, fmt.Errorf("delete reported passkey: %w", err)
 	}
+	// Whoever added it may be signed in with it: every session of the account
+	// ends and its tokens are revoked; the user signs in again.
+	if _, err := tx.DeleteUserSessions(ctx, u.ID); err != nil {
+		return false, fmt.Errorf("end sessions of reported passkey's user: %w", err)
+	}
+	if _, err := tx.RevokeGrants(ctx, domain.GrantFilter{UserID: u.ID}, s.now(), "passkey reported as suspicious"); err != nil {
+		return false, fmt.Errorf("revoke tokens of reported passkey's user: %w", err)
+	}
 	return false, s.record(ctx, tx, actor, entry{activity: domain.ActivityUserDeletedSecurityInfo, category: domain.CategoryUserManagement,
 		service: domain.ServiceAuthenticationMethods, op: "Delete", targets: []domain.AuditTarget{userTarget(u)},
 		details: passkeyDetails(k, "Deleted: the user reported that they did not add it")})

@@ -65,6 +65,9 @@ func TestUserToldOfNewPasskey(t *testing.T) {
 			if _, err := env.Store.GetPasskey(ctx, keyID); err == nil {
 				t.Fatal("the reported passkey is still there")
 			}
+			if r := br.get("/mysecurityinfo"); r.Status == http.StatusOK {
+				t.Fatal("the session that added the reported passkey still works")
+			}
 			all, _, err := env.Store.ListAudits(ctx, store.ListOptions{Top: 100})
 			if err != nil {
 				t.Fatal(err)
