@@ -32,15 +32,6 @@ func (w *Worker) Run(ctx context.Context) {
 	if w.Poll <= 0 {
 		w.Poll = 5 * time.Second
 	}
-	if w.Lease <= 0 {
-		w.Lease = 5 * time.Minute
-	}
-	if w.Log == nil {
-		w.Log = slog.Default()
-	}
-	b := make([]byte, 8)
-	rand.Read(b)
-	w.owner = hex.EncodeToString(b)
 	t := time.NewTicker(w.Poll)
 	defer t.Stop()
 	for {
@@ -57,6 +48,8 @@ func (w *Worker) Run(ctx context.Context) {
 // RunOnce claims and sends one batch and returns how many it claimed.
 func (w *Worker) RunOnce(ctx context.Context) int {
 	if w.owner == "" {
+		// Each worker's own name in the leases it takes: a replica restarted
+		// after a crash does not inherit the leases of its former self.
 		b := make([]byte, 8)
 		rand.Read(b)
 		w.owner = hex.EncodeToString(b)
