@@ -35,6 +35,10 @@ type MailCatcher struct {
 	// refuse makes every message fail with a temporary error (451).
 	refuse  bool
 	refused int
+	// stall holds every message until it is closed, then refuses it (451):
+	// a sender killed meanwhile never learns the outcome.
+	stall   chan struct{}
+	stalled int
 	notify  chan struct{}
 }
 
@@ -51,7 +55,7 @@ func NewMailCatcher(t testing.TB) *MailCatcher {
 	srv.AllowInsecureAuth = true
 	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
 	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
+	t.Cleanup(func() { c.Release(); srv.Close() })
 	return c
 }
 
@@ -63,6 +67,30 @@ func (c *MailCatcher) Refuse(on bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.refuse = on
+}
+
+// Stall holds every message from now on, unanswered, until Release.
+func (c *MailCatcher) Stall() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.stall = make(chan struct{})
+}
+
+// Release refuses the held messages and stops holding new ones.
+func (c *MailCatcher) Release() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.stall != nil {
+		close(c.stall)
+		c.stall = nil
+	}
+}
+
+// Stalled is how many messages were held.
+func (c *MailCatcher) Stalled() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stalled
 }
 
 // Refused is how many messages were refused.
@@ -124,8 +152,15 @@ func (s *catcherSession) Data(r io.Reader) error {
 		return err
 	}
 	s.c.mu.Lock()
-	refuse := s.c.refuse
+	refuse, stall := s.c.refuse, s.c.stall
+	if stall != nil {
+		s.c.stalled++
+	}
 	s.c.mu.Unlock()
+	if stall != nil {
+		<-stall
+		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "held, then refused"}
+	}
 	if refuse {
 		s.c.mu.Lock()
 		s.c.refused++
