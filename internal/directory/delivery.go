@@ -23,6 +23,11 @@ type DeliveryOptions struct {
 	Retry domain.DeliveryRetry
 }
 
+// DeliveryRetention is how long ended deliveries stay listed on their user
+// (the audit log keeps the outcome of pass deliveries for as long as it keeps
+// anything).
+const DeliveryRetention = 30 * 24 * time.Hour
+
 // Audit activities of deliveries and of users' reports.
 const (
 	ActivityPassDelivered       = "Temporary Access Pass delivered"
@@ -124,7 +129,7 @@ func (s *Service) ClaimDeliveries(ctx context.Context, owner string, lease time.
 	for _, d := range claimed {
 		o, err := s.prepare(ctx, d)
 		if errors.Is(err, errSubjectGone) {
-			if err := s.endDelivery(ctx, d, owner, domain.DeliveryCancelled, "The pass or passkey no longer exists."); err != nil {
+			if err := s.endDelivery(ctx, d, owner, domain.DeliveryCancelled, "The pass no longer exists or has ended."); err != nil {
 				return out, err
 			}
 			continue
@@ -167,6 +172,10 @@ func (s *Service) prepare(ctx context.Context, d domain.Delivery) (Outgoing, err
 			return o, fmt.Errorf("read pass: %w", err)
 		}
 		o.Pass = p
+		// A pass that ended while its delivery waited is of no use to anyone.
+		if d.Kind == domain.DeliveryPass && !p.End().After(s.now()) {
+			return o, errSubjectGone
+		}
 	case domain.DeliveryPasskeyNotice:
 		k, err := s.store.GetPasskey(ctx, d.SubjectID)
 		if errors.Is(err, store.ErrNotFound) {

@@ -405,3 +405,25 @@ func TestNoticeOfGonePassStillGoesOut(t *testing.T) {
 		}
 	})
 }
+
+// TestDeliveryOfEndedPassIsCancelled: a pass that ended (or went) while its
+// delivery waited is not sent, and its sealed copy is dropped.
+func TestDeliveryOfEndedPassIsCancelled(t *testing.T) {
+	withDelivery(t, nil, func(t *testing.T, env *testenv.Env, mail *testenv.MailCatcher) {
+		ctx := context.Background()
+		u := env.CreateUser(t, "hank@example.com")
+		a := methodsAdmin(t, env)
+		created := a.do(http.MethodPost, passPath(u.ID), map[string]any{"lifetimeInMinutes": 60,
+			"deliverTo": map[string]any{"method": "email", "recipient": "hank@mail.example"}}).must(t, http.StatusCreated)
+		id := created.JSON["delivery"].(map[string]any)["id"].(string)
+		env.Clock.Advance(61 * time.Minute)
+		env.App.DeliverOnce(ctx)
+		d, err := env.Store.GetDelivery(ctx, id)
+		if err != nil || d.Status != domain.DeliveryCancelled || d.Sealed != nil {
+			t.Fatalf("delivery of an ended pass: %+v, %v", d, err)
+		}
+		if n := len(mail.Messages()); n != 0 {
+			t.Fatalf("%d mails sent for an ended pass", n)
+		}
+	})
+}

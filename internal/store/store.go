@@ -247,6 +247,9 @@ type Store interface {
 	// UpdateDelivery is a read-modify-write of one delivery (row locked); its id,
 	// kind, user and subject cannot change.
 	UpdateDelivery(ctx context.Context, id string, fn func(domain.Delivery) (domain.Delivery, error)) (domain.Delivery, error)
+	// DeleteEndedDeliveries forgets deliveries that ended (delivered, failed,
+	// cancelled) before `before`; pending ones stay whatever their age.
+	DeleteEndedDeliveries(ctx context.Context, before time.Time) (int, error)
 
 	CreateSigningKey(ctx context.Context, k domain.SigningKey) error
 	ListSigningKeys(ctx context.Context) ([]domain.SigningKey, error)

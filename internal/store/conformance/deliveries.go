@@ -13,6 +13,7 @@ var deliveryTests = []test{
 	{"Delivery/CreateGetListUpdate", testDelivery},
 	{"Delivery/ClaimOnlyDueAndUnleased", testClaimDeliveries},
 	{"Delivery/GoesWithTheUser", testDeliveryUserDeleted},
+	{"Delivery/DeleteEnded", testDeleteEndedDeliveries},
 }
 
 func newDelivery(id, userID string, created time.Time) domain.Delivery {
@@ -148,4 +149,22 @@ func testClaimDeliveriesTwoStores(t *testing.T, s store.Store, reopen func(testi
 	if len(seen) != n {
 		t.Fatalf("%d of %d deliveries claimed", len(seen), n)
 	}
+}
+
+func testDeleteEndedDeliveries(t *testing.T, s store.Store) {
+	createUsers(t, s, newUser("u1", "a@example.com"))
+	old, recent, pending := newDelivery("old", "u1", t0), newDelivery("recent", "u1", t0), newDelivery("pending", "u1", t0)
+	old.Status, old.CompletedDateTime = domain.DeliveryDelivered, ptr(t0)
+	recent.Status, recent.CompletedDateTime = domain.DeliveryFailed, ptr(t0.Add(2*time.Hour))
+	for _, d := range []domain.Delivery{old, recent, pending} {
+		must(t, s.CreateDelivery(ctx, d))
+	}
+	n, err := s.DeleteEndedDeliveries(ctx, t0.Add(time.Hour))
+	must(t, err)
+	if n != 1 {
+		t.Fatalf("deleted %d, want 1", n)
+	}
+	list, err := s.ListUserDeliveries(ctx, "u1")
+	must(t, err)
+	wantIDs(t, idsOf(list, func(d domain.Delivery) string { return d.ID }), []string{"pending", "recent"})
 }

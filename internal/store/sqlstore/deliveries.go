@@ -131,3 +131,9 @@ func (s *Store) UpdateDelivery(ctx context.Context, id string, fn func(domain.De
 	})
 	return out, err
 }
+
+// DeleteEndedDeliveries forgets deliveries that ended before `before`.
+func (s *Store) DeleteEndedDeliveries(ctx context.Context, before time.Time) (int, error) {
+	return s.execCount(ctx, "delete ended deliveries",
+		"DELETE FROM deliveries WHERE status <> ? AND completed_at < ?", domain.DeliveryPending, s.d.time(before))
+}
