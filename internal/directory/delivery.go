@@ -245,7 +245,9 @@ func failureText(err error) string {
 	if len(s) > 500 {
 		s = s[:500]
 	}
-	return s
+	// A remote server's answer may hold anything; the store takes only valid
+	// text (a cut may also have split a character).
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "?"), "\x00", "?")
 }
 
 // endDelivery closes a delivery in one transaction with what follows from it.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"time"
 
@@ -71,18 +72,10 @@ func (d DeliveryConfig) worker(dir *directory.Service, c Config) (*delivery.Work
 }
 
 func issuerHost(issuer string) string {
-	h := issuer
-	for _, p := range []string{"https://", "http://"} {
-		if len(h) > len(p) && h[:len(p)] == p {
-			h = h[len(p):]
-		}
+	if u, err := url.Parse(issuer); err == nil && u.Hostname() != "" {
+		return u.Hostname()
 	}
-	for i, r := range h {
-		if r == ':' || r == '/' {
-			return h[:i]
-		}
-	}
-	return h
+	return "localhost"
 }
 
 // sendDeliveries works the outbox until ctx ends.
