@@ -54,15 +54,25 @@ func (w *Worker) RunOnce(ctx context.Context) int {
 		rand.Read(b)
 		w.owner = hex.EncodeToString(b)
 	}
-	out, err := w.Dir.ClaimDeliveries(ctx, w.owner, w.leaseOr(), batch)
+	lease := w.leaseOr()
+	claimed := time.Now()
+	out, err := w.Dir.ClaimDeliveries(ctx, w.owner, lease, batch)
 	if err != nil {
 		if ctx.Err() == nil {
 			w.logger().ErrorContext(ctx, "claim deliveries", "err", err)
 		}
 		return 0
 	}
+	// Every send ends, and its outcome is recorded, while the lease still
+	// holds: past it another replica may claim the same delivery, and both
+	// would send. Deliveries not started by then wait for the lease to run out.
+	sendCtx, cancel := context.WithDeadline(ctx, claimed.Add(lease*4/5))
+	defer cancel()
 	for _, o := range out {
-		w.send(ctx, o)
+		if sendCtx.Err() != nil {
+			break
+		}
+		w.send(sendCtx, o)
 	}
 	return len(out)
 }
