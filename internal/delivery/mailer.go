@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -34,7 +35,7 @@ func NewMailer(rawURL, from string) (*Mailer, error) {
 	if err := domain.ValidateMailAddress(from); err != nil {
 		return nil, fmt.Errorf("SMTP sender (--smtp-from): %w", err)
 	}
-	opts := []mail.Option{mail.WithTimeout(sendTimeout)}
+	var opts []mail.Option
 	port := 587
 	switch u.Scheme {
 	case "smtp":
@@ -73,7 +74,17 @@ func (m *Mailer) Send(ctx context.Context, to, subject, text, html string) error
 	msg.SetUserAgent("firstkey")
 	msg.SetBodyString(mail.TypeTextPlain, text)
 	msg.AddAlternativeString(mail.TypeTextHTML, html)
-	c, err := mail.NewClient(m.host, m.opts...)
+	// go-mail heeds ctx only while dialling; the connection's own timeout is
+	// what ends a conversation with a server that stops answering, so it is
+	// held to ctx's deadline (the claim's lease) too.
+	timeout := sendTimeout
+	if dl, ok := ctx.Deadline(); ok {
+		timeout = min(timeout, time.Until(dl))
+	}
+	if timeout <= 0 {
+		return fmt.Errorf("send mail via %s: %w", m.host, context.DeadlineExceeded)
+	}
+	c, err := mail.NewClient(m.host, append(slices.Clip(m.opts), mail.WithTimeout(timeout))...)
 	if err != nil {
 		return fmt.Errorf("SMTP client: %w", err)
 	}

@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/firstkey/firstkey/internal/delivery"
 	"github.com/firstkey/firstkey/internal/directory"
 	"github.com/firstkey/firstkey/internal/domain"
 	"github.com/firstkey/firstkey/internal/server"
@@ -424,6 +425,40 @@ func TestDeliveryOfEndedPassIsCancelled(t *testing.T) {
 		}
 		if n := len(mail.Messages()); n != 0 {
 			t.Fatalf("%d mails sent for an ended pass", n)
+		}
+	})
+}
+
+// TestSendEndsWithinItsLease: a mail server that never answers cannot keep a
+// send going past the claim's lease (when another replica could claim the
+// same delivery): the attempt is cut short and recorded as failed.
+func TestSendEndsWithinItsLease(t *testing.T) {
+	withDelivery(t, nil, func(t *testing.T, env *testenv.Env, mail *testenv.MailCatcher) {
+		ctx := context.Background()
+		u := env.CreateUser(t, "ivy@example.com")
+		created := methodsAdmin(t, env).do(http.MethodPost, passPath(u.ID), map[string]any{
+			"deliverTo": map[string]any{"method": "email", "recipient": "ivy@mail.example"}}).must(t, http.StatusCreated)
+		id := created.JSON["delivery"].(map[string]any)["id"].(string)
+		mailer, err := delivery.NewMailer(mail.URL(), "firstkey@example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
+		mail.Stall()
+		const lease = 2 * time.Second
+		w := &delivery.Worker{Dir: env.Dir, Mailer: mailer, Lease: lease}
+		start := time.Now()
+		if n := w.RunOnce(ctx); n != 1 {
+			t.Fatalf("claimed %d", n)
+		}
+		// The one bound this test is about: the attempt did not outlast the
+		// lease (the connection's own timeout is a minute), with room to spare
+		// for a slow machine.
+		if took := time.Since(start); took > lease+10*time.Second {
+			t.Fatalf("the send went on for %v with a lease of %v", took, lease)
+		}
+		d, _ := env.Store.GetDelivery(ctx, id)
+		if d.Status != domain.DeliveryPending || d.Attempts != 1 || d.LeaseOwner != "" || d.LastError == "" {
+			t.Fatalf("after a send cut short: %+v", d)
 		}
 	})
 }
