@@ -30,6 +30,7 @@ type serveOptions struct {
 	trustedProxies              []netip.Prefix
 	hashConcurrency, hashQueue  int
 	tlsCert, tlsKey             string
+	delivery                    deliveryFlags
 }
 
 func newServeCmd(g *globals) *cobra.Command {
@@ -86,6 +87,7 @@ files change, without a restart.`,
 	envFlag(f, "tls-key", "FIRSTKEY_TLS_KEY")
 	envFlag(f, "hash-concurrency", "FIRSTKEY_HASH_CONCURRENCY")
 	envFlag(f, "hash-queue", "FIRSTKEY_HASH_QUEUE")
+	o.delivery.register(f)
 	issuerFlag(c, &issuer)
 	c.RunE = g.run(func(cmd *cobra.Command, _ []string) error {
 		return g.serve(cmd.Context(), listen, issuer, admin, o)
@@ -158,6 +160,7 @@ func (o serveOptions) apply(cfg *server.Config) error {
 	cfg.SignInRate, cfg.APIAppRate, cfg.APIUserRate = o.signInRate, o.apiAppRate, o.apiUserRate
 	cfg.HashConcurrency, cfg.HashQueue = o.hashConcurrency, o.hashQueue
 	cfg.TLSCertFile, cfg.TLSKeyFile = o.tlsCert, o.tlsKey
+	o.delivery.apply(cfg)
 	return nil
 }
 

@@ -89,8 +89,9 @@ func (g *globals) config(issuer string) server.Config {
 		MasterKeyFile: g.masterKeyFile,
 		// Management commands report through their output; only warnings (which
 		// the operator must see) go to stderr.
-		Logger: slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
-		Hasher: hasherFromEnv(),
+		Logger:   slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Hasher:   hasherFromEnv(),
+		Delivery: deliveryFromEnv(),
 	}
 }
 

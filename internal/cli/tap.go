@@ -18,7 +18,7 @@ func newTapCmd(g *globals) *cobra.Command {
 }
 
 func tapCreateCmd(g *globals) *cobra.Command {
-	var start, issuer string
+	var start, issuer, deliver string
 	var lifetime int
 	var oneTime, multiUse, recover, atHire bool
 	c := &cobra.Command{
@@ -43,11 +43,16 @@ they may issue passes to, and nobody may issue a pass to themselves.`,
 	f.BoolVar(&recover, "recover", false, "a recovery pass: the first passkey the user registers with it replaces the passkeys they had")
 	f.BoolVar(&atHire, "at-hire-date", false, "start on the morning of the user's employeeHireDate, in the directory's time zone (--time-zone, --hire-day-start)")
 	hire := hireFlags(f)
+	f.StringVar(&deliver, "deliver", "", "deliver the pass instead of showing it: manager, email:ADDRESS or webhook (sent by the running server)")
 	c.MarkFlagsMutuallyExclusive("one-time", "multi-use")
 	c.MarkFlagsMutuallyExclusive("start", "at-hire-date")
 	issuerFlag(c, &issuer)
 	c.RunE = g.act(&issuer, func(ctx context.Context, s *session, args []string) error {
 		var req domain.PassRequest
+		var err error
+		if req.Deliver, err = domain.ParseDeliverSpec(deliver); err != nil {
+			return usagef("--deliver: %s", deliverError(err))
+		}
 		if start != "" {
 			t, err := time.Parse(time.RFC3339, start)
 			if err != nil {
@@ -95,11 +100,19 @@ func (g *globals) printIssuedPass(upn string, p directory.IssuedPass) error {
 	if g.jsonOutput() {
 		v := passView(p.PassView)
 		v.UserPrincipalName = upn
-		v.TemporaryAccessPass = &p.Code
+		if p.Delivery == nil {
+			v.TemporaryAccessPass = &p.Code
+		} else {
+			v.Delivery = &deliveryJSON{ID: p.Delivery.ID, Method: p.Delivery.Method, Recipient: p.Delivery.Recipient, Status: p.Delivery.Status}
+		}
 		v.SignInURL = p.SignInURL
 		return printJSON(g.stdout, v)
 	}
-	fmt.Fprintf(g.stdout, "Temporary Access Pass for %s (shown only this once):\n\n    %s\n\n", upn, p.Code)
+	if p.Delivery != nil {
+		fmt.Fprintf(g.stdout, "Temporary Access Pass for %s issued; it will be delivered %s and is not shown here.\n\n", upn, deliverySummary(p))
+	} else {
+		fmt.Fprintf(g.stdout, "Temporary Access Pass for %s (shown only this once):\n\n    %s\n\n", upn, p.Code)
+	}
 	return fields(g.stdout,
 		"Sign in at", p.SignInURL,
 		"Pass ID", p.ID,

@@ -42,7 +42,8 @@ only userPrincipalName is required, displayName too for users to be created):
   userPrincipalName, displayName, mail, manager (UPN or id), employeeHireDate (YYYY-MM-DD:
   the pass starts that morning, see --hire-day-start and --time-zone), startDateTime
   (RFC 3339, instead of the hire date), lifetimeInMinutes, isUsableOnce (true/false),
-  deliver (empty or "show": passes are shown in the report)
+  deliver (empty or "show": the pass is in the report; "manager", "email:ADDRESS" or
+    "webhook": the running server delivers it and the report does not show it)
 
 Each row succeeds or fails on its own, with a reason; a bad row never stops the others
 and rows that succeeded stay in place. The report holds each new pass, once. --dry-run
@@ -212,6 +213,7 @@ type bulkOut struct {
 	EndDateTime         *string `json:"endDateTime,omitempty"`
 	IsUsableOnce        *bool   `json:"isUsableOnce,omitempty"`
 	SignInURL           string  `json:"signInUrl,omitempty"`
+	Delivery            string  `json:"delivery,omitempty"` // where a delivered pass went
 	Error               string  `json:"error,omitempty"`
 }
 
@@ -220,7 +222,7 @@ func bulkView(r directory.BulkResult) bulkOut {
 	if p := r.Pass; p != nil {
 		start, end := p.StartDateTime.UTC().Format(time.RFC3339), p.End().UTC().Format(time.RFC3339)
 		once := p.IsUsableOnce
-		o.PassID, o.TemporaryAccessPass, o.SignInURL = p.ID, p.Code, p.SignInURL
+		o.PassID, o.TemporaryAccessPass, o.SignInURL, o.Delivery = p.ID, p.Code, p.SignInURL, deliverySummary(*p)
 		o.StartDateTime, o.EndDateTime, o.IsUsableOnce = &start, &end, &once
 	}
 	return o
@@ -251,7 +253,11 @@ func (g *globals) printBulk(results []directory.BulkResult) error {
 		if o.UserCreated {
 			status += " (new user)"
 		}
-		t.row(strconv.Itoa(o.Line), o.UserPrincipalName, status, o.TemporaryAccessPass, deref(o.StartDateTime), deref(o.EndDateTime), o.Error)
+		pass := o.TemporaryAccessPass
+		if o.Delivery != "" {
+			pass = "(delivered " + o.Delivery + ")"
+		}
+		t.row(strconv.Itoa(o.Line), o.UserPrincipalName, status, pass, deref(o.StartDateTime), deref(o.EndDateTime), o.Error)
 	}
 	return t.flush()
 }

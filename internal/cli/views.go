@@ -70,6 +70,15 @@ type passJSON struct {
 	IsUsable              bool    `json:"isUsable"`
 	MethodUsabilityReason string  `json:"methodUsabilityReason"`
 	SignInURL             string  `json:"signInUrl,omitempty"`
+	// Delivery is set, and the pass null, when the pass is delivered instead.
+	Delivery *deliveryJSON `json:"delivery,omitempty"`
+}
+
+type deliveryJSON struct {
+	ID        string `json:"id"`
+	Method    string `json:"method"`
+	Recipient string `json:"recipient,omitempty"`
+	Status    string `json:"status"`
 }
 
 func passView(p directory.PassView) passJSON {

@@ -124,13 +124,17 @@ func (s *Service) bulkRow(ctx context.Context, actor domain.Actor, row BulkRow, 
 	if err := domain.ValidateUPN(res.UserPrincipalName); err != nil {
 		return fail(err)
 	}
-	if d := strings.TrimSpace(row.Deliver); d != "" && !strings.EqualFold(d, "show") {
-		return fail(domain.Invalid("deliver %q is not available: this firstkey shows passes to the operator only (leave deliver empty or 'show').", d))
+	deliver, err := domain.ParseDeliverSpec(row.Deliver)
+	if err != nil {
+		return fail(err)
+	}
+	if err := s.deliveryAvailable(deliver); err != nil {
+		return fail(err)
 	}
 	if err := ctx.Err(); err != nil {
 		return fail(err)
 	}
-	req := domain.PassRequest{StartDateTime: row.StartDateTime, LifetimeInMinutes: row.LifetimeInMinutes, IsUsableOnce: row.IsUsableOnce}
+	req := domain.PassRequest{StartDateTime: row.StartDateTime, LifetimeInMinutes: row.LifetimeInMinutes, IsUsableOnce: row.IsUsableOnce, Deliver: deliver}
 	if req.StartDateTime == nil && row.EmployeeHireDate != nil {
 		start, err := s.HireDayStart(ctx, *row.EmployeeHireDate, opts.HireDayStart, opts.Location)
 		if err != nil {

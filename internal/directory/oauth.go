@@ -555,6 +555,9 @@ func (s *Service) Housekeep(ctx context.Context) error {
 	if _, err := s.store.DeleteExpiredThrottles(ctx, now); err != nil {
 		return fmt.Errorf("purge lock-out counters: %w", err)
 	}
+	if _, err := s.store.DeleteEndedDeliveries(ctx, now.Add(-DeliveryRetention)); err != nil {
+		return fmt.Errorf("purge ended deliveries: %w", err)
+	}
 	return nil
 }
 

@@ -24,8 +24,10 @@ type PassView struct {
 // holder's hands.
 type IssuedPass struct {
 	PassView
+	// Code is empty when the pass is delivered: then Delivery says to whom.
 	Code      string
 	SignInURL string
+	Delivery  *domain.Delivery
 }
 
 // IssuePass creates a Temporary Access Pass for a user, replacing any pass they hold.
@@ -133,12 +135,29 @@ func (s *Service) issuePass(ctx context.Context, tx store.Store, actor domain.Ac
 	if err := tx.CreatePass(ctx, p); err != nil {
 		return IssuedPass{}, fmt.Errorf("store pass: %w", err)
 	}
+	details := passDetails(p, "Admin registered temporary access pass method for user")
+	var delivery *domain.Delivery
+	if req.Deliver != nil {
+		d, err := s.queuePassDelivery(ctx, tx, actor, u, p, np.code, *req.Deliver)
+		if err != nil {
+			return IssuedPass{}, err
+		}
+		d.Sealed = nil
+		delivery = &d
+		details = append(details, domain.KeyValue{Key: "DeliveryId", Value: d.ID}, domain.KeyValue{Key: "DeliveryMethod", Value: d.Method})
+		if d.Method == domain.DeliverByEmail {
+			details = append(details, domain.KeyValue{Key: "DeliveryRecipient", Value: d.Recipient})
+		}
+	}
 	if err := s.record(ctx, tx, actor, entry{
 		activity: domain.ActivityAdminRegisteredSecurityInfo, category: domain.CategoryUserManagement,
 		service: domain.ServiceAuthenticationMethods, op: "Add",
 		targets: []domain.AuditTarget{userTarget(u)},
-		details: passDetails(p, "Admin registered temporary access pass method for user"),
+		details: details,
 	}); err != nil {
+		return IssuedPass{}, err
+	}
+	if err := s.queueNotice(ctx, tx, domain.DeliveryPassNotice, u, p.ID, p.CreatedBy, now); err != nil {
 		return IssuedPass{}, err
 	}
 	groups, err := tx.ListUserGroupIDs(ctx, u.ID)
@@ -146,7 +165,11 @@ func (s *Service) issuePass(ctx context.Context, tx store.Store, actor domain.Ac
 		return IssuedPass{}, fmt.Errorf("list groups of target: %w", err)
 	}
 	usable, reason := p.Usability(now, policy, policy.Includes(groups))
-	return IssuedPass{PassView: PassView{TemporaryAccessPass: p, IsUsable: usable, Reason: reason}, Code: np.code, SignInURL: s.SignInURL()}, nil
+	out := IssuedPass{PassView: PassView{TemporaryAccessPass: p, IsUsable: usable, Reason: reason}, Code: np.code, SignInURL: s.SignInURL(), Delivery: delivery}
+	if delivery != nil {
+		out.Code = "" // the issuer never sees a delivered pass
+	}
+	return out, nil
 }
 
 // passDetails describes a pass for the audit log: never the code or its hash.

@@ -221,6 +221,9 @@ func (s *Service) FinishPasskeyRegistration(ctx context.Context, sess domain.Ses
 			details: passkeyDetails(pk, "User registered a passkey")}); err != nil {
 			return err
 		}
+		if err := s.queueNotice(ctx, tx, domain.DeliveryPasskeyNotice, u, pk.ID, u.UserPrincipalName, pk.CreatedDateTime); err != nil {
+			return err
+		}
 		if err := s.recoverWithPasskey(ctx, tx, u, sess.PassID, pk, keys); err != nil {
 			return err
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/firstkey/firstkey/internal/domain"
+	"github.com/firstkey/firstkey/internal/seal"
 	"github.com/firstkey/firstkey/internal/secret"
 	"github.com/firstkey/firstkey/internal/store"
 )
@@ -32,6 +33,11 @@ type Service struct {
 	// unavailable (for example a base URL with an IP address).
 	wa    *webauthn.WebAuthn
 	waErr error
+	// sealer seals pass codes in the delivery outbox; reportKey signs the links
+	// in notices. Both nil when no master key was given (deliveries refused).
+	sealer    *seal.Sealer
+	reportKey []byte
+	delivery  DeliveryOptions
 }
 
 // Config holds what a Service needs.
@@ -50,6 +56,10 @@ type Config struct {
 	// slot, negative: none). Beyond that, sign-ins are refused at once.
 	HashConcurrency int
 	HashQueue       int
+	// Sealer is the master key: it seals pass codes waiting for delivery and
+	// keys the links in notices to users. Without it, passes cannot be delivered.
+	Sealer   *seal.Sealer
+	Delivery DeliveryOptions
 }
 
 // New builds a Service.
@@ -78,6 +88,17 @@ func New(cfg Config) (*Service, error) {
 		baseURL: strings.TrimRight(cfg.BaseURL, "/"), dummyHash: dummy, nameKey: nameKey,
 		hashes: newHashGate(cfg.HashConcurrency, cfg.HashQueue)}
 	s.wa, s.waErr = newWebAuthn(s.baseURL)
+	s.sealer, s.delivery = cfg.Sealer, cfg.Delivery
+	if s.delivery.Retry.MaxAttempts <= 0 {
+		s.delivery.Retry = domain.DefaultDeliveryRetry
+	}
+	if cfg.Sealer != nil {
+		k, err := cfg.Sealer.DeriveKey("report link")
+		if err != nil {
+			return nil, fmt.Errorf("directory: %w", err)
+		}
+		s.reportKey = k[:]
+	}
 	return s, nil
 }
 

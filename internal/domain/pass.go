@@ -71,6 +71,8 @@ type PassRequest struct {
 	// Recovery: the first passkey registered with the pass replaces the ones
 	// the holder had (see TemporaryAccessPass.Recovery).
 	Recovery bool
+	// Deliver, when set, sends the pass instead of returning it to the issuer.
+	Deliver *DeliveryRequest
 }
 
 // PassTerms is a validated request: the start, lifetime and use of a new pass.

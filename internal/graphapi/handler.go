@@ -125,6 +125,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 		tapUser + "/{passId}":                        {"GET": forUser(h.getPass), "DELETE": forUser(h.deletePass)},
 		tapMe:                                        {"GET": forMe(h.listPasses), "POST": forMe(h.createPass)},
 		tapMe + "/{passId}":                          {"GET": forMe(h.getPass), "DELETE": forMe(h.deletePass)},
+		users + "/deliveries":                        {"GET": forUser(h.listDeliveries)},
 		keysUser:                                     {"GET": forUser(h.listPasskeys)},
 		keysUser + "/{passkeyId}":                    {"GET": forUser(h.getPasskey), "DELETE": forUser(h.deletePasskey)},
 		keysMe:                                       {"GET": forMe(h.listPasskeys)},

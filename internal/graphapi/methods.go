@@ -106,13 +106,23 @@ func (h *Handler) createPass(w http.ResponseWriter, r *http.Request, c *call, us
 	} else {
 		req.Recovery = rec
 	}
+	if req.Deliver, err = deliverTo(b); err != nil {
+		return err
+	}
 	issued, err := h.dir.IssuePass(r.Context(), c.actor, user, req)
 	if err != nil {
 		return err
 	}
-	out := passJSON(issued.PassView, issued.Code).prepend(
+	var code any = issued.Code
+	if issued.Delivery != nil {
+		code = nil // delivered: the issuer never sees it
+	}
+	out := passJSON(issued.PassView, code).prepend(
 		field{"@odata.context", h.contextURL(methodsContext(user, "temporaryAccessPassMethods"), nil) + "/$entity"})
 	out = append(out, field{"signInUrl", issued.SignInURL})
+	if issued.Delivery != nil {
+		out = append(out, field{"delivery", deliveryJSON(*issued.Delivery)})
+	}
 	writeJSON(w, http.StatusCreated, out)
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/firstkey/firstkey/internal/clientaddr"
+	"github.com/firstkey/firstkey/internal/delivery"
 	"github.com/firstkey/firstkey/internal/directory"
 	"github.com/firstkey/firstkey/internal/domain"
 	"github.com/firstkey/firstkey/internal/graphapi"
@@ -28,6 +29,7 @@ type App struct {
 	provider *oidc.Provider
 	handler  http.Handler
 	certs    *certSource // nil unless firstkey serves HTTPS itself
+	worker   *delivery.Worker
 }
 
 // New opens the store and builds every HTTP concern.
@@ -55,7 +57,13 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	dir, err := directory.New(directory.Config{Store: st, Clock: c.Clock, Hasher: c.Hasher, Logger: c.Logger, BaseURL: c.Issuer,
-		NameKey: nameKey[:], HashConcurrency: c.HashConcurrency, HashQueue: c.HashQueue})
+		NameKey: nameKey[:], HashConcurrency: c.HashConcurrency, HashQueue: c.HashQueue,
+		Sealer: sealer, Delivery: c.Delivery.options()})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	worker, err := c.Delivery.worker(dir, c)
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -65,7 +73,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		st.Close()
 		return nil, fmt.Errorf("start token service: %w", err)
 	}
-	a := &App{cfg: c, store: st, dir: dir, provider: provider, certs: certs}
+	a := &App{cfg: c, store: st, dir: dir, provider: provider, certs: certs, worker: worker}
 
 	mux := http.NewServeMux()
 	provider.Mount(mux)
@@ -80,6 +88,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		SignInRate: c.SignInRate, SharedSignInRate: kind == "postgres"})
 	pages.Mount(mux)
 	provider.SetBrowser(pages)
+	mux.Handle(delivery.ReportPath, delivery.ReportHandler(dir, c.Logger))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", a.ready)
 	// The client's address is resolved first, so that the access log, the rate
@@ -166,6 +175,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		go func() { errc <- srv.Serve(ln) }()
 	}
 	go a.housekeep(ctx)
+	go a.sendDeliveries(ctx)
 	a.cfg.Logger.Info("firstkey listening", "address", ln.Addr().String(), "issuer", a.cfg.Issuer,
 		"tenant_id", a.provider.TenantID(), "tls", a.certs != nil)
 	select {

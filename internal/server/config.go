@@ -52,6 +52,8 @@ type Config struct {
 	// APIAppRate and APIUserRate throttle the Graph API per application and
 	// per signed-in person; zero means graphapi's defaults.
 	APIAppRate, APIUserRate domain.Rate
+	// Delivery is how passes are delivered instead of shown, and users told.
+	Delivery DeliveryConfig
 }
 
 // Defaults of the deadlines. A statement waits for a lock at most

@@ -35,8 +35,12 @@ func logRequests(log *slog.Logger, next http.Handler) http.Handler {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r)
+		path := r.URL.Path
+		if strings.HasPrefix(path, "/report/") {
+			path = "/report/…" // the rest is a report link's token
+		}
 		log.LogAttrs(r.Context(), slog.LevelInfo, "http request",
-			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", rec.status),
+			slog.String("method", r.Method), slog.String("path", path), slog.Int("status", rec.status),
 			slog.Duration("duration", time.Since(start)), slog.String("ip", clientaddr.FromRequest(r)),
 			slog.String("remote", r.RemoteAddr))
 	})

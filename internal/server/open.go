@@ -76,7 +76,7 @@ func loadSealer(c Config) (*seal.Sealer, error) {
 // that act on the data directly. Close the returned io.Closer when done.
 func OpenDirectory(ctx context.Context, cfg Config) (*directory.Service, io.Closer, error) {
 	c := cfg.withDefaults()
-	st, _, err := openStore(ctx, c)
+	st, sealer, err := openStore(ctx, c)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -91,7 +91,9 @@ func OpenDirectory(ctx context.Context, cfg Config) (*directory.Service, io.Clos
 			c.Issuer = stored
 		}
 	}
-	dir, err := directory.New(directory.Config{Store: st, Clock: c.Clock, Hasher: c.Hasher, Logger: c.Logger, BaseURL: c.Issuer})
+	// The CLI only queues deliveries; a running server sends them.
+	dir, err := directory.New(directory.Config{Store: st, Clock: c.Clock, Hasher: c.Hasher, Logger: c.Logger, BaseURL: c.Issuer,
+		Sealer: sealer, Delivery: c.Delivery.options()})
 	if err != nil {
 		st.Close()
 		return nil, nil, err

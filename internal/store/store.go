@@ -237,6 +237,25 @@ type Store interface {
 	UpdateDeviceAuthorization(ctx context.Context, deviceCodeHash string, fn func(domain.DeviceAuthorization) (domain.DeviceAuthorization, error)) (domain.DeviceAuthorization, error)
 	DeleteExpiredDeviceAuthorizations(ctx context.Context, before time.Time) (int, error)
 
+	// Deliveries: the durable outbox of passes delivered instead of shown and of
+	// notices to users. CreateDelivery on a missing user is ErrNotFound; a user's
+	// deliveries go with them.
+	CreateDelivery(ctx context.Context, d domain.Delivery) error
+	GetDelivery(ctx context.Context, id string) (domain.Delivery, error)
+	// ListUserDeliveries lists a user's deliveries, newest first.
+	ListUserDeliveries(ctx context.Context, userID string) ([]domain.Delivery, error)
+	// ClaimDeliveries leases to owner, until now+lease, up to limit pending
+	// deliveries due at now whose lease has run out, and returns them. Of any
+	// number of concurrent claims, from any number of processes, exactly one gets
+	// each delivery.
+	ClaimDeliveries(ctx context.Context, now time.Time, owner string, lease time.Duration, limit int) ([]domain.Delivery, error)
+	// UpdateDelivery is a read-modify-write of one delivery (row locked); its id,
+	// kind, user and subject cannot change.
+	UpdateDelivery(ctx context.Context, id string, fn func(domain.Delivery) (domain.Delivery, error)) (domain.Delivery, error)
+	// DeleteEndedDeliveries forgets deliveries that ended (delivered, failed,
+	// cancelled) before `before`; pending ones stay whatever their age.
+	DeleteEndedDeliveries(ctx context.Context, before time.Time) (int, error)
+
 	CreateSigningKey(ctx context.Context, k domain.SigningKey) error
 	ListSigningKeys(ctx context.Context) ([]domain.SigningKey, error)
 	DeleteSigningKey(ctx context.Context, id string) error

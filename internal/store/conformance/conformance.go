@@ -39,7 +39,7 @@ func RunTests(t *testing.T, newStore NewStore) {
 		settingTests, auditTests, signInTests, sessionTests, signingKeyTests,
 		filterTests, txTests, concurrencyTests,
 		passkeyTests, ceremonyTests, fido2PolicyTests, throttleTests,
-		authRequestTests, grantTests, deviceTests, textTests,
+		authRequestTests, grantTests, deviceTests, textTests, deliveryTests,
 	}
 	for _, tests := range groups {
 		for _, tc := range tests {
@@ -71,6 +71,7 @@ var multiTests = []multiTest{
 	{"Concurrency/SignInAgainstPassDeletionTwoStores", testSignInAgainstPassDeletion},
 	{"Concurrency/RedeemAuthCodeTwoStores", testRedeemAuthCodeTwoStores},
 	{"Concurrency/UseRefreshTokenTwoStores", testUseRefreshTokenTwoStores},
+	{"Concurrency/ClaimDeliveriesTwoStores", testClaimDeliveriesTwoStores},
 }
 
 // t0 has nanoseconds and a zone other than UTC, so that tests see the store
