@@ -309,14 +309,9 @@ func (s *Service) endDelivery(ctx context.Context, d domain.Delivery, owner, sta
 // ListDeliveries is a user's deliveries, for those who may read their methods
 // (and for the user themself): never the code.
 func (s *Service) ListDeliveries(ctx context.Context, actor domain.Actor, userRef string) ([]domain.Delivery, error) {
-	u, err := s.ResolveUser(ctx, userRef)
+	u, err := s.methodsReadableBy(ctx, actor, userRef)
 	if err != nil {
 		return nil, err
-	}
-	if !(actor.Type == domain.ActorUser && actor.UserID == u.ID) {
-		if err := actor.Require(domain.ActReadMethods); err != nil {
-			return nil, err
-		}
 	}
 	ds, err := s.store.ListUserDeliveries(ctx, u.ID)
 	if err != nil {

@@ -9,16 +9,26 @@ import (
 	"github.com/firstkey/firstkey/internal/store"
 )
 
-// ListPasskeys lists a user's passkeys for an administrator.
-func (s *Service) ListPasskeys(ctx context.Context, actor domain.Actor, userRef string) ([]domain.Passkey, error) {
+// methodsReadableBy resolves a user whose methods the actor wants to read: their
+// own, or anyone's with the right to read methods.
+func (s *Service) methodsReadableBy(ctx context.Context, actor domain.Actor, userRef string) (domain.User, error) {
 	u, err := s.ResolveUser(ctx, userRef)
 	if err != nil {
-		return nil, err
+		return domain.User{}, err
 	}
 	if !(actor.Type == domain.ActorUser && actor.UserID == u.ID) {
 		if err := actor.Require(domain.ActReadMethods); err != nil {
-			return nil, err
+			return domain.User{}, err
 		}
+	}
+	return u, nil
+}
+
+// ListPasskeys lists a user's passkeys for an administrator.
+func (s *Service) ListPasskeys(ctx context.Context, actor domain.Actor, userRef string) ([]domain.Passkey, error) {
+	u, err := s.methodsReadableBy(ctx, actor, userRef)
+	if err != nil {
+		return nil, err
 	}
 	keys, err := s.store.ListUserPasskeys(ctx, u.ID)
 	if err != nil {

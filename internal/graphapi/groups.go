@@ -100,18 +100,7 @@ func (h *Handler) listMembers(w http.ResponseWriter, r *http.Request, c *call) e
 // addMember handles POST /groups/{id}/members/$ref with an @odata.id naming
 // …/directoryObjects/{id} or …/users/{id}.
 func (h *Handler) addMember(w http.ResponseWriter, r *http.Request, c *call) error {
-	b, err := readBody(w, r, false)
-	if err != nil {
-		return err
-	}
-	if err := b.require("@odata.id"); err != nil {
-		return err
-	}
-	ref, _, err := prop[string](b, "@odata.id")
-	if err != nil {
-		return err
-	}
-	member, err := memberID(ref)
+	member, err := readReference(w, r)
 	if err != nil {
 		return err
 	}
@@ -120,6 +109,23 @@ func (h *Handler) addMember(w http.ResponseWriter, r *http.Request, c *call) err
 	}
 	noContent(w)
 	return nil
+}
+
+// readReference reads the body of a $ref request, {"@odata.id": URL}, and
+// returns the id of the directory object the URL names.
+func readReference(w http.ResponseWriter, r *http.Request) (string, error) {
+	b, err := readBody(w, r, false)
+	if err != nil {
+		return "", err
+	}
+	if err := b.require("@odata.id"); err != nil {
+		return "", err
+	}
+	ref, _, err := prop[string](b, "@odata.id")
+	if err != nil {
+		return "", err
+	}
+	return memberID(ref)
 }
 
 // memberID extracts the object id from a reference URL. The host is not checked:

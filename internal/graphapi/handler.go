@@ -15,6 +15,7 @@ import (
 	"github.com/firstkey/firstkey/internal/clientaddr"
 	"github.com/firstkey/firstkey/internal/directory"
 	"github.com/firstkey/firstkey/internal/domain"
+	"github.com/firstkey/firstkey/internal/httpstatus"
 	"github.com/firstkey/firstkey/internal/ratelimit"
 	"github.com/firstkey/firstkey/internal/safetext"
 )
@@ -162,7 +163,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 func (h *Handler) serve(table methods) http.Handler {
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		w := &statusWriter{ResponseWriter: rw}
+		w := &httpstatus.Writer{ResponseWriter: rw}
 		rid := uuid.NewString()
 		crid := clientRequestID(r.Header.Get("client-request-id"))
 		if crid == "" {
@@ -180,11 +181,11 @@ func (h *Handler) serve(table methods) http.Handler {
 				}
 				h.log.ErrorContext(r.Context(), "graph API handler panicked", "request_id", rid,
 					"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-				if w.status == 0 {
+				if w.Status == 0 {
 					h.writeError(w, r, fmt.Errorf("panic: %v", p))
 				}
 			}
-			h.access(r, w.status, start, rid, c)
+			h.access(r, w.Status, start, rid, c)
 		}()
 
 		err := checkPath(r)

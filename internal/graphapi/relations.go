@@ -77,18 +77,7 @@ func (h *Handler) getManagerRef(w http.ResponseWriter, r *http.Request, c *call)
 // setManagerRef handles PUT /users/{id}/manager/$ref with an @odata.id naming
 // …/directoryObjects/{id} or …/users/{id}.
 func (h *Handler) setManagerRef(w http.ResponseWriter, r *http.Request, c *call) error {
-	b, err := readBody(w, r, false)
-	if err != nil {
-		return err
-	}
-	if err := b.require("@odata.id"); err != nil {
-		return err
-	}
-	ref, _, err := prop[string](b, "@odata.id")
-	if err != nil {
-		return err
-	}
-	manager, err := memberID(ref)
+	manager, err := readReference(w, r)
 	if err != nil {
 		return err
 	}

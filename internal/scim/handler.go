@@ -14,6 +14,7 @@ import (
 
 	"github.com/firstkey/firstkey/internal/directory"
 	"github.com/firstkey/firstkey/internal/domain"
+	"github.com/firstkey/firstkey/internal/httpstatus"
 )
 
 // Identity is who an access token names: an application (client credentials)
@@ -109,7 +110,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 func (h *Handler) serve(table methods, authenticated bool) http.Handler {
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		w := &statusWriter{ResponseWriter: rw}
+		w := &httpstatus.Writer{ResponseWriter: rw}
 		rid := uuid.NewString()
 		w.Header().Set("request-id", rid)
 		r = r.WithContext(directory.WithCorrelationID(r.Context(), rid))
@@ -122,11 +123,11 @@ func (h *Handler) serve(table methods, authenticated bool) http.Handler {
 				}
 				h.log.ErrorContext(r.Context(), "SCIM handler panicked", "request_id", rid,
 					"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-				if w.status == 0 {
+				if w.Status == 0 {
 					h.writeError(w, r, fmt.Errorf("panic: %v", p))
 				}
 			}
-			h.access(r, w.status, start, rid, c)
+			h.access(r, w.Status, start, rid, c)
 		}()
 
 		fn, err := dispatch(table, r)
@@ -184,25 +185,3 @@ func (h *Handler) access(r *http.Request, status int, start time.Time, rid strin
 	}
 	h.log.InfoContext(r.Context(), "SCIM request", attrs...)
 }
-
-// statusWriter remembers the status for the access log.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (s *statusWriter) WriteHeader(code int) {
-	if s.status == 0 {
-		s.status = code
-	}
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusWriter) Write(b []byte) (int, error) {
-	if s.status == 0 {
-		s.status = http.StatusOK
-	}
-	return s.ResponseWriter.Write(b)
-}
-
-func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }

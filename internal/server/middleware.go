@@ -9,19 +9,8 @@ import (
 	"time"
 
 	"github.com/firstkey/firstkey/internal/clientaddr"
+	"github.com/firstkey/firstkey/internal/httpstatus"
 )
-
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (r *statusRecorder) WriteHeader(code int) {
-	r.status = code
-	r.ResponseWriter.WriteHeader(code)
-}
-
-func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 // logRequests writes one access-log line per request. It logs the path but never
 // headers, query strings or bodies, where tokens, passes and secrets travel.
@@ -33,14 +22,14 @@ func logRequests(log *slog.Logger, next http.Handler) http.Handler {
 			return
 		}
 		start := time.Now()
-		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		rec := &httpstatus.Writer{ResponseWriter: w}
 		next.ServeHTTP(rec, r)
 		path := r.URL.Path
 		if strings.HasPrefix(path, "/report/") {
 			path = "/report/…" // the rest is a report link's token
 		}
 		log.LogAttrs(r.Context(), slog.LevelInfo, "http request",
-			slog.String("method", r.Method), slog.String("path", path), slog.Int("status", rec.status),
+			slog.String("method", r.Method), slog.String("path", path), slog.Int("status", max(rec.Status, http.StatusOK)),
 			slog.Duration("duration", time.Since(start)), slog.String("ip", clientaddr.FromRequest(r)),
 			slog.String("remote", r.RemoteAddr))
 	})
