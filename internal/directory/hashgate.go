@@ -116,8 +116,3 @@ func (g *hashGate) releaser() func() {
 		})
 	}
 }
-
-// InFlight reports the hashes running and the attempts waiting, for metrics.
-func (g *hashGate) inFlight() (running, waiting int) {
-	return len(g.slots), int(g.waiting.Load())
-}

@@ -52,16 +52,6 @@ func (o obj) MarshalJSON() ([]byte, error) {
 // prepend returns o with f in front.
 func (o obj) prepend(fs ...field) obj { return append(append(obj{}, fs...), o...) }
 
-// get returns the value of property k.
-func (o obj) get(k string) (any, bool) {
-	for _, f := range o {
-		if f.K == k {
-			return f.V, true
-		}
-	}
-	return nil, false
-}
-
 // graphTime formats a date-time the way Graph does: ISO 8601 in UTC with Z.
 func graphTime(t time.Time) any {
 	if t.IsZero() {

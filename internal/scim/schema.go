@@ -168,19 +168,6 @@ var (
 	groupType = resourceType{Name: "Group", Endpoint: "/Groups", Core: groupSchema}
 )
 
-// schema finds the core schema or an extension by URN, ignoring case.
-func (rt resourceType) schema(urn string) (schema, bool) {
-	if strings.EqualFold(urn, rt.Core.ID) {
-		return rt.Core, true
-	}
-	for _, s := range rt.Extensions {
-		if strings.EqualFold(urn, s.ID) {
-			return s, true
-		}
-	}
-	return schema{}, false
-}
-
 // splitURN separates a schema URN from the attribute path that follows it, as in
 // urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value. A
 // path without a URN names the core schema. A path that is only a URN names the
