@@ -84,7 +84,8 @@ func (h *Handler) listMembers(w http.ResponseWriter, r *http.Request, c *call) e
 	if err != nil {
 		return err
 	}
-	opts, size := listOptions(q)
+	var positions [][]byte
+	opts, size := listOptions(q, &positions)
 	users, total, err := h.dir.ListGroupMembers(r.Context(), c.actor, r.PathValue("id"), opts)
 	if err != nil {
 		return err
@@ -93,7 +94,7 @@ func (h *Handler) listMembers(w http.ResponseWriter, r *http.Request, c *call) e
 	for i, u := range users {
 		items[i] = userJSON(u).prepend(field{"@odata.type", "#microsoft.graph.user"})
 	}
-	h.list(w, r, "directoryObjects", q, sel, items, total, size)
+	h.list(w, r, "directoryObjects", q, sel, items, total, size, positions)
 	return nil
 }
 

@@ -47,13 +47,18 @@ func expandsManager(r *http.Request) bool {
 }
 
 // listOptions turns a query into store options that fetch one row more than the
-// page, so that a next link is offered only when there is a next page.
-func listOptions(q odata.Query) (store.ListOptions, int) {
+// page, so that a next link is offered only when there is a next page. Pages
+// follow each other by key ($skiptoken holds the last row's position), so that
+// the last page of a million users costs what the first does, and rows added or
+// removed between pages neither repeat nor hide the others. The store writes
+// each row's position into *positions.
+func listOptions(q odata.Query, positions *[][]byte) (store.ListOptions, int) {
 	size := q.Top
 	if size == 0 {
 		size = defaultPageSize
 	}
-	return store.ListOptions{Filter: q.Filter, OrderBy: q.OrderBy, Top: size + 1, Skip: q.Skip, Count: q.Count}, size
+	return store.ListOptions{Filter: q.Filter, OrderBy: q.OrderBy, Top: size + 1, After: q.After,
+		Positions: positions, Count: q.Count}, size
 }
 
 // selection resolves $select against the properties of an entity type. Graph
@@ -104,9 +109,10 @@ func (h *Handler) contextURL(fragment string, sel []string) string {
 }
 
 // list writes one page of a collection: @odata.context, @odata.count when asked,
-// value, and @odata.nextLink when more rows follow.
+// value, and @odata.nextLink when more rows follow; positions are the rows'
+// (from the store), of which the page's last is where the next page starts.
 func (h *Handler) list(w http.ResponseWriter, r *http.Request, fragment string, q odata.Query, sel []string,
-	items []obj, total, pageSize int) {
+	items []obj, total, pageSize int, positions [][]byte) {
 	more := len(items) > pageSize
 	if more {
 		items = items[:pageSize]
@@ -119,8 +125,8 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request, fragment string, 
 	if q.Count {
 		out = append(out, field{"@odata.count", total})
 	}
-	if more {
-		out = append(out, field{"@odata.nextLink", h.nextLink(r, q.Skip+pageSize)})
+	if more && len(positions) >= pageSize {
+		out = append(out, field{"@odata.nextLink", h.nextLink(r, odata.EncodeSkipToken(positions[pageSize-1], q.OrderBy))})
 	}
 	out = append(out, field{"value", values})
 	writeJSON(w, http.StatusOK, out)
@@ -128,14 +134,14 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request, fragment string, 
 
 // nextLink repeats the request's query with a $skiptoken for the next page, as an
 // absolute URL that clients follow as it is.
-func (h *Handler) nextLink(r *http.Request, offset int) string {
+func (h *Handler) nextLink(r *http.Request, skipToken string) string {
 	v := r.URL.Query()
 	for k := range v {
 		if strings.EqualFold(strings.TrimPrefix(k, "$"), "skiptoken") {
 			delete(v, k)
 		}
 	}
-	v.Set("$skiptoken", odata.EncodeSkipToken(offset))
+	v.Set("$skiptoken", skipToken)
 	keys := make([]string, 0, len(v))
 	for k := range v {
 		keys = append(keys, k)
@@ -184,7 +190,8 @@ func serveCollection[T any](h *Handler, w http.ResponseWriter, r *http.Request, 
 	if err != nil {
 		return err
 	}
-	opts, size := listOptions(q)
+	var positions [][]byte
+	opts, size := listOptions(q, &positions)
 	rows, total, err := fetch(r.Context(), c.actor, opts)
 	if err != nil {
 		return err
@@ -193,7 +200,7 @@ func serveCollection[T any](h *Handler, w http.ResponseWriter, r *http.Request, 
 	for i, row := range rows {
 		items[i] = render(row)
 	}
-	h.list(w, r, set, q, sel, items, total, size)
+	h.list(w, r, set, q, sel, items, total, size, positions)
 	return nil
 }
 

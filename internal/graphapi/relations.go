@@ -115,7 +115,7 @@ func (h *Handler) memberOf(w http.ResponseWriter, r *http.Request, c *call) erro
 	for i, g := range groups {
 		items[i] = groupJSON(g).prepend(field{"@odata.type", "#microsoft.graph.group"})
 	}
-	h.list(w, r, "directoryObjects", q, sel, items, len(items), len(items)+1)
+	h.list(w, r, "directoryObjects", q, sel, items, len(items), len(items)+1, nil)
 	return nil
 }
 

@@ -3,7 +3,6 @@ package odata
 import (
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/binary"
 	"fmt"
 	"maps"
 	"math"
@@ -25,11 +24,13 @@ type Query struct {
 	Filter  Expr // nil without $filter
 	Select  []string
 	Top     int // 0 without $top
-	Skip    int // rows to skip, from $skiptoken
+	After   []byte // the position $skiptoken carries: where the previous page ended
 	OrderBy []OrderBy
 	Count   bool
 	Search  string   // the raw $search text, for example `"displayName:ad"`
 	Expand  []string // navigation properties to expand, as named (without options)
+
+	skipToken string // raw, until $orderby is known
 }
 
 // queryOptions are the options ParseQuery knows, by name without '$'.
@@ -104,6 +105,14 @@ func ParseQuery(v url.Values, maxTop int) (Query, error) {
 		if err := queryOptions[o.name](&q, v.Get(o.key), maxTop); err != nil {
 			return Query{}, err
 		}
+	}
+	if q.skipToken != "" {
+		// Read last: a token belongs to the $orderby it was made for.
+		pos, err := DecodeSkipToken(q.skipToken, q.OrderBy)
+		if err != nil {
+			return Query{}, err
+		}
+		q.After, q.skipToken = pos, ""
 	}
 	return q, nil
 }
@@ -198,59 +207,73 @@ func parseSearch(q *Query, val string, _ int) error {
 }
 
 func parseSkipTokenOption(q *Query, val string, _ int) error {
-	n, err := DecodeSkipToken(val)
-	if err != nil {
-		return err
+	if strings.TrimSpace(val) == "" {
+		return badSkipToken()
 	}
-	q.Skip = n
+	q.skipToken = val
 	return nil
 }
 
-// A skip token is base64url(version, offset, check). The check catches tokens
-// that were cut short or edited; it is not a secret, because the offset is not one:
-// a client that forges a token only pages somewhere else in what it may list.
-const skipTokenVersion = 1
+// A skip token is base64url(version, position, check). The position is where the
+// previous page ended: the values of its last row's order columns, made and read
+// by the store. The check, over the position and the $orderby it belongs to,
+// catches tokens that were cut short, edited or carried to another order; it is
+// not a secret, because the position is not one: a client that forges a token
+// only pages from somewhere else in what it may list, and the store checks the
+// values' shape again.
+const skipTokenVersion = 2
 
-const skipTokenLen = 1 + 8 + 4
+const skipTokenCheckLen = 8
 
-// maxSkip bounds a decoded offset so that it fits every backend's integer.
-const maxSkip = math.MaxInt32
+// maxPositionLen bounds a decoded position; positions are a few dozen bytes.
+const maxPositionLen = 4096
 
-// EncodeSkipToken returns the opaque $skiptoken for a page starting at offset.
-// A negative offset is taken as 0.
-func EncodeSkipToken(offset int) string {
-	offset = min(max(offset, 0), maxSkip)
-	var b [skipTokenLen]byte
-	b[0] = skipTokenVersion
-	binary.BigEndian.PutUint64(b[1:9], uint64(offset))
-	sum := skipTokenCheck(b[:9])
-	copy(b[9:], sum[:])
-	return base64.RawURLEncoding.EncodeToString(b[:])
+func badSkipToken() *Error {
+	return optionError("$skiptoken", "Invalid $skiptoken: the token is malformed, was changed, or belongs to another $orderby; follow @odata.nextLink as given, or start again without $skiptoken.")
 }
 
-// DecodeSkipToken returns the offset a token from EncodeSkipToken stands for; any
-// other text is an *Error.
-func DecodeSkipToken(token string) (int, error) {
-	bad := optionError("$skiptoken", "Invalid $skiptoken: the token is malformed or was changed; follow @odata.nextLink as given.")
-	b, err := base64.RawURLEncoding.DecodeString(strings.TrimSpace(token))
-	if err != nil || len(b) != skipTokenLen || b[0] != skipTokenVersion {
-		return 0, bad
-	}
-	if sum := skipTokenCheck(b[:9]); string(sum[:]) != string(b[9:]) {
-		return 0, bad
-	}
-	off := binary.BigEndian.Uint64(b[1:9])
-	if off > maxSkip {
-		return 0, bad
-	}
-	return int(off), nil
+// EncodeSkipToken returns the opaque $skiptoken for the page after position, in
+// the order orderBy (the request's $orderby, empty for the default order).
+func EncodeSkipToken(position []byte, orderBy []OrderBy) string {
+	b := make([]byte, 0, 1+len(position)+skipTokenCheckLen)
+	b = append(b, skipTokenVersion)
+	b = append(b, position...)
+	sum := skipTokenCheck(position, orderBy)
+	b = append(b, sum[:]...)
+	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-func skipTokenCheck(payload []byte) [4]byte {
+// DecodeSkipToken returns the position a token from EncodeSkipToken carries,
+// provided it was made for orderBy; any other text is an *Error.
+func DecodeSkipToken(token string, orderBy []OrderBy) ([]byte, error) {
+	token = strings.TrimSpace(token)
+	if base64.RawURLEncoding.DecodedLen(len(token)) > 1+maxPositionLen+skipTokenCheckLen {
+		return nil, badSkipToken()
+	}
+	b, err := base64.RawURLEncoding.DecodeString(token)
+	if err != nil || len(b) < 1+1+skipTokenCheckLen || b[0] != skipTokenVersion {
+		return nil, badSkipToken()
+	}
+	pos := b[1 : len(b)-skipTokenCheckLen]
+	if sum := skipTokenCheck(pos, orderBy); string(sum[:]) != string(b[len(b)-skipTokenCheckLen:]) {
+		return nil, badSkipToken()
+	}
+	return pos, nil
+}
+
+func skipTokenCheck(position []byte, orderBy []OrderBy) [skipTokenCheckLen]byte {
 	h := sha256.New()
 	h.Write([]byte("firstkey $skiptoken\x00"))
-	h.Write(payload)
-	var out [4]byte
+	for _, o := range orderBy {
+		dir := " asc,"
+		if o.Desc {
+			dir = " desc,"
+		}
+		h.Write([]byte(o.Field + dir))
+	}
+	h.Write([]byte{0})
+	h.Write(position)
+	var out [skipTokenCheckLen]byte
 	copy(out[:], h.Sum(nil))
 	return out
 }

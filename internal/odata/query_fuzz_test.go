@@ -15,7 +15,7 @@ import (
 // written back out as a query; whatever it refuses must be an *Error whose
 // message stays short, since it is echoed to the client.
 func FuzzParseQuery(f *testing.F) {
-	tok := EncodeSkipToken(200)
+	tok := EncodeSkipToken([]byte(`["adele@example.com","u1"]`), nil)
 	for _, s := range []string{
 		"",
 		"$top=5",
@@ -38,7 +38,8 @@ func FuzzParseQuery(f *testing.F) {
 		"$count=maybe",
 		"$skiptoken=" + tok,
 		"$skipToken=" + tok + "A",
-		"$skiptoken=" + EncodeSkipToken(maxSkip),
+		"$skiptoken=" + EncodeSkipToken([]byte(strings.Repeat("z", maxPositionLen)), nil),
+		"$orderby=displayName&$skiptoken=" + EncodeSkipToken([]byte(`["a","b"]`), []OrderBy{{Field: "displayName"}}),
 		"$skiptoken=AQAAAAD_____AAAAAA",
 		"$skiptoken=%%%",
 		"$search=%22displayName:ad%22",
@@ -99,8 +100,8 @@ func FuzzParseQuery(f *testing.F) {
 		if q.Top != 0 {
 			out.Set("$top", strconv.Itoa(q.Top))
 		}
-		if q.Skip != 0 {
-			out.Set("$skiptoken", EncodeSkipToken(q.Skip))
+		if q.After != nil {
+			out.Set("$skiptoken", EncodeSkipToken(q.After, q.OrderBy))
 		}
 		if q.Count {
 			out.Set("$count", "true")
@@ -145,8 +146,8 @@ func checkQuery(t *testing.T, q Query) {
 	if q.Top < 0 || q.Top > 999 {
 		t.Fatalf("Top %d outside 0..999", q.Top)
 	}
-	if q.Skip < 0 || q.Skip > maxSkip {
-		t.Fatalf("Skip %d outside 0..%d", q.Skip, maxSkip)
+	if len(q.After) > maxPositionLen {
+		t.Fatalf("a position of %d bytes, over the bound of %d", len(q.After), maxPositionLen)
 	}
 	for _, s := range q.Select {
 		if !isIdent(s) {

@@ -10,7 +10,10 @@ import (
 )
 
 func TestParseQuery(t *testing.T) {
-	tok := EncodeSkipToken(200)
+	pos := []byte(`["adele@example.com","u1"]`)
+	tok := EncodeSkipToken(pos, nil)
+	created := []OrderBy{{Field: "createdDateTime", Desc: true}}
+	tokCreated := EncodeSkipToken(pos, created)
 	tests := []struct {
 		raw  string
 		want Query
@@ -36,16 +39,16 @@ func TestParseQuery(t *testing.T) {
 		{raw: "$count=True", want: Query{Count: true}},
 		{raw: "$count=false", want: Query{}},
 		{raw: "count=true", want: Query{Count: true}},
-		{raw: "$skiptoken=" + tok, want: Query{Skip: 200}},
-		{raw: "$skipToken=" + tok, want: Query{Skip: 200}},
+		{raw: "$skiptoken=" + tok, want: Query{After: pos}},
+		{raw: "$skipToken=" + tok, want: Query{After: pos}},
 		{raw: "$search=%22displayName:ad%22", want: Query{Search: `"displayName:ad"`}},
 		{raw: "$filter=displayName%20eq%20'Adele'", filter: `displayName eq "Adele"`},
 		{raw: "filter=startswith(displayName,'A')", filter: `startswith(displayName,"A")`},
 		// parameters without '$' that are not options belong to the caller
 		{raw: "foo=bar&api-version=1&tenant=x", want: Query{}},
 		{
-			raw:    "$filter=createdDateTime%20ge%202026-01-01T00:00:00Z&$select=id&$top=50&$orderby=createdDateTime%20desc&$count=true&$skiptoken=" + tok,
-			want:   Query{Select: []string{"id"}, Top: 50, Skip: 200, OrderBy: []OrderBy{{Field: "createdDateTime", Desc: true}}, Count: true},
+			raw:    "$filter=createdDateTime%20ge%202026-01-01T00:00:00Z&$select=id&$top=50&$orderby=createdDateTime%20desc&$count=true&$skiptoken=" + tokCreated,
+			want:   Query{Select: []string{"id"}, Top: 50, After: pos, OrderBy: []OrderBy{{Field: "createdDateTime", Desc: true}}, Count: true},
 			filter: `createdDateTime ge time:2026-01-01T00:00:00Z`,
 		},
 	}
@@ -159,25 +162,36 @@ func TestParseQueryNoMaxTop(t *testing.T) {
 }
 
 func TestSkipToken(t *testing.T) {
-	for _, off := range []int{0, 1, 100, 123456, maxSkip} {
-		tok := EncodeSkipToken(off)
-		if url.QueryEscape(tok) != tok {
-			t.Errorf("token %q for %d needs escaping in a URL", tok, off)
-		}
-		got, err := DecodeSkipToken(tok)
-		if err != nil || got != off {
-			t.Errorf("DecodeSkipToken(EncodeSkipToken(%d)) = %d, %v", off, got, err)
+	byName := []OrderBy{{Field: "displayName"}}
+	for _, pos := range [][]byte{[]byte("x"), []byte(`["a","b"]`), []byte(strings.Repeat("é", maxPositionLen/2))} {
+		for _, order := range [][]OrderBy{nil, byName} {
+			tok := EncodeSkipToken(pos, order)
+			if url.QueryEscape(tok) != tok {
+				t.Errorf("token %q needs escaping in a URL", tok)
+			}
+			got, err := DecodeSkipToken(tok, order)
+			if err != nil || string(got) != string(pos) {
+				t.Errorf("DecodeSkipToken(EncodeSkipToken(%.20q)) = %.20q, %v", pos, got, err)
+			}
 		}
 	}
-	if got, _ := DecodeSkipToken(EncodeSkipToken(-5)); got != 0 {
-		t.Errorf("negative offset decodes to %d, want 0", got)
+	pos := []byte(`["adele@example.com","u1"]`)
+	if a, b := EncodeSkipToken(pos, nil), EncodeSkipToken([]byte(`["b","u2"]`), nil); a == b {
+		t.Error("different positions give the same token")
 	}
-	if a, b := EncodeSkipToken(100), EncodeSkipToken(200); a == b {
-		t.Error("different offsets give the same token")
+	// A token belongs to its $orderby: carried to another order it is refused,
+	// not read as a position in an order it does not fit.
+	for _, other := range [][]OrderBy{byName, {{Field: "displayName", Desc: true}}, {{Field: "displayName"}, {Field: "id"}}} {
+		if _, err := DecodeSkipToken(EncodeSkipToken(pos, nil), other); err == nil {
+			t.Errorf("a token of the default order was accepted for %v", other)
+		}
+	}
+	if _, err := DecodeSkipToken(EncodeSkipToken([]byte(strings.Repeat("a", maxPositionLen+1)), nil), nil); err == nil {
+		t.Error("a position longer than the bound was accepted")
 	}
 
 	// Changing any bit of a valid token makes it invalid.
-	raw, err := base64.RawURLEncoding.DecodeString(EncodeSkipToken(100))
+	raw, err := base64.RawURLEncoding.DecodeString(EncodeSkipToken(pos, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,24 +200,33 @@ func TestSkipToken(t *testing.T) {
 			b := append([]byte(nil), raw...)
 			b[i] ^= 1 << bit
 			tok := base64.RawURLEncoding.EncodeToString(b)
-			if n, err := DecodeSkipToken(tok); err == nil {
-				t.Errorf("token with byte %d bit %d flipped decoded to %d", i, bit, n)
+			if got, err := DecodeSkipToken(tok, nil); err == nil {
+				t.Errorf("token with byte %d bit %d flipped decoded to %q", i, bit, got)
 			}
 		}
 	}
 
-	tok := EncodeSkipToken(100)
+	tok := EncodeSkipToken(pos, nil)
 	for _, bad := range []string{
 		"", "x", tok[:len(tok)-1], tok + "A", tok + "==", "%%%",
 		strings.ToUpper(tok), base64.RawURLEncoding.EncodeToString([]byte("100")),
+		"AQAAAAAAAADIXj2GJw", // a version 1 (offset) token from an older firstkey
 	} {
 		if bad == tok {
 			continue
 		}
-		_, err := DecodeSkipToken(bad)
+		_, err := DecodeSkipToken(bad, nil)
 		var qe *Error
 		if !errors.As(err, &qe) || qe.Option != "$skiptoken" {
 			t.Errorf("DecodeSkipToken(%q) = %v, want a $skiptoken *Error", bad, err)
+		}
+	}
+	// Through ParseQuery, an empty or foreign token is the same clear error.
+	for _, v := range []url.Values{{"$skiptoken": {""}}, {"$skiptoken": {tok}, "$orderby": {"displayName"}}} {
+		_, err := ParseQuery(v, 999)
+		var qe *Error
+		if !errors.As(err, &qe) || qe.Option != "$skiptoken" || !strings.Contains(qe.Message, "$skiptoken") {
+			t.Errorf("ParseQuery(%v) = %v, want a $skiptoken *Error", v, err)
 		}
 	}
 }

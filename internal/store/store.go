@@ -35,8 +35,15 @@ type ListOptions struct {
 	Filter  odata.Expr
 	OrderBy []odata.OrderBy
 	Top     int  // page size; 0 means the backend default of 100
-	Skip    int  // rows to skip (paging)
-	Count   bool // also return the total number of matching rows
+	Skip    int  // rows to skip: paging by position, which costs the rows skipped (SCIM's startIndex)
+	Count   bool // also return the total number of matching rows (After does not change it)
+	// After pages by key: the list continues after the row at this position, one
+	// of the Positions an earlier call with the same OrderBy returned. A position
+	// that does not fit the order gives ErrUnsupportedFilter.
+	After []byte
+	// Positions, when not nil, receives the position of each row returned, in
+	// order: opaque bytes for a later After.
+	Positions *[][]byte
 }
 
 // Store is firstkey's persistence. Every method is safe for concurrent use. Update

@@ -74,8 +74,8 @@ func testAuditList(t *testing.T, s store.Store) {
 
 	got, n, err := s.ListAudits(ctx, store.ListOptions{Count: true})
 	must(t, err)
-	// Newest first; a3 and a4 share a time and tie-break on id.
-	wantIDs(t, idsOf(got, auditID), []string{"a3", "a4", "a2", "a1"})
+	// Newest first; a3 and a4 share a time and tie-break on id, descending too.
+	wantIDs(t, idsOf(got, auditID), []string{"a4", "a3", "a2", "a1"})
 	wantEqual(t, n, 4)
 	want := records[0]
 	want.ActivityDateTime = norm(want.ActivityDateTime)
@@ -90,7 +90,7 @@ func testAuditList(t *testing.T, s store.Store) {
 		want   []string
 	}{
 		{"id", odata.Compare{Field: "id", Op: odata.Eq, Value: str("a2")}, []string{"a2"}},
-		{"time ge", odata.Compare{Field: "activityDateTime", Op: odata.Ge, Value: dt(t0.Add(time.Minute))}, []string{"a3", "a4", "a2"}},
+		{"time ge", odata.Compare{Field: "activityDateTime", Op: odata.Ge, Value: dt(t0.Add(time.Minute))}, []string{"a4", "a3", "a2"}},
 		{"time lt", odata.Compare{Field: "activityDateTime", Op: odata.Lt, Value: dt(t0.Add(time.Minute))}, []string{"a1"}},
 		{"time range", and(
 			odata.Compare{Field: "activityDateTime", Op: odata.Gt, Value: dt(t0)},

@@ -37,7 +37,7 @@ func RunTests(t *testing.T, newStore NewStore) {
 	groups := [][]test{
 		userTests, groupTests, roleTests, applicationTests, passTests, policyTests,
 		settingTests, auditTests, signInTests, sessionTests, signingKeyTests,
-		filterTests, txTests, concurrencyTests,
+		filterTests, keysetTests, txTests, concurrencyTests,
 		passkeyTests, ceremonyTests, fido2PolicyTests, throttleTests,
 		authRequestTests, grantTests, deviceTests, textTests, deliveryTests,
 	}

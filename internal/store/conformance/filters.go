@@ -223,7 +223,8 @@ func testUnsupportedFilters(t *testing.T, s store.Store) {
 
 func testOrderBy(t *testing.T, s store.Store) {
 	filterUsers(t, s)
-	// Two users share a surname so that the id tie-break shows.
+	// Two users share a surname so that the id tie-break shows. Ties run in the
+	// direction of the last key, so that keyset paging compares one row value.
 	createUsers(t, s, domain.User{ID: "u0", UserPrincipalName: "zed@example.com", DisplayName: "Aaron Adams",
 		Surname: "adams", AccountEnabled: false, CreatedDateTime: t0.Add(time.Hour)})
 	ob := func(keys ...odata.OrderBy) store.ListOptions { return store.ListOptions{OrderBy: keys} }
@@ -238,10 +239,10 @@ func testOrderBy(t *testing.T, s store.Store) {
 		{"displayName desc", ob(odata.OrderBy{Field: "displayName", Desc: true}), []string{"u4", "u3", "u2", "u1", "u0"}},
 		{"ties break on id", ob(odata.OrderBy{Field: "surname"}), []string{"u0", "u1", "u2", "u3", "u4"}},
 		{"two keys", ob(odata.OrderBy{Field: "accountEnabled"}, odata.OrderBy{Field: "createdDateTime", Desc: true}),
-			[]string{"u0", "u2", "u4", "u3", "u1"}},
-		{"createdDateTime desc", ob(odata.OrderBy{Field: "createdDateTime", Desc: true}), []string{"u4", "u3", "u0", "u2", "u1"}},
+			[]string{"u2", "u0", "u4", "u3", "u1"}},
+		{"createdDateTime desc", ob(odata.OrderBy{Field: "createdDateTime", Desc: true}), []string{"u4", "u3", "u2", "u0", "u1"}},
 		{"nulls last", ob(odata.OrderBy{Field: "employeeHireDate"}), []string{"u1", "u3", "u0", "u2", "u4"}},
-		{"nulls last descending too", ob(odata.OrderBy{Field: "employeeHireDate", Desc: true}), []string{"u3", "u1", "u0", "u2", "u4"}},
+		{"nulls last descending too", ob(odata.OrderBy{Field: "employeeHireDate", Desc: true}), []string{"u3", "u1", "u4", "u2", "u0"}},
 		{"with filter and paging", store.ListOptions{Filter: cmp("accountEnabled", odata.Eq, boolean(true)),
 			OrderBy: []odata.OrderBy{{Field: "userPrincipalName", Desc: true}}, Top: 2}, []string{"u4", "u3"}},
 	} {

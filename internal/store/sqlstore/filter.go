@@ -271,27 +271,9 @@ func escapeLike(s string) string {
 // orderBy builds an ORDER BY clause from whitelisted fields, ending with the id
 // column so that pages are stable when keys tie.
 func (spec filterSpec) orderBy(keys []odata.OrderBy, defaults []odata.OrderBy, idCol string) (string, error) {
-	if len(keys) == 0 {
-		keys = defaults
+	k, err := spec.orderKeys(keys, defaults, idCol)
+	if err != nil {
+		return "", err
 	}
-	parts := make([]string, 0, len(keys)+1)
-	for _, k := range keys {
-		f, ok := spec.fields[k.Field]
-		if !ok {
-			return "", unsupported("ordering by property %q is not supported", k.Field)
-		}
-		col := f.col
-		if f.typ == textField {
-			col = "lower(" + col + ")"
-		}
-		if k.Desc {
-			col += " DESC"
-		}
-		if f.nullable {
-			col += " NULLS LAST"
-		}
-		parts = append(parts, col)
-	}
-	parts = append(parts, idCol)
-	return " ORDER BY " + strings.Join(parts, ", "), nil
+	return orderClause(k), nil
 }
