@@ -23,7 +23,7 @@ const maxListedOptions = 5
 type Query struct {
 	Filter  Expr // nil without $filter
 	Select  []string
-	Top     int // 0 without $top
+	Top     int    // 0 without $top
 	After   []byte // the position $skiptoken carries: where the previous page ended
 	OrderBy []OrderBy
 	Count   bool
