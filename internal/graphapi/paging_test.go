@@ -205,7 +205,7 @@ func TestSkipTokenRefused(t *testing.T) {
 				wantError(t, http.StatusBadRequest, "Request_UnsupportedQuery", "$skiptoken")
 		}
 		// The genuine token still works, with $count of the whole list.
-		r := a.get("/v1.0/users?$top=2&$count=true&$skiptoken=" + url.QueryEscape(tok)).must(t, http.StatusOK)
+		r := a.get("/v1.0/users?$top=2&$count=true&$skiptoken="+url.QueryEscape(tok)).must(t, http.StatusOK)
 		if r.JSON["@odata.count"] != float64(5) || len(r.values(t)) != 2 {
 			t.Errorf("second page: %s", r.Raw)
 		}
