@@ -66,7 +66,7 @@ func runHydra(ctx context.Context, c config, rep *report) error {
 		_, peak, _ := rssKiB(p.pid())
 		p.stop()
 		rep.peer = append(rep.peer, res)
-		rep.starts = append(rep.starts, startInfo{setup: "Ory Hydra v2.3.0 (" + strategy + ")", replica: 1, ready: ready, idleRSS: rss, peakRSS: peak})
+		rep.starts = append(rep.starts, startInfo{setup: "Ory Hydra v2.3.0 (" + strategy + ")", replica: 1, cold: ready, idleRSS: rss, peakRSS: peak})
 		logf("  cc %8.0f/s  p50 %s  p99 %s  CPU %s/op  errors %d %s; ready in %s, idle RSS %.1f MiB",
 			res.rate(), ms(res.p(50)), ms(res.p(99)), ms(res.cpuPerOp()), res.errors, res.firstErr, ready.Round(time.Millisecond), float64(rss)/1024)
 	}

@@ -11,7 +11,8 @@ import (
 type startInfo struct {
 	setup   string
 	replica int
-	ready   time.Duration
+	cold    time.Duration // the first start on an empty data directory
+	ready   time.Duration // a restart on a warm one (0: not measured)
 	idleRSS int64 // KiB
 	peakRSS int64 // KiB, after the setup's load
 }
@@ -100,13 +101,17 @@ func (r report) markdown(c config) string {
 	} else if peerRate > 0 {
 		w.WriteString("\n\"vs Hydra\" divides by the faster of Hydra's two token strategies.\n")
 	}
-	w.WriteString("\n| process | ready after exec | idle RSS | peak RSS after the load |\n|---|---|---|---|\n")
+	w.WriteString("\n| process | ready after exec, warm data directory | first start | idle RSS | peak RSS after the load |\n|---|---|---|---|---|\n")
 	for _, s := range r.starts {
 		name := s.setup
 		if !strings.HasPrefix(name, "Ory") {
 			name = "firstkey " + strconv.Itoa(s.replica) + ", " + name
 		}
-		fmt.Fprintf(&w, "| %s | %s | %.1f MiB | %.1f MiB |\n", name, ms(s.ready), float64(s.idleRSS)/1024, float64(s.peakRSS)/1024)
+		ready := "—"
+		if s.ready > 0 {
+			ready = ms(s.ready)
+		}
+		fmt.Fprintf(&w, "| %s | %s | %s | %.1f MiB | %.1f MiB |\n", name, ready, ms(s.cold), float64(s.idleRSS)/1024, float64(s.peakRSS)/1024)
 	}
 	return w.String()
 }

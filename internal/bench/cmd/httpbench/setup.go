@@ -134,16 +134,29 @@ func runSetup(ctx context.Context, c config, s setupSpec, rep *report) error {
 		args := append(append([]string{}, base...), "serve", "--listen", fmt.Sprintf("127.0.0.1:%d", port),
 			"--issuer", f.origin, "--sign-in-rate", "1000000000/1s", "--api-rate-app", "1000000000/1s",
 			"--api-rate-user", "1000000000/1s")
-		cmd := exec.CommandContext(ctx, c.firstkey, args...)
-		p, ready, err := start(ctx, fmt.Sprintf("firstkey %d", i+1), cmd, fmt.Sprintf("http://127.0.0.1:%d", port), "/healthz")
+		name, url := fmt.Sprintf("firstkey %d", i+1), fmt.Sprintf("http://127.0.0.1:%d", port)
+		p, cold, err := start(ctx, name, exec.CommandContext(ctx, c.firstkey, args...), url, "/healthz")
 		if err != nil {
 			return err
+		}
+		var warm time.Duration
+		if i == 0 {
+			// The first start makes the signing keys and the bootstrap
+			// administrator; what matters day to day is a restart on a warm
+			// data directory: the first replica starts twice more, and the
+			// last start's time is the one reported.
+			for range 2 {
+				p.stop()
+				if p, warm, err = start(ctx, name, exec.CommandContext(ctx, c.firstkey, args...), url, "/healthz"); err != nil {
+					return err
+				}
+			}
 		}
 		f.procs = append(f.procs, p)
 		time.Sleep(time.Second) // idle: nothing has asked anything yet
 		rss, _, _ := rssKiB(p.pid())
-		rep.starts = append(rep.starts, startInfo{setup: s.name, replica: i + 1, ready: ready, idleRSS: rss})
-		logf("  firstkey %d ready in %s, idle RSS %.1f MiB", i+1, ready.Round(time.Millisecond), float64(rss)/1024)
+		rep.starts = append(rep.starts, startInfo{setup: s.name, replica: i + 1, cold: cold, ready: warm, idleRSS: rss})
+		logf("  firstkey %d ready in %s (first start %s), idle RSS %.1f MiB", i+1, warm.Round(time.Millisecond), cold.Round(time.Millisecond), float64(rss)/1024)
 	}
 	if err := f.prepare(ctx, c, base); err != nil {
 		return err
