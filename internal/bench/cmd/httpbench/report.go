@@ -13,8 +13,8 @@ type startInfo struct {
 	replica int
 	cold    time.Duration // the first start on an empty data directory
 	ready   time.Duration // a restart on a warm one (0: not measured)
-	idleRSS int64 // KiB
-	peakRSS int64 // KiB, after the setup's load
+	idleRSS int64         // KiB
+	peakRSS int64         // KiB, after the setup's load
 }
 
 type report struct {
