@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-webauthn/webauthn/webauthn"
@@ -25,8 +26,10 @@ type Service struct {
 	log     *slog.Logger
 	baseURL string
 	// dummyHash is verified against when a sign-in names nobody or someone with no
-	// pass, so that failures take as long as a wrong pass would.
-	dummyHash string
+	// pass, so that failures take as long as a wrong pass would. It is made on
+	// first use: made in New, its argon2id run added tens of milliseconds to every
+	// start and left 19 MiB in the heap of an idle server until the next collection.
+	dummyHash func() string
 	nameKey   []byte
 	hashes    *hashGate
 	// wa is the WebAuthn relying party, or nil with waErr saying why passkeys are
@@ -73,10 +76,6 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	dummy, err := cfg.Hasher.Hash("timing-equaliser", secret.EntropyBits(domain.MinPassLength, secret.PassAlphabet))
-	if err != nil {
-		return nil, fmt.Errorf("directory: prepare dummy hash: %w", err)
-	}
 	nameKey := cfg.NameKey
 	if len(nameKey) == 0 {
 		nameKey = make([]byte, 32)
@@ -85,8 +84,16 @@ func New(cfg Config) (*Service, error) {
 		}
 	}
 	s := &Service{store: cfg.Store, clock: cfg.Clock, hasher: cfg.Hasher, log: cfg.Logger,
-		baseURL: strings.TrimRight(cfg.BaseURL, "/"), dummyHash: dummy, nameKey: nameKey,
+		baseURL: strings.TrimRight(cfg.BaseURL, "/"), nameKey: nameKey,
 		hashes: newHashGate(cfg.HashConcurrency, cfg.HashQueue)}
+	s.dummyHash = sync.OnceValue(func() string {
+		h, err := cfg.Hasher.Hash("timing-equaliser", secret.EntropyBits(domain.MinPassLength, secret.PassAlphabet))
+		if err != nil {
+			// Only a broken random source gets here; the sign-in still fails as it must.
+			s.log.Error("prepare the timing-equaliser hash", "error", err)
+		}
+		return h
+	})
 	s.wa, s.waErr = newWebAuthn(s.baseURL)
 	s.sealer, s.delivery = cfg.Sealer, cfg.Delivery
 	if s.delivery.Retry.MaxAttempts <= 0 {
