@@ -3,9 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	crand "crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/firstkey/firstkey/internal/bench/webflow"
 	"github.com/firstkey/firstkey/internal/softkey"
 )
 
@@ -124,20 +122,6 @@ func browser() (*http.Client, error) {
 	return c, nil
 }
 
-// signInWithPass posts the pass page and keeps the session cookie in b. A busy
-// server (429: the pass checks are queued full) is asked again a little later,
-// as a person would; this is setup, not measurement.
-func signInWithPass(ctx context.Context, b *http.Client, origin string, p *person) error {
-	form := url.Values{"username": {p.upn}, "pass": {p.pass}}
-	for try := 0; ; try++ {
-		resp, err := call(ctx, b, http.MethodPost, origin+"/login/tap", strings.NewReader(form.Encode()), formHdr, http.StatusSeeOther, nil)
-		if err == nil || resp == nil || resp.StatusCode != http.StatusTooManyRequests || try == 50 {
-			return err
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}
-
 // registerPasskey signs p in with the pass and registers a new software passkey
 // on My Security Info, the way the page's script does.
 func registerPasskey(ctx context.Context, origin string, p *person) error {
@@ -145,7 +129,7 @@ func registerPasskey(ctx context.Context, origin string, p *person) error {
 	if err != nil {
 		return err
 	}
-	if err := signInWithPass(ctx, b, origin, p); err != nil {
+	if err := webflow.SignInWithPass(ctx, b, origin, p.upn, p.pass); err != nil {
 		return fmt.Errorf("sign in to register a passkey: %w", err)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, origin+"/mysecurityinfo", nil)
@@ -205,66 +189,6 @@ func passkeySignIn(ctx context.Context, c *http.Client, base string, p *person) 
 		return errors.New("login/finish set no session cookie")
 	}
 	return nil
-}
-
-// startChain signs p in with the pass, authorizes the public application (code
-// flow with PKCE S256) and exchanges the code: the first refresh token of a
-// rotation chain. The redirect URI is never visited: the code is read from the
-// redirect that points there.
-func startChain(ctx context.Context, origin, authURL, tokenURL, clientID, redirect string, p *person) (string, error) {
-	b, err := browser()
-	if err != nil {
-		return "", err
-	}
-	if err := signInWithPass(ctx, b, origin, p); err != nil {
-		return "", fmt.Errorf("sign in for a refresh chain: %w", err)
-	}
-	var raw [32]byte
-	_, _ = crand.Read(raw[:])
-	verifier := base64.RawURLEncoding.EncodeToString(raw[:])
-	challenge := sha256.Sum256([]byte(verifier))
-	next := authURL + "?" + url.Values{
-		"client_id": {clientID}, "redirect_uri": {redirect}, "response_type": {"code"},
-		"scope": {"openid offline_access"}, "state": {"bench"},
-		"code_challenge": {base64.RawURLEncoding.EncodeToString(challenge[:])}, "code_challenge_method": {"S256"},
-	}.Encode()
-	code := ""
-	for hop := 0; code == "" && hop < 8; hop++ {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, next, nil)
-		if err != nil {
-			return "", err
-		}
-		resp, err := b.Do(req)
-		if err != nil {
-			return "", fmt.Errorf("authorize: %w", err)
-		}
-		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		loc, err := resp.Location()
-		if err != nil {
-			return "", fmt.Errorf("authorize: %s answered %d without a redirect", req.URL.Path, resp.StatusCode)
-		}
-		if next = loc.String(); strings.HasPrefix(next, redirect+"?") {
-			if code = loc.Query().Get("code"); code == "" {
-				return "", fmt.Errorf("authorize: back to the application with error %q", loc.Query().Get("error"))
-			}
-		}
-	}
-	if code == "" {
-		return "", errors.New("authorize: too many redirects before the application's")
-	}
-	form := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {redirect},
-		"client_id": {clientID}, "code_verifier": {verifier}}
-	var tok struct {
-		RefreshToken string `json:"refresh_token"`
-	}
-	if _, err := call(ctx, b, http.MethodPost, tokenURL, strings.NewReader(form.Encode()), formHdr, http.StatusOK, &tok); err != nil {
-		return "", fmt.Errorf("code exchange: %w", err)
-	}
-	if tok.RefreshToken == "" {
-		return "", errors.New("code exchange: no refresh token for offline_access")
-	}
-	return tok.RefreshToken, nil
 }
 
 // refresh rotates p's refresh token once.

@@ -20,6 +20,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/firstkey/firstkey/internal/bench/seed"
+	"github.com/firstkey/firstkey/internal/bench/webflow"
 	"github.com/firstkey/firstkey/internal/domain"
 	"github.com/firstkey/firstkey/internal/odata"
 )
@@ -243,7 +244,12 @@ func (f *fleet) prepare(ctx context.Context, c config, base []string) error {
 				errs[i] = fmt.Errorf("register passkey: %w", err)
 				return
 			}
-			if p.refresh, err = startChain(ctx, f.origin, f.authURL, f.tokenURL, f.public, f.redirect, p); err != nil {
+			b, err := browser()
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			if p.refresh, err = webflow.StartChain(ctx, b, f.origin, f.authURL, f.tokenURL, f.public, f.redirect, p.upn, p.pass); err != nil {
 				errs[i] = err
 			}
 		})

@@ -22,9 +22,6 @@ package main
 import (
 	"bytes"
 	"context"
-	crand "crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -44,6 +41,8 @@ import (
 	"sync/atomic"
 	"text/tabwriter"
 	"time"
+
+	"github.com/firstkey/firstkey/internal/bench/webflow"
 )
 
 type config struct {
@@ -348,86 +347,21 @@ func (l *loader) discover(ctx context.Context) error {
 	return nil
 }
 
-// startChain signs s in on the pass page, runs the public application's
-// authorization request in that session (code flow, PKCE S256) and exchanges the
-// code: the first refresh token of a rotation chain.
+// startChain signs s in on the pass page, from a sign-in source address with a
+// cookie jar of this chain's own, and gets the chain's first refresh token
+// (internal/bench/webflow).
 func (l *loader) startChain(ctx context.Context, s signer) (string, error) {
 	jar, err := cookiejar.New(nil)
 	if err != nil {
 		return "", err
 	}
-	// The sign-in client's source address, with a cookie jar of this chain's own;
-	// redirects are followed by hand so that the one to the application is not.
 	browser := &http.Client{
 		Transport:     l.signInClient(int(l.signins.Add(1) - 1)).Transport,
 		Jar:           jar,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		Timeout:       30 * time.Second,
 	}
-	form := url.Values{"username": {s.upn}, "pass": {s.code}}
-	// At the issuer's origin, where the authorization request will look for the
-	// session cookie.
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, l.origin+"/login/tap", strings.NewReader(form.Encode()))
-	if err != nil {
-		return "", err
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if err := sendWith(browser, req, http.StatusSeeOther, nil); err != nil {
-		return "", fmt.Errorf("sign in for a refresh chain: %w", err)
-	}
-
-	var raw [32]byte
-	_, _ = crand.Read(raw[:])
-	verifier := base64.RawURLEncoding.EncodeToString(raw[:])
-	challenge := sha256.Sum256([]byte(verifier))
-	redirect := l.public.RedirectURIs[0]
-	next := l.authURL + "?" + url.Values{
-		"client_id": {l.public.ClientID}, "redirect_uri": {redirect}, "response_type": {"code"},
-		"scope": {"openid offline_access"}, "state": {"load"},
-		"code_challenge": {base64.RawURLEncoding.EncodeToString(challenge[:])}, "code_challenge_method": {"S256"},
-	}.Encode()
-	code := ""
-	for hop := 0; code == "" && hop < 8; hop++ {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, next, nil)
-		if err != nil {
-			return "", err
-		}
-		resp, err := browser.Do(req)
-		if err != nil {
-			return "", fmt.Errorf("authorize: %w", err)
-		}
-		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		loc, err := resp.Location()
-		if err != nil {
-			return "", fmt.Errorf("authorize: %s answered %d without a redirect", req.URL.Path, resp.StatusCode)
-		}
-		if next = loc.String(); strings.HasPrefix(next, redirect+"?") {
-			if code = loc.Query().Get("code"); code == "" {
-				return "", fmt.Errorf("authorize: back to the application with error %q", loc.Query().Get("error"))
-			}
-		}
-	}
-	if code == "" {
-		return "", errors.New("authorize: too many redirects before the application's")
-	}
-	form = url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {redirect},
-		"client_id": {l.public.ClientID}, "code_verifier": {verifier}}
-	req, err = http.NewRequestWithContext(ctx, http.MethodPost, l.tokenURL, strings.NewReader(form.Encode()))
-	if err != nil {
-		return "", err
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	var tok struct {
-		RefreshToken string `json:"refresh_token"`
-	}
-	if err := l.send(req, http.StatusOK, &tok); err != nil {
-		return "", fmt.Errorf("code exchange: %w", err)
-	}
-	if tok.RefreshToken == "" {
-		return "", errors.New("code exchange: no refresh token for offline_access")
-	}
-	return tok.RefreshToken, nil
+	return webflow.StartChain(ctx, browser, l.origin, l.authURL, l.tokenURL, l.public.ClientID, l.public.RedirectURIs[0], s.upn, s.code)
 }
 
 func (l *loader) clientCredentials(ctx context.Context, id, secret string) (string, error) {
