@@ -16,6 +16,7 @@ import (
 	"github.com/firstkey/firstkey/internal/domain"
 	"github.com/firstkey/firstkey/internal/graphapi"
 	"github.com/firstkey/firstkey/internal/oidc"
+	"github.com/firstkey/firstkey/internal/requestid"
 	"github.com/firstkey/firstkey/internal/secret"
 	"github.com/firstkey/firstkey/internal/server"
 	"github.com/firstkey/firstkey/internal/web"
@@ -31,6 +32,7 @@ type serveOptions struct {
 	hashConcurrency, hashQueue  int
 	tlsCert, tlsKey             string
 	delivery                    deliveryFlags
+	metricsListen, otelEndpoint string
 }
 
 func newServeCmd(g *globals) *cobra.Command {
@@ -88,6 +90,10 @@ files change, without a restart.`,
 	envFlag(f, "hash-concurrency", "FIRSTKEY_HASH_CONCURRENCY")
 	envFlag(f, "hash-queue", "FIRSTKEY_HASH_QUEUE")
 	o.delivery.register(f)
+	f.StringVar(&o.metricsListen, "metrics-listen", "", "serve Prometheus /metrics on this address alone instead of on --listen (env FIRSTKEY_METRICS_LISTEN)")
+	f.StringVar(&o.otelEndpoint, "otel-endpoint", "", "send a trace span per request over OTLP/HTTP to this collector URL, such as http://collector:4318; off when empty (env FIRSTKEY_OTEL_ENDPOINT)")
+	envFlag(f, "metrics-listen", "FIRSTKEY_METRICS_LISTEN")
+	envFlag(f, "otel-endpoint", "FIRSTKEY_OTEL_ENDPOINT")
 	issuerFlag(c, &issuer)
 	c.RunE = g.run(func(cmd *cobra.Command, _ []string) error {
 		return g.serve(cmd.Context(), listen, issuer, admin, o)
@@ -160,12 +166,13 @@ func (o serveOptions) apply(cfg *server.Config) error {
 	cfg.SignInRate, cfg.APIAppRate, cfg.APIUserRate = o.signInRate, o.apiAppRate, o.apiUserRate
 	cfg.HashConcurrency, cfg.HashQueue = o.hashConcurrency, o.hashQueue
 	cfg.TLSCertFile, cfg.TLSKeyFile = o.tlsCert, o.tlsKey
+	cfg.MetricsListen, cfg.OTelEndpoint = o.metricsListen, o.otelEndpoint
 	o.delivery.apply(cfg)
 	return nil
 }
 
 func (g *globals) serve(ctx context.Context, listen, issuer, admin string, o serveOptions) error {
-	log := slog.New(slog.NewJSONHandler(g.stderr, nil))
+	log := requestid.Logger(slog.New(slog.NewJSONHandler(g.stderr, nil)))
 	cfg := g.config(issuer)
 	if err := o.apply(&cfg); err != nil {
 		return err

@@ -16,8 +16,9 @@ import (
 // transaction commits: a sign-in rolled back never happened.
 type Store struct {
 	store.Store
-	m  *Metrics
-	tx *pending // nil outside a transaction
+	m     *Metrics
+	clock domain.Clock // the directory's, which decides when a pass ends
+	tx    *pending     // nil outside a transaction
 }
 
 // pending are the counts of one transaction, applied when it commits.
@@ -26,8 +27,13 @@ type pending struct {
 	fns []func()
 }
 
-// Store wraps st.
-func (m *Metrics) Store(st store.Store) *Store { return &Store{Store: st, m: m} }
+// Store wraps st; clock is the directory's (nil: the system clock).
+func (m *Metrics) Store(st store.Store, clock domain.Clock) *Store {
+	if clock == nil {
+		clock = domain.SystemClock{}
+	}
+	return &Store{Store: st, m: m, clock: clock}
+}
 
 // time starts timing op; the returned function observes it.
 func (s *Store) time(op string) func() {
@@ -55,7 +61,7 @@ func (s *Store) count(fn func()) {
 // again (a retried serialization failure) starts its counts afresh.
 func (s *Store) InTx(ctx context.Context, fn func(tx store.Store) error) error {
 	if s.tx != nil { // nested: joins the outer transaction and its counts
-		return s.Store.InTx(ctx, func(tx store.Store) error { return fn(&Store{Store: tx, m: s.m, tx: s.tx}) })
+		return s.Store.InTx(ctx, func(tx store.Store) error { return fn(&Store{Store: tx, m: s.m, clock: s.clock, tx: s.tx}) })
 	}
 	start := time.Now()
 	p := &pending{}
@@ -63,7 +69,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx store.Store) error) error {
 		p.mu.Lock()
 		p.fns = p.fns[:0]
 		p.mu.Unlock()
-		return fn(&Store{Store: tx, m: s.m, tx: p})
+		return fn(&Store{Store: tx, m: s.m, clock: s.clock, tx: p})
 	})
 	s.timeErr("transaction", start, err)
 	if err == nil {
@@ -142,7 +148,7 @@ func (s *Store) DeletePass(ctx context.Context, id string) error {
 	s.timeErr("DeletePass", start, err)
 	if err == nil {
 		event := "revoked"
-		if gerr == nil && p.End().Before(time.Now()) {
+		if gerr == nil && p.End().Before(s.clock.Now()) {
 			event = "expired"
 		}
 		s.passEvent(event)
@@ -160,7 +166,7 @@ func (s *Store) UpdateThrottle(ctx context.Context, key string, fn func(domain.T
 		return fn(cur)
 	})
 	s.timeErr("UpdateThrottle", start, err)
-	if err == nil && t.LockedUntil.After(before.LockedUntil) && t.Locked(time.Now()) {
+	if err == nil && t.LockedUntil.After(before.LockedUntil) && t.Locked(s.clock.Now()) {
 		if scope, ok := lockoutScope(key); ok {
 			s.count(func() { s.m.lockouts.WithLabelValues(scope).Inc() })
 		}

@@ -55,7 +55,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	m := metrics.New()
-	st := m.Store(raw)
+	st := m.Store(raw, c.Clock)
 	// Lock-outs count typed names under a keyed hash; replicas share the master
 	// key, and so the counts.
 	nameKey, err := sealer.DeriveKey("sign-in throttle names")
