@@ -447,3 +447,8 @@ func (s *Store) PutSetting(ctx context.Context, key string, value string, ifAbse
 	defer s.time("PutSetting")()
 	return s.Store.PutSetting(ctx, key, value, ifAbsent)
 }
+
+func (s *Store) CountPendingDeliveries(ctx context.Context) (int, error) {
+	defer s.time("CountPendingDeliveries")()
+	return s.Store.CountPendingDeliveries(ctx)
+}

@@ -20,6 +20,11 @@ func (a *App) watch(raw store.Store) {
 		a.metrics.WatchDB(db.DB())
 	}
 	a.metrics.WatchHashGate(a.dir.HashGateStats)
+	a.metrics.WatchOutbox(func() (int, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		return raw.CountPendingDeliveries(ctx)
+	})
 }
 
 // Metrics is the Prometheus instrumentation of this server.
