@@ -400,4 +400,3 @@ func probeSMTP(ctx context.Context, implicitTLS bool, host, addr string) (string
 	}
 	return greeting, tlsOffered, nil
 }
-

@@ -3,8 +3,8 @@ package metrics_test
 import (
 	"context"
 	"net/http"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/firstkey/firstkey/internal/domain"
 	"github.com/firstkey/firstkey/internal/server"
