@@ -28,7 +28,6 @@ func fromContext(ctx context.Context) *request {
 const (
 	LimitSignInAddress = "sign_in_address" // sign-in attempts per client address
 	LimitHashQueue     = "hash_queue"      // every pass check slot busy and the queue full
-	LimitAccountLocked = "account_locked"  // a sign-in refused by a lock-out
 	LimitGraphApp      = "graph_app"       // Graph API requests per application
 	LimitGraphUser     = "graph_user"      // Graph API requests per signed-in person
 	LimitSCIM          = "scim"            // SCIM requests per provisioning client

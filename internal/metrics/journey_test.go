@@ -8,6 +8,9 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -107,6 +110,7 @@ func TestJourneyMovesEverySeries(t *testing.T) {
 					t.Errorf("%s%v = %v, want it to have moved", w.name, w.labels, v)
 				}
 			}
+			checkDashboard(t, families)
 			for what, s := range map[string]string{"alice's pass": alicePass, "bob's pass": bobPass, "carol's pass": carolPass,
 				"client secret": secret, "client id": clientID, "session cookie": cookie, "UPN": alice.UserPrincipalName,
 				"bob's UPN": bob.UserPrincipalName, "user id": alice.ID, "bob's id": bob.ID, "carol's id": carol.ID, "access token": token} {
@@ -256,4 +260,44 @@ func tokenRequest(t *testing.T, env *testenv.Env, clientID, secret string) (int,
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
+}
+
+// checkDashboard fails the test for every series the Grafana dashboard
+// queries that the scrape lacks.
+func checkDashboard(t *testing.T, families map[string]*dto.MetricFamily) {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("..", "..", "deploy", "grafana", "firstkey.json"))
+	if err != nil {
+		t.Fatalf("read the dashboard: %v", err)
+	}
+	var dash struct {
+		Panels []struct {
+			Title   string
+			Targets []struct{ Expr string }
+		}
+	}
+	if err := json.Unmarshal(raw, &dash); err != nil {
+		t.Fatalf("the dashboard is not valid JSON: %v", err)
+	}
+	names := regexp.MustCompile(`\b(?:firstkey|go|process)_[a-z0-9_]+\b`)
+	used := 0
+	for _, p := range dash.Panels {
+		for _, target := range p.Targets {
+			for _, name := range names.FindAllString(target.Expr, -1) {
+				used++
+				family := name
+				for _, suffix := range []string{"_bucket", "_count", "_sum"} {
+					if base, ok := strings.CutSuffix(name, suffix); ok && families[base] != nil {
+						family = base
+					}
+				}
+				if families[family] == nil {
+					t.Errorf("dashboard panel %q queries %s, which /metrics does not export", p.Title, name)
+				}
+			}
+		}
+	}
+	if used < 15 {
+		t.Errorf("the dashboard queries only %d series", used)
+	}
 }

@@ -51,7 +51,34 @@ func New() *Metrics {
 		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1, 5}}, []string{"op"})
 	m.reg.MustRegister(m.httpDuration, m.storeTime,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.zero()
 	return m
+}
+
+// zero creates the series of the bounded label values at 0, so that a
+// dashboard shows them (and rate() works) before the first event.
+func (m *Metrics) zero() {
+	for _, e := range []string{"issued", "consumed", "used", "expired", "revoked"} {
+		m.passes.WithLabelValues(e)
+	}
+	for _, s := range []string{"source", "account"} {
+		m.lockouts.WithLabelValues(s)
+	}
+	for _, l := range []string{LimitSignInAddress, LimitHashQueue, LimitGraphApp, LimitGraphUser, LimitSCIM, LimitSCIMAddress} {
+		m.rateLimited.WithLabelValues(l)
+	}
+	for _, method := range []string{"temporaryAccessPass", "passkey"} {
+		m.signIns.WithLabelValues(method, "0")
+	}
+	for _, gt := range []string{"authorization_code", "refresh_token", "client_credentials", "urn:ietf:params:oauth:grant-type:device_code"} {
+		m.tokenGrants.WithLabelValues(gt, "success")
+	}
+	for _, method := range []string{"email", "webhook"} {
+		m.queued.WithLabelValues(method)
+		for _, r := range []string{"delivered", "failed", "gave_up", "cancelled"} {
+			m.deliveries.WithLabelValues(method, r)
+		}
+	}
 }
 
 // Handler serves the registry in the Prometheus exposition format.
