@@ -130,6 +130,11 @@ func TestDoctorTrustedProxies(t *testing.T) {
 	wantFinding(t, fs, "trusted proxies", "FAIL", "::/0")
 	fs, _ = h.doctor("--issuer", "https://id.example.com", "--trusted-proxy", "4.0.0.0/6")
 	wantFinding(t, fs, "trusted proxies", "WARN", "very wide")
+	// doctor reads serve's environment too.
+	t.Setenv("FIRSTKEY_TRUSTED_PROXIES", "0.0.0.0/0")
+	fs, _ = h.doctor("--issuer", "https://id.example.com")
+	wantFinding(t, fs, "trusted proxies", "FAIL", "0.0.0.0/0")
+	os.Unsetenv("FIRSTKEY_TRUSTED_PROXIES")
 	// One that does not parse is refused before anything is checked.
 	msg := h.fail(cli.ExitUsage, "doctor", "--trusted-proxy", "10.0.0.0/99")
 	wantContains(t, msg, "10.0.0.0/99")
