@@ -102,16 +102,16 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if c.MetricsListen == "" {
 		mux.Handle("GET /metrics", m.Handler())
 	}
-	// The client's address is resolved first, so that the access log, the rate
-	// limits and the sign-in log all name the same one; the Entra-style
-	// authority paths (/{tenant}/oauth2/v2.0/…) reach the same endpoints through
-	// the provider.
-	// The request id comes next, so that every log line and error body of the
-	// request carries it; the metrics see the route the mux chose.
 	if a.tracing, err = startTracing(ctx, c); err != nil {
 		st.Close()
 		return nil, err
 	}
+	// The client's address is resolved first, so that the access log, the rate
+	// limits and the sign-in log all name the same one; the request id next, so
+	// that every log line and error body of the request carries it. The metrics
+	// and the span learn the route the mux chose. The Entra-style authority
+	// paths (/{tenant}/oauth2/v2.0/…) reach the same endpoints through the
+	// provider.
 	a.handler = clientaddr.NewResolver(c.TrustedProxies).Middleware(withRequestID(m.Middleware(a.tracing.middleware(logRequests(c.Logger,
 		securityHeaders(strings.HasPrefix(c.Issuer, "https://"), recoverPanics(c.Logger, withDeadline(c.RequestTimeout,
 			provider.Authorities(metrics.Route(mux))))))))))
