@@ -90,7 +90,7 @@ func newRoot(g *globals) *cobra.Command {
 
 	root.AddCommand(newServeCmd(g), newInitCmd(g), newUserCmd(g), newGroupCmd(g), newRoleCmd(g),
 		newTapCmd(g), newPolicyCmd(g), newAppCmd(g), newKeysCmd(g), newLogsCmd(g), newVersionCmd(g),
-		newTimeZoneCmd(g))
+		newTimeZoneCmd(g), newDoctorCmd(g))
 	return root
 }
 

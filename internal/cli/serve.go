@@ -16,6 +16,7 @@ import (
 	"github.com/firstkey/firstkey/internal/domain"
 	"github.com/firstkey/firstkey/internal/graphapi"
 	"github.com/firstkey/firstkey/internal/oidc"
+	"github.com/firstkey/firstkey/internal/requestid"
 	"github.com/firstkey/firstkey/internal/secret"
 	"github.com/firstkey/firstkey/internal/server"
 	"github.com/firstkey/firstkey/internal/web"
@@ -31,12 +32,22 @@ type serveOptions struct {
 	hashConcurrency, hashQueue  int
 	tlsCert, tlsKey             string
 	delivery                    deliveryFlags
+	metricsListen, otelEndpoint string
+}
+
+// serveFlags are serve's command line, which doctor reads too.
+type serveFlags struct {
+	listen, issuer, admin string
+	o                     serveOptions
+}
+
+func newServeFlags() *serveFlags {
+	return &serveFlags{o: serveOptions{requestTimeout: server.DefaultRequestTimeout, lockTimeout: server.DefaultLockTimeout,
+		signInRate: web.DefaultSignInRate, apiAppRate: graphapi.DefaultAppRate, apiUserRate: graphapi.DefaultUserRate}}
 }
 
 func newServeCmd(g *globals) *cobra.Command {
-	var listen, issuer, admin string
-	o := serveOptions{requestTimeout: server.DefaultRequestTimeout, lockTimeout: server.DefaultLockTimeout,
-		signInRate: web.DefaultSignInRate, apiAppRate: graphapi.DefaultAppRate, apiUserRate: graphapi.DefaultUserRate}
+	sf := newServeFlags()
 	c := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the firstkey server (OpenID Connect, Graph API, sign-in pages)",
@@ -53,14 +64,27 @@ master key (FIRSTKEY_MASTER_KEY or --master-key-file).
 
 With --tls-cert and --tls-key it serves HTTPS itself (MSAL and the Azure SDKs
 talk only to https authorities). A renewed certificate is picked up when the
-files change, without a restart.`,
+files change, without a restart.
+
+Prometheus metrics are at /metrics on --listen, or alone on --metrics-listen.
+'firstkey doctor' with the same flags and environment checks the configuration.`,
 		Example: "  firstkey serve\n  firstkey serve --listen 0.0.0.0:8080 --issuer https://id.example.com --database postgres://firstkey@db/firstkey\n" +
 			"  firstkey serve --listen 0.0.0.0:443 --issuer https://id.example.com --tls-cert /etc/firstkey/tls.crt --tls-key /etc/firstkey/tls.key",
 		Args: cobra.NoArgs,
 	}
+	sf.register(c)
+	c.RunE = g.run(func(cmd *cobra.Command, _ []string) error {
+		return g.serve(cmd.Context(), sf.listen, sf.issuer, sf.admin, sf.o)
+	})
+	return c
+}
+
+// register adds serve's flags to c.
+func (sf *serveFlags) register(c *cobra.Command) {
+	o := &sf.o
 	f := c.Flags()
-	f.StringVar(&listen, "listen", "127.0.0.1:8080", "address to listen on (env FIRSTKEY_LISTEN)")
-	f.StringVar(&admin, "admin", defaultAdmin, "bootstrap administrator created on first start (env FIRSTKEY_ADMIN)")
+	f.StringVar(&sf.listen, "listen", "127.0.0.1:8080", "address to listen on (env FIRSTKEY_LISTEN)")
+	f.StringVar(&sf.admin, "admin", defaultAdmin, "bootstrap administrator created on first start (env FIRSTKEY_ADMIN)")
 	envFlag(f, "listen", "FIRSTKEY_LISTEN")
 	envFlag(f, "admin", "FIRSTKEY_ADMIN")
 	f.DurationVar(&o.requestTimeout, "request-timeout", o.requestTimeout,
@@ -88,11 +112,11 @@ files change, without a restart.`,
 	envFlag(f, "hash-concurrency", "FIRSTKEY_HASH_CONCURRENCY")
 	envFlag(f, "hash-queue", "FIRSTKEY_HASH_QUEUE")
 	o.delivery.register(f)
-	issuerFlag(c, &issuer)
-	c.RunE = g.run(func(cmd *cobra.Command, _ []string) error {
-		return g.serve(cmd.Context(), listen, issuer, admin, o)
-	})
-	return c
+	f.StringVar(&o.metricsListen, "metrics-listen", "", "serve Prometheus /metrics on this address alone instead of on --listen (env FIRSTKEY_METRICS_LISTEN)")
+	f.StringVar(&o.otelEndpoint, "otel-endpoint", "", "send a trace span per request over OTLP/HTTP to this collector URL, such as http://collector:4318; off when empty (env FIRSTKEY_OTEL_ENDPOINT)")
+	envFlag(f, "metrics-listen", "FIRSTKEY_METRICS_LISTEN")
+	envFlag(f, "otel-endpoint", "FIRSTKEY_OTEL_ENDPOINT")
+	issuerFlag(c, &sf.issuer)
 }
 
 // rateValue is a flag holding a domain.Rate written ATTEMPTS/PERIOD.
@@ -160,12 +184,13 @@ func (o serveOptions) apply(cfg *server.Config) error {
 	cfg.SignInRate, cfg.APIAppRate, cfg.APIUserRate = o.signInRate, o.apiAppRate, o.apiUserRate
 	cfg.HashConcurrency, cfg.HashQueue = o.hashConcurrency, o.hashQueue
 	cfg.TLSCertFile, cfg.TLSKeyFile = o.tlsCert, o.tlsKey
+	cfg.MetricsListen, cfg.OTelEndpoint = o.metricsListen, o.otelEndpoint
 	o.delivery.apply(cfg)
 	return nil
 }
 
 func (g *globals) serve(ctx context.Context, listen, issuer, admin string, o serveOptions) error {
-	log := slog.New(slog.NewJSONHandler(g.stderr, nil))
+	log := requestid.Logger(slog.New(slog.NewJSONHandler(g.stderr, nil)))
 	cfg := g.config(issuer)
 	if err := o.apply(&cfg); err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/firstkey/firstkey/internal/domain"
+	"github.com/firstkey/firstkey/internal/metrics"
 )
 
 // hashGate bounds how many memory-hard pass hashes run at once. Each argon2id
@@ -65,6 +66,7 @@ func (g *hashGate) tryAcquire(ctx context.Context) (release func(), err error) {
 	}
 	if g.waiting.Add(1) > g.maxQueue {
 		g.waiting.Add(-1)
+		metrics.RateLimited(ctx, metrics.LimitHashQueue)
 		return nil, ErrBusy
 	}
 	defer g.waiting.Add(-1)
@@ -74,6 +76,7 @@ func (g *hashGate) tryAcquire(ctx context.Context) (release func(), err error) {
 	case g.slots <- struct{}{}:
 		return g.releaser(), nil
 	case <-t.C:
+		metrics.RateLimited(ctx, metrics.LimitHashQueue)
 		return nil, ErrBusy
 	case <-ctx.Done():
 		return nil, ctx.Err()
@@ -115,4 +118,10 @@ func (g *hashGate) releaser() func() {
 			g.freePending.Store(false)
 		})
 	}
+}
+
+// HashGateStats reports the pass checks running and the sign-ins waiting for
+// one, for the metrics.
+func (s *Service) HashGateStats() (running, waiting int) {
+	return len(s.hashes.slots), int(s.hashes.waiting.Load())
 }

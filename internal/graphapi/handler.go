@@ -17,6 +17,7 @@ import (
 	"github.com/firstkey/firstkey/internal/domain"
 	"github.com/firstkey/firstkey/internal/httpstatus"
 	"github.com/firstkey/firstkey/internal/ratelimit"
+	"github.com/firstkey/firstkey/internal/requestid"
 	"github.com/firstkey/firstkey/internal/safetext"
 )
 
@@ -164,7 +165,10 @@ func (h *Handler) serve(table methods) http.Handler {
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		w := &httpstatus.Writer{ResponseWriter: rw}
-		rid := uuid.NewString()
+		rid := requestid.From(r.Context()) // the server's, when it set one
+		if rid == "" {
+			rid = uuid.NewString()
+		}
 		crid := clientRequestID(r.Header.Get("client-request-id"))
 		if crid == "" {
 			crid = rid
@@ -197,7 +201,7 @@ func (h *Handler) serve(table methods) http.Handler {
 			c, err = h.authenticate(r)
 		}
 		if err == nil {
-			err = h.throttle(c)
+			err = h.throttle(r.Context(), c)
 		}
 		if err == nil {
 			err = fn(w, r, c)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/firstkey/firstkey/internal/directory"
 	"github.com/firstkey/firstkey/internal/domain"
+	"github.com/firstkey/firstkey/internal/metrics"
 	"github.com/firstkey/firstkey/internal/seal"
 	"github.com/firstkey/firstkey/internal/store"
 )
@@ -322,6 +323,7 @@ func (p *Provider) discoveryDoc() zoidc.DiscoveryConfiguration {
 // refused client secrets in the URL. Token responses are never cached (RFC 6749 §5.1).
 func (p *Provider) tokenGuard(next http.Handler) http.Handler {
 	return p.formOnly(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		metrics.TokenRequest(r.Context(), r.FormValue("grant_type"))
 		switch gt := zoidc.GrantType(r.FormValue("grant_type")); gt {
 		case "", zoidc.GrantTypeClientCredentials, zoidc.GrantTypeCode, zoidc.GrantTypeRefreshToken, zoidc.GrantTypeDeviceCode:
 			if gt == zoidc.GrantTypeDeviceCode && !p.storage.authenticateDeviceClient(w, r) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/firstkey/firstkey/internal/directory"
 	"github.com/firstkey/firstkey/internal/domain"
+	"github.com/firstkey/firstkey/internal/metrics"
 )
 
 func unauthenticated(msg string) error {
@@ -26,6 +27,7 @@ func (h *Handler) authenticate(r *http.Request) (*call, error) {
 	if err != nil {
 		if domain.KindOf(err) == domain.KindUnauthenticated {
 			if ok, wait := h.limiter.allow("ip:" + ip); !ok {
+				metrics.RateLimited(r.Context(), metrics.LimitSCIMAddress)
 				return nil, tooManyRequests(wait)
 			}
 		}
@@ -36,6 +38,7 @@ func (h *Handler) authenticate(r *http.Request) (*call, error) {
 		key = "user:" + actor.UserID
 	}
 	if ok, wait := h.limiter.allow(key); !ok {
+		metrics.RateLimited(r.Context(), metrics.LimitSCIM)
 		return nil, tooManyRequests(wait)
 	}
 	return &call{actor: actor}, nil

@@ -15,6 +15,7 @@ import (
 	"github.com/firstkey/firstkey/internal/directory"
 	"github.com/firstkey/firstkey/internal/domain"
 	"github.com/firstkey/firstkey/internal/httpstatus"
+	"github.com/firstkey/firstkey/internal/requestid"
 )
 
 // Identity is who an access token names: an application (client credentials)
@@ -111,7 +112,10 @@ func (h *Handler) serve(table methods, authenticated bool) http.Handler {
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		w := &httpstatus.Writer{ResponseWriter: rw}
-		rid := uuid.NewString()
+		rid := requestid.From(r.Context()) // the server's, when it set one
+		if rid == "" {
+			rid = uuid.NewString()
+		}
 		w.Header().Set("request-id", rid)
 		r = r.WithContext(directory.WithCorrelationID(r.Context(), rid))
 

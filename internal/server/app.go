@@ -15,7 +15,9 @@ import (
 	"github.com/firstkey/firstkey/internal/directory"
 	"github.com/firstkey/firstkey/internal/domain"
 	"github.com/firstkey/firstkey/internal/graphapi"
+	"github.com/firstkey/firstkey/internal/metrics"
 	"github.com/firstkey/firstkey/internal/oidc"
+	"github.com/firstkey/firstkey/internal/requestid"
 	"github.com/firstkey/firstkey/internal/scim"
 	"github.com/firstkey/firstkey/internal/store"
 	"github.com/firstkey/firstkey/internal/web"
@@ -30,11 +32,14 @@ type App struct {
 	handler  http.Handler
 	certs    *certSource // nil unless firstkey serves HTTPS itself
 	worker   *delivery.Worker
+	metrics  *metrics.Metrics
+	tracing  *tracing // nil unless --otel-endpoint
 }
 
 // New opens the store and builds every HTTP concern.
 func New(ctx context.Context, cfg Config) (*App, error) {
 	c := cfg.withDefaults()
+	c.Logger = requestid.Logger(c.Logger)
 	var certs *certSource
 	if c.servesTLS() {
 		if !strings.HasPrefix(c.Issuer, "https://") {
@@ -45,10 +50,12 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 			return nil, err
 		}
 	}
-	st, sealer, err := openStore(ctx, c)
+	raw, sealer, err := openStore(ctx, c)
 	if err != nil {
 		return nil, err
 	}
+	m := metrics.New()
+	st := m.Store(raw, c.Clock)
 	// Lock-outs count typed names under a keyed hash; replicas share the master
 	// key, and so the counts.
 	nameKey, err := sealer.DeriveKey("sign-in throttle names")
@@ -73,7 +80,8 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		st.Close()
 		return nil, fmt.Errorf("start token service: %w", err)
 	}
-	a := &App{cfg: c, store: st, dir: dir, provider: provider, certs: certs, worker: worker}
+	a := &App{cfg: c, store: st, dir: dir, provider: provider, certs: certs, worker: worker, metrics: m}
+	a.watch(raw)
 
 	mux := http.NewServeMux()
 	provider.Mount(mux)
@@ -91,12 +99,22 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	mux.Handle(delivery.ReportPath, delivery.ReportHandler(dir, c.Logger))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", a.ready)
+	if c.MetricsListen == "" {
+		mux.Handle("GET /metrics", m.Handler())
+	}
+	if a.tracing, err = startTracing(ctx, c); err != nil {
+		st.Close()
+		return nil, err
+	}
 	// The client's address is resolved first, so that the access log, the rate
-	// limits and the sign-in log all name the same one; the Entra-style
-	// authority paths (/{tenant}/oauth2/v2.0/…) reach the same endpoints through
-	// the provider.
-	a.handler = clientaddr.NewResolver(c.TrustedProxies).Middleware(logRequests(c.Logger,
-		securityHeaders(strings.HasPrefix(c.Issuer, "https://"), recoverPanics(c.Logger, withDeadline(c.RequestTimeout, provider.Authorities(mux))))))
+	// limits and the sign-in log all name the same one; the request id next, so
+	// that every log line and error body of the request carries it. The metrics
+	// and the span learn the route the mux chose. The Entra-style authority
+	// paths (/{tenant}/oauth2/v2.0/…) reach the same endpoints through the
+	// provider.
+	a.handler = clientaddr.NewResolver(c.TrustedProxies).Middleware(withRequestID(m.Middleware(a.tracing.middleware(logRequests(c.Logger,
+		securityHeaders(strings.HasPrefix(c.Issuer, "https://"), recoverPanics(c.Logger, withDeadline(c.RequestTimeout,
+			provider.Authorities(metrics.Route(mux))))))))))
 	return a, nil
 }
 
@@ -167,12 +185,19 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		IdleTimeout:  2 * time.Minute,
 		ErrorLog:     nil,
 	}
+	mln, err := a.listenMetrics()
+	if err != nil {
+		return err
+	}
 	errc := make(chan error, 1)
 	if a.certs != nil {
 		srv.TLSConfig = a.certs.tlsConfig()
 		go func() { errc <- srv.ServeTLS(ln, "", "") }()
 	} else {
 		go func() { errc <- srv.Serve(ln) }()
+	}
+	if mln != nil {
+		go a.serveMetrics(ctx, mln)
 	}
 	go a.housekeep(ctx)
 	go a.sendDeliveries(ctx)
@@ -225,7 +250,10 @@ func (a *App) housekeep(ctx context.Context) {
 const LeaverInterval = time.Minute
 
 // Close releases the store.
-func (a *App) Close() error { return a.store.Close() }
+func (a *App) Close() error {
+	a.tracing.shutdown()
+	return a.store.Close()
+}
 
 // EnsureInitialized runs the bootstrap on a new directory. It returns the result
 // with Created set only for the process that created it.

@@ -54,6 +54,12 @@ type Config struct {
 	APIAppRate, APIUserRate domain.Rate
 	// Delivery is how passes are delivered instead of shown, and users told.
 	Delivery DeliveryConfig
+	// MetricsListen, when set, serves /metrics on this address alone instead
+	// of on the main listener.
+	MetricsListen string
+	// OTelEndpoint, when set, exports a span per request over OTLP/HTTP to
+	// this URL (http(s)://collector:4318); tracing is off without it.
+	OTelEndpoint string
 }
 
 // Defaults of the deadlines. A statement waits for a lock at most

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
@@ -9,7 +10,9 @@ import (
 	"time"
 
 	"github.com/firstkey/firstkey/internal/clientaddr"
+	"github.com/firstkey/firstkey/internal/directory"
 	"github.com/firstkey/firstkey/internal/httpstatus"
+	"github.com/firstkey/firstkey/internal/requestid"
 )
 
 // logRequests writes one access-log line per request. It logs the path but never
@@ -41,7 +44,7 @@ func recoverPanics(log *slog.Logger, next http.Handler) http.Handler {
 		defer func() {
 			if v := recover(); v != nil && v != http.ErrAbortHandler {
 				log.ErrorContext(r.Context(), "handler panic", "panic", v, "stack", string(debug.Stack()))
-				http.Error(w, "internal server error", http.StatusInternalServerError)
+				http.Error(w, "internal server error\nRequest id: "+requestid.From(r.Context()), http.StatusInternalServerError)
 			}
 		}()
 		next.ServeHTTP(w, r)
@@ -79,4 +82,104 @@ func securityHeaders(https bool, next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// withRequestID gives the request its id (package requestid): in the answer's
+// headers, in the context every log line is written with, in the audit
+// records the request causes (their correlationId), and in the body of a JSON
+// error that the OAuth endpoints and sign-in pages answer, as trace_id and
+// correlation_id the way Entra's token endpoint does. The Graph API and SCIM
+// put it in their own error shapes.
+func withRequestID(next http.Handler) http.Handler {
+	return requestid.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := requestid.From(r.Context())
+		r = r.WithContext(directory.WithCorrelationID(r.Context(), id))
+		if strings.HasPrefix(r.URL.Path, "/v1.0/") || strings.HasPrefix(r.URL.Path, "/scim/") || r.Method == http.MethodHead {
+			next.ServeHTTP(w, r)
+			return
+		}
+		ew := &errorIDWriter{ResponseWriter: w, id: id}
+		next.ServeHTTP(ew, r)
+		ew.finish()
+	}))
+}
+
+// maxErrorBody bounds the JSON error bodies that are rewritten to carry the
+// request id; a larger one passes unchanged.
+const maxErrorBody = 64 << 10
+
+// errorIDWriter holds back a JSON error answer until the handler is done, to
+// add the request id to it. Every other answer passes straight through.
+type errorIDWriter struct {
+	http.ResponseWriter
+	id      string
+	status  int
+	holding bool
+	buf     []byte
+}
+
+func (w *errorIDWriter) WriteHeader(code int) {
+	if w.status != 0 || code < 200 {
+		if w.status == 0 {
+			w.ResponseWriter.WriteHeader(code)
+		}
+		return
+	}
+	w.status = code
+	if code >= 400 && strings.HasPrefix(w.Header().Get("Content-Type"), "application/json") {
+		w.holding = true
+		return
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *errorIDWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.WriteHeader(http.StatusOK)
+	}
+	if !w.holding {
+		return w.ResponseWriter.Write(b)
+	}
+	if len(w.buf)+len(b) > maxErrorBody {
+		w.release(w.buf)
+		return w.ResponseWriter.Write(b)
+	}
+	w.buf = append(w.buf, b...)
+	return len(b), nil
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (w *errorIDWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// finish writes a held error answer with the request id added.
+func (w *errorIDWriter) finish() {
+	if !w.holding {
+		return
+	}
+	var body map[string]json.RawMessage
+	if json.Unmarshal(w.buf, &body) != nil || body == nil {
+		w.release(w.buf)
+		return
+	}
+	id, _ := json.Marshal(w.id)
+	for _, k := range []string{"trace_id", "correlation_id"} {
+		if _, ok := body[k]; !ok {
+			body[k] = id
+		}
+	}
+	out, err := json.Marshal(body)
+	if err != nil {
+		w.release(w.buf)
+		return
+	}
+	w.release(append(out, '\n'))
+}
+
+func (w *errorIDWriter) release(b []byte) {
+	w.holding = false
+	w.Header().Del("Content-Length")
+	w.ResponseWriter.WriteHeader(w.status)
+	if len(b) > 0 {
+		_, _ = w.ResponseWriter.Write(b)
+	}
 }

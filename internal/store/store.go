@@ -262,6 +262,9 @@ type Store interface {
 	// DeleteEndedDeliveries forgets deliveries that ended (delivered, failed,
 	// cancelled) before `before`; pending ones stay whatever their age.
 	DeleteEndedDeliveries(ctx context.Context, before time.Time) (int, error)
+	// CountPendingDeliveries is how many deliveries wait in the outbox (due or
+	// not, leased or not): the queue depth the metrics report.
+	CountPendingDeliveries(ctx context.Context) (int, error)
 
 	CreateSigningKey(ctx context.Context, k domain.SigningKey) error
 	ListSigningKeys(ctx context.Context) ([]domain.SigningKey, error)

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/firstkey/firstkey/internal/clientaddr"
+	"github.com/firstkey/firstkey/internal/metrics"
 	"github.com/firstkey/firstkey/internal/ratelimit"
 )
 
@@ -29,6 +30,7 @@ func (h *Handler) limited(jsonAPI bool, next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
+		metrics.RateLimited(r.Context(), metrics.LimitSignInAddress)
 		secs := ratelimit.RetryAfter(wait)
 		// The address and path only: never the username or pass that came with it.
 		h.log.WarnContext(r.Context(), "sign-in rate limit reached", "ip", ip, "path", r.URL.Path, "retry_after_seconds", secs)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/firstkey/firstkey/internal/domain"
+	"github.com/firstkey/firstkey/internal/requestid"
 )
 
 // pages holds one template set per page: the shared layout plus the page's own
@@ -33,7 +34,9 @@ type view struct {
 	Error   string   // shown in an alert region at the top of the content
 	Notice  string   // a confirmation of what just happened
 	Issuer  string   // firstkey's usual address, named when a browser refuses passkeys here
-	Page    any
+	// RequestID is shown on error pages, for a person to quote to their helpdesk.
+	RequestID string
+	Page      any
 }
 
 // account is the signed-in person as the layout shows them.
@@ -53,6 +56,9 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	v.Issuer = h.issuer
+	if status >= 400 {
+		v.RequestID = requestid.From(r.Context())
+	}
 	if err := t.ExecuteTemplate(w, "layout", v); err != nil {
 		h.log.ErrorContext(r.Context(), "render page", "page", name, "err", err)
 	}

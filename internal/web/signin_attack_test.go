@@ -256,6 +256,7 @@ func TestLockoutAnswersAlikeForEveryName(t *testing.T) {
 			for i := range domain.SourceLockout.Threshold + 2 {
 				r := b.form("/login/tap", url.Values{"username": {name}, "pass": {fmt.Sprintf("Wrong%03d", i)}})
 				body := strings.ReplaceAll(strings.ReplaceAll(r.Body, name, "NAME"), url.QueryEscape(name), "NAME")
+				body = strings.ReplaceAll(body, r.Header.Get("request-id"), "REQUEST-ID") // one per request
 				got = append(got, fmt.Sprintf("%d %s %s", r.Status, r.Header.Get("Retry-After"), body))
 			}
 			if want == nil {

@@ -14,6 +14,7 @@ var deliveryTests = []test{
 	{"Delivery/ClaimOnlyDueAndUnleased", testClaimDeliveries},
 	{"Delivery/GoesWithTheUser", testDeliveryUserDeleted},
 	{"Delivery/DeleteEnded", testDeleteEndedDeliveries},
+	{"Delivery/CountPending", testCountPendingDeliveries},
 }
 
 func newDelivery(id, userID string, created time.Time) domain.Delivery {
