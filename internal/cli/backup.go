@@ -3,6 +3,8 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -84,7 +86,23 @@ func newRestoreCmd(g *globals) *cobra.Command {
 			return fmt.Errorf("open backup: %w", err)
 		}
 		defer f.Close()
-		st, sealer, err := server.OpenStoreForRestore(ctx, g.config(""))
+		h, err := backup.ReadHeader(f)
+		if err != nil {
+			return &domain.Error{Kind: domain.KindInvalid, Message: fmt.Sprintf("restore %s: %v; nothing was changed", in, err)}
+		}
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return fmt.Errorf("read backup: %w", err)
+		}
+		cfg := g.config("")
+		if cfg.MasterKey == "" && cfg.MasterKeyFile == "" {
+			// Never make up a key here: the backup's sealed values need theirs.
+			if _, err := os.Stat(filepath.Join(cfg.DataDir, "master.key")); errors.Is(err, fs.ErrNotExist) {
+				return &domain.Error{Kind: domain.KindInvalid, Message: fmt.Sprintf(
+					"restore %s: it needs master key %s; put that key in %s or give --master-key-file (or FIRSTKEY_MASTER_KEY)",
+					in, h.MasterKeyID, filepath.Join(cfg.DataDir, "master.key"))}
+			}
+		}
+		st, sealer, err := server.OpenStoreForRestore(ctx, cfg)
 		if err != nil {
 			return err
 		}
@@ -93,7 +111,7 @@ func newRestoreCmd(g *globals) *cobra.Command {
 		if !ok {
 			return errors.New("this database cannot be restored into")
 		}
-		h, err := backup.Restore(ctx, f, d, backup.RestoreOptions{Replace: force, KeyIDs: sealer.KeyIDs()})
+		h, err = backup.Restore(ctx, f, d, backup.RestoreOptions{Replace: force, KeyIDs: sealer.KeyIDs()})
 		switch {
 		case errors.Is(err, store.ErrNotEmpty):
 			return &domain.Error{Kind: domain.KindConflict, Message: fmt.Sprintf("restore: %v; nothing was changed (give --force to replace its contents)", err)}
