@@ -20,6 +20,9 @@ import (
 
 	"github.com/firstkey/firstkey/internal/backup"
 	"github.com/firstkey/firstkey/internal/cli"
+	"github.com/firstkey/firstkey/internal/directory"
+	"github.com/firstkey/firstkey/internal/domain"
+	"github.com/firstkey/firstkey/internal/secret"
 	"github.com/firstkey/firstkey/internal/store"
 	"github.com/firstkey/firstkey/internal/store/storetest"
 )
@@ -200,8 +203,9 @@ func TestBackupUnderWritesRestoresAcrossBackends(t *testing.T) {
 
 				const writers, perWriter = 3, 40
 				var stop atomic.Bool
+				var committed atomic.Int64
 				var wg sync.WaitGroup
-				writeErrs := make(chan error, writers)
+				writeErrs := make(chan error, writers+1)
 				for w := 0; w < writers; w++ {
 					wg.Add(1)
 					go func() {
@@ -220,10 +224,36 @@ func TestBackupUnderWritesRestoresAcrossBackends(t *testing.T) {
 								writeErrs <- err
 								return
 							}
+							committed.Add(1)
 						}
 					}()
 				}
-				time.Sleep(50 * time.Millisecond)
+				// And one that creates users through the directory, which writes
+				// each user and its audit record in one transaction.
+				var created sync.Map
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					dir, err := directory.New(directory.Config{Store: src.open(t), Hasher: secret.Hasher{Argon2: secret.FastArgon2}})
+					if err != nil {
+						writeErrs <- err
+						return
+					}
+					for i := 0; i < 30 && !stop.Load(); i++ {
+						u, err := dir.CreateUser(context.Background(), domain.SystemActor(), domain.User{
+							UserPrincipalName: fmt.Sprintf("writer%d@example.com", i), DisplayName: "Writer", AccountEnabled: true})
+						if err != nil {
+							writeErrs <- err
+							return
+						}
+						created.Store(u.ID, true)
+						committed.Add(1)
+					}
+				}()
+				// The snapshot is taken once the writers are under way.
+				for deadline := time.Now().Add(30 * time.Second); committed.Load() < 8 && time.Now().Before(deadline); {
+					time.Sleep(5 * time.Millisecond)
+				}
 				during := write(t, st, key)
 				wg.Wait()
 				close(writeErrs)
@@ -255,6 +285,42 @@ func TestBackupUnderWritesRestoresAcrossBackends(t *testing.T) {
 							t.Fatalf("writer %d: transaction %d is in the backup but an earlier one is not", w, i)
 						}
 						seen = a
+					}
+				}
+				inUsers, inAudits := map[string]bool{}, map[string]bool{}
+				for _, r := range got["users"] {
+					if _, ok := created.Load(r[0]); ok {
+						inUsers[r[0].(string)] = true
+					}
+				}
+				for _, r := range got["audit_targets"] {
+					for _, v := range r {
+						if _, ok := created.Load(v); ok {
+							inAudits[v.(string)] = true
+						}
+					}
+				}
+				if !reflect.DeepEqual(inUsers, inAudits) {
+					t.Fatalf("users and their audit records disagree in the backup: %d users, %d audited", len(inUsers), len(inAudits))
+				}
+				t.Logf("the backup taken under writes holds %d of %d pair transactions and %d users with their audit records",
+					len(pairs)/2, writers*perWriter, len(inUsers))
+				// Tables the pair writers did not touch equal the source's,
+				// and every setting in the backup is one of the source's.
+				final, _ := rows(t, st)
+				for name, want := range final {
+					if name == "settings" || name == "users" || name == "audits" || name == "audit_targets" {
+						continue
+					}
+					sameRows(t, "table "+name+" under writes", map[string][][]any{name: want}, map[string][][]any{name: got[name]})
+				}
+				sourceSettings := map[string]bool{}
+				for _, r := range final["settings"] {
+					sourceSettings[r[0].(string)] = true
+				}
+				for _, r := range got["settings"] {
+					if !sourceSettings[r[0].(string)] {
+						t.Fatalf("setting %v in the backup is not in the source", r[0])
 					}
 				}
 				// The restored copy, backed up again, restores to the same rows.
