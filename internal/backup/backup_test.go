@@ -381,6 +381,10 @@ func TestRestoreRefusals(t *testing.T) {
 			h["formatVersion"] = 99
 			hb, _ := json.Marshal(h)
 			newer := gz(string(hb) + "\n" + lines[1])
+			h["formatVersion"] = 1
+			h["migrationLevel"] = 999
+			hb, _ = json.Marshal(h)
+			newerSchema := gz(string(hb) + "\n" + lines[1])
 			noEnd := gz(strings.TrimSuffix(strings.TrimRight(raw.String(), "\n"), lastLine(raw.String())))
 
 			cases := []struct {
@@ -394,6 +398,7 @@ func TestRestoreRefusals(t *testing.T) {
 				{"truncated file", cut, "k1", backup.ErrCorrupt, "damaged or incomplete"},
 				{"missing end mark", noEnd, "k1", backup.ErrCorrupt, "before its end mark"},
 				{"newer format", newer, "k1", backup.ErrNewer, "format is version 99"},
+				{"newer schema", newerSchema, "k1", backup.ErrNewer, "schema is at migration 999"},
 				{"not a backup", []byte("hello"), "k1", backup.ErrCorrupt, "not gzip"},
 			}
 			for _, c := range cases {
