@@ -17,7 +17,7 @@ import (
 // (no --as): keys are not directory objects that a role could cover.
 func newKeysCmd(g *globals) *cobra.Command {
 	c := &cobra.Command{Use: "keys", Short: "List and rotate the token signing keys", RunE: groupRunE}
-	c.AddCommand(keysListCmd(g), keysRotateCmd(g))
+	c.AddCommand(keysListCmd(g), keysRotateCmd(g), keysRotateMasterCmd(g))
 	return c
 }
 

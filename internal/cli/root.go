@@ -16,8 +16,10 @@ type globals struct {
 	data          string
 	database      string
 	masterKeyFile string
-	output        string
-	as            string // --as UPN: act as this directory user instead of the operator
+	// previousMasterKeyFile is the old key during a master-key rotation.
+	previousMasterKeyFile string
+	output                string
+	as                    string // --as UPN: act as this directory user instead of the operator
 
 	// ran is set when a command's own code starts; an error before that point
 	// came from parsing the command line.
@@ -87,10 +89,13 @@ func newRoot(g *globals) *cobra.Command {
 	envFlag(pf, "database", "FIRSTKEY_DATABASE")
 	envFlag(pf, "master-key-file", "FIRSTKEY_MASTER_KEY_FILE")
 	envFlag(pf, "output", "FIRSTKEY_OUTPUT")
+	pf.StringVar(&g.previousMasterKeyFile, "previous-master-key-file", "", "during a master-key rotation, the old master key file (env FIRSTKEY_PREVIOUS_MASTER_KEY_FILE)")
+	envFlag(pf, "previous-master-key-file", "FIRSTKEY_PREVIOUS_MASTER_KEY_FILE")
 
 	root.AddCommand(newServeCmd(g), newInitCmd(g), newUserCmd(g), newGroupCmd(g), newRoleCmd(g),
 		newTapCmd(g), newPolicyCmd(g), newAppCmd(g), newKeysCmd(g), newLogsCmd(g), newVersionCmd(g),
 		newTimeZoneCmd(g), newDoctorCmd(g))
+	root.AddCommand(newBackupCmd(g), newRestoreCmd(g))
 	return root
 }
 

@@ -87,6 +87,9 @@ func (g *globals) config(issuer string) server.Config {
 		Issuer:        issuer,
 		MasterKey:     os.Getenv("FIRSTKEY_MASTER_KEY"),
 		MasterKeyFile: g.masterKeyFile,
+		// During a master-key rotation: the old key (see keys rotate-master).
+		PreviousMasterKey:     os.Getenv("FIRSTKEY_PREVIOUS_MASTER_KEY"),
+		PreviousMasterKeyFile: g.previousMasterKeyFile,
 		// Management commands report through their output; only warnings (which
 		// the operator must see) go to stderr.
 		Logger:   slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),

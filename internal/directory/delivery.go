@@ -80,7 +80,7 @@ func (s *Service) queuePassDelivery(ctx context.Context, tx store.Store, actor d
 			return domain.Delivery{}, domain.Invalid("Delivery by webhook is not configured on this firstkey (serve --webhook-url).")
 		}
 	}
-	sealed, err := s.sealer.Seal([]byte(code), sealedCodeAD(d.ID, p.ID))
+	sealed, err := s.sealer.SealFor(ctx, tx, []byte(code), sealedCodeAD(d.ID, p.ID))
 	if err != nil {
 		return domain.Delivery{}, fmt.Errorf("seal pass for delivery: %w", err)
 	}

@@ -238,6 +238,10 @@ func (r *keyring) addKey(ctx context.Context, actor domain.Actor, reason string)
 	if err := actor.Require(domain.ActManageKeys); err != nil {
 		return err // before spending a key generation on it
 	}
+	// Seal with the key the database is under now (a master-key rotation may be under way).
+	if err := r.sealer.Follow(ctx, r.st); err != nil {
+		return err
+	}
 	key, err := r.generate(r.clock.Now())
 	if err != nil {
 		return err

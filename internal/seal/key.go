@@ -93,6 +93,9 @@ func LoadOrCreateKeyFile(path string) ([]byte, error) {
 	return key, nil
 }
 
+// LoadKeyFile reads the master key from path, which must exist.
+func LoadKeyFile(path string) ([]byte, error) { return readKeyFile(path) }
+
 func readKeyFile(path string) ([]byte, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {

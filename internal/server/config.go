@@ -24,9 +24,14 @@ type Config struct {
 	Issuer        string // public base URL; default http://<Listen>, https:// with TLS
 	MasterKey     string // base64; else MasterKeyFile; else <DataDir>/master.key
 	MasterKeyFile string
-	Logger        *slog.Logger
-	Clock         domain.Clock  // nil means the system clock
-	Hasher        secret.Hasher // zero value means production argon2id
+	// PreviousMasterKey (base64) or PreviousMasterKeyFile is the master key
+	// being rotated away from: it opens values still sealed with it, and seals
+	// until `firstkey keys rotate-master` has moved the database to the new one.
+	PreviousMasterKey     string
+	PreviousMasterKeyFile string
+	Logger                *slog.Logger
+	Clock                 domain.Clock  // nil means the system clock
+	Hasher                secret.Hasher // zero value means production argon2id
 	// HashConcurrency bounds the memory-hard pass hashes running at once (0: one
 	// per core); HashQueue bounds the sign-ins waiting for one (0: four per slot).
 	HashConcurrency int

@@ -69,7 +69,22 @@ func loadSealer(c Config) (*seal.Sealer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load master key: %w", err)
 	}
-	return seal.New(key)
+	var previous [][]byte
+	switch {
+	case c.PreviousMasterKey != "":
+		p, err := seal.ParseKey(c.PreviousMasterKey)
+		if err != nil {
+			return nil, fmt.Errorf("load previous master key: %w", err)
+		}
+		previous = append(previous, p)
+	case c.PreviousMasterKeyFile != "":
+		p, err := seal.LoadKeyFile(c.PreviousMasterKeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("load previous master key: %w", err)
+		}
+		previous = append(previous, p)
+	}
+	return seal.New(key, previous...)
 }
 
 // OpenDirectory opens the store and builds the directory service, for CLI commands
