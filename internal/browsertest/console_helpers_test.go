@@ -125,7 +125,7 @@ func forgePost(t *testing.T, ctx context.Context, env *testenv.Env, path string,
 // runJS is a browser step that runs a script for its effect.
 func runJS(expr string) chromedp.Action[chromedp.Void] {
 	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
-		_, err := chromedp.Evaluate[any](`(() => { ` + expr + `; return null })()`)(ctx, t)
+		_, err := chromedp.Evaluate[any](`(() => { `+expr+`; return null })()`)(ctx, t)
 		return chromedp.Void{}, err
 	}
 }
@@ -136,7 +136,7 @@ func waitJS(t *testing.T, ctx context.Context, what, expr string) {
 	t.Helper()
 	deadline := time.Now().Add(stepTimeout)
 	for {
-		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`!!(` + expr + `)`))
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`!!(`+expr+`)`))
 		if err == nil && ok {
 			return
 		}

@@ -21,7 +21,7 @@ func (h *Handler) mountPasses(rt router) {
 // choices as made so far.
 type passForm struct {
 	User     domain.User
-	Min, Max int // lifetime bounds in minutes, from the policy
+	Min, Max int  // lifetime bounds in minutes, from the policy
 	OnceOnly bool // the policy makes every pass one-time
 	Enabled  bool // the policy is on
 	Zone     string
