@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -277,3 +278,44 @@ func TestOnlyPasskeySessionsOfRoleHolders(t *testing.T) {
 func directoryAttempt(upn string) directory.Attempt {
 	return directory.Attempt{UserPrincipalName: upn, IPAddress: "198.51.100.7"}
 }
+
+func TestPeopleSearchAndPaging(t *testing.T) {
+	eachBackend(t, func(t *testing.T, env *testenv.Env) {
+		rr := signedIn(t, env, env.CreateUser(t, "reader@example.com", domain.RoleReportsReader), domain.AMRHwk, domain.AMRMFA)
+		for i := 0; i < 30; i++ {
+			env.CreateUser(t, "person"+itoa(100+i)+"@example.com")
+		}
+		if _, err := env.Dir.UpdateUser(t.Context(), domain.SystemActor(), "person101@example.com", func(u *domain.User) error {
+			u.Mail, u.DisplayName = "Tea.Maker@Example.org", "Brewer"
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		rows := regexp.MustCompile(`<tr>\s*<td>`)
+		first := rr.get("/admin/people")
+		if n := len(rows.FindAllString(first.Body, -1)); n != 25 || !strings.Contains(first.Body, "1–25 of 31") || !strings.Contains(first.Body, `href="/admin/people?page=2"`) {
+			t.Errorf("page 1: %d rows", n)
+		}
+		second := rr.get("/admin/people?page=2")
+		if n := len(rows.FindAllString(second.Body, -1)); n != 6 || !strings.Contains(second.Body, "26–31 of 31") {
+			t.Errorf("page 2: %d rows", n)
+		}
+		// By mail, ignoring case; by display name; the query stays in the box.
+		byMail := rr.get("/admin/people?q=TEA.MAKER")
+		if !strings.Contains(byMail.Body, "person101@example.com") || len(rows.FindAllString(byMail.Body, -1)) != 1 || !strings.Contains(byMail.Body, `value="TEA.MAKER"`) {
+			t.Errorf("search by mail: %s", byMail.Body[:min(400, len(byMail.Body))])
+		}
+		if b := rr.get("/admin/people?q=brew").Body; !strings.Contains(b, "person101@example.com") {
+			t.Error("search by display name found nothing")
+		}
+		// What LIKE treats specially is searched as itself.
+		if b := rr.get("/admin/people?q=%25").Body; !strings.Contains(b, "Nobody matches") {
+			t.Error("a search for % matched people")
+		}
+		if b := rr.get("/admin/people?q=" + url.QueryEscape(`<script>x</script>`)).Body; strings.Contains(b, "<script>x") {
+			t.Error("the query is not escaped")
+		}
+	})
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
