@@ -355,3 +355,38 @@ func TestDeleteAPersonsMethods(t *testing.T) {
 		}
 	})
 }
+
+// Sign out everywhere: the person's browsers and applications' tokens.
+func TestSignOutEverywhere(t *testing.T) {
+	eachBackend(t, func(t *testing.T, env *testenv.Env) {
+		ctx := t.Context()
+		ua := signedIn(t, env, env.CreateUser(t, "ua@example.com", domain.RoleUserAdministrator), domain.AMRHwk, domain.AMRMFA)
+		ada := env.CreateUser(t, "ada@example.com")
+		adaBrowser := signedIn(t, env, ada, domain.AMRHwk, domain.AMRMFA)
+		app, _, err := env.Dir.CreateApplication(ctx, domain.SystemActor(), domain.Application{DisplayName: "Payroll", RedirectURIs: []string{"https://payroll.example.com/cb"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		now := env.Clock.Now()
+		grant := domain.Grant{ID: "5b0c7d3e-0000-4000-8000-000000000002", ClientID: app.ClientID, UserID: ada.ID, CreatedDateTime: now, ExpiresDateTime: now.Add(time.Hour)}
+		if err := env.Store.CreateGrant(ctx, grant); err != nil {
+			t.Fatal(err)
+		}
+		page := ua.get("/admin/people/" + ada.ID).Body
+		if !strings.Contains(page, `id="session-list"`) || !strings.Contains(page, "Payroll") {
+			t.Fatal("the person's page does not list the browser session and the application")
+		}
+		if a := ua.post("/admin/people/"+ada.ID+"/sessions/revoke", url.Values{}); a.Status != http.StatusSeeOther {
+			t.Fatalf("revoke: %d", a.Status)
+		}
+		if a := adaBrowser.get("/mysecurityinfo"); a.Status != http.StatusSeeOther || !strings.Contains(a.Location, "/login") {
+			t.Errorf("Ada's next request: %d %s", a.Status, a.Location)
+		}
+		if g, _ := env.Store.GetGrant(ctx, grant.ID); g.Active(env.Clock.Now()) {
+			t.Error("the application's tokens still work")
+		}
+		if page := ua.get("/admin/people/" + ada.ID).Body; strings.Contains(page, `id="session-list"`) || !strings.Contains(page, `id="no-apps"`) {
+			t.Error("the page still lists sessions or applications")
+		}
+	})
+}
