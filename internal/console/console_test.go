@@ -390,3 +390,48 @@ func TestSignOutEverywhere(t *testing.T) {
 		}
 	})
 }
+
+// A pass for a new joiner's first morning: a delayed start, and the refusals of
+// the form in words.
+func TestPassWithALaterStart(t *testing.T) {
+	eachBackend(t, func(t *testing.T, env *testenv.Env) {
+		ctx := t.Context()
+		ga := signedIn(t, env, env.CreateUser(t, "grace@example.com", domain.RoleGlobalAdministrator), domain.AMRHwk, domain.AMRMFA)
+		ada := env.CreateUser(t, "ada@example.com")
+		path := "/admin/people/" + ada.ID + "/pass/new"
+		start := env.Clock.Now().UTC().Add(48 * time.Hour).Truncate(time.Minute)
+
+		past := env.Clock.Now().UTC().Add(-48 * time.Hour).Format("2006-01-02T15:04")
+		for _, c := range []struct {
+			form url.Values
+			says string
+		}{
+			{url.Values{"start": {"later"}, "startAt": {past}, "lifetime": {"60"}}, "The start time is in the past"},
+			{url.Values{"start": {"later"}, "startAt": {"soon"}, "lifetime": {"60"}}, "Choose the date and time the pass starts"},
+			{url.Values{"start": {"now"}, "lifetime": {"an hour"}}, "Write the lifetime as a number of minutes, between 60 and 480"},
+			{url.Values{"start": {"now"}, "lifetime": {"5"}}, "between 60 and 480 minutes"},
+		} {
+			a := ga.post(path, c.form)
+			if a.Status != http.StatusBadRequest || !strings.Contains(a.Body, c.says) || !strings.Contains(a.Body, `id="pass-form"`) {
+				t.Errorf("%v: %d, want the form again saying %q", c.form, a.Status, c.says)
+			}
+		}
+		if ps, _ := env.Dir.ListPasses(ctx, domain.SystemActor(), ada.ID); len(ps) != 0 {
+			t.Fatal("a refused form issued a pass")
+		}
+
+		a := ga.post(path, url.Values{"start": {"later"}, "startAt": {start.Format("2006-01-02T15:04")}, "lifetime": {"480"}})
+		if a.Status != http.StatusSeeOther {
+			t.Fatalf("a pass starting later: %d", a.Status)
+		}
+		ga.extra = a.Cookies
+		b := ga.get(a.Location).Body
+		if !strings.Contains(b, start.Format("2 Jan 2006, 15:04 UTC")) || !strings.Contains(b, "Not valid yet") {
+			t.Errorf("the pass page does not show the later start")
+		}
+		ps, _ := env.Dir.ListPasses(ctx, domain.SystemActor(), ada.ID)
+		if len(ps) != 1 || !ps[0].StartDateTime.Equal(start) || ps[0].LifetimeInMinutes != 480 || ps[0].IsUsableOnce {
+			t.Errorf("the pass stored: %+v", ps)
+		}
+	})
+}
