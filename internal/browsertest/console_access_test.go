@@ -31,7 +31,7 @@ func TestConsoleAccess(t *testing.T) {
 		const gaUPN = "grace@example.com"
 		env.CreateUser(t, gaUPN, domain.RoleGlobalAdministrator)
 		pass := issuePass(t, env, gaUPN, false)
-		signInWithPass(t, ctx, env, gaUPN, pass.Code)
+		passSignIn(t, ctx, env, gaUPN, pass.Code)
 		resp, err := chromedp.RunResponse(ctx, chromedp.Navigate(env.URL+"/admin"))
 		if err != nil {
 			t.Fatal(err)
@@ -61,15 +61,13 @@ func TestConsoleAccess(t *testing.T) {
 
 		// Registering a passkey and signing in with it opens the console.
 		do(t, ctx, "go to register a passkey", press("#register-passkey-link"), chromedp.WaitVisible(chromedp.CSS("#add-passkey")))
-		do(t, ctx, "add a passkey",
-			fill("#passkey-name", "Grace's laptop"),
-			press("#add-passkey-button"),
-			chromedp.WaitVisible(chromedp.CSS("#passkey-list")))
+		registerPasskey(t, ctx, gaUPN)
 		do(t, ctx, "back to the console, then to passkey sign-in",
 			chromedp.Navigate(env.URL+"/admin"),
 			chromedp.WaitVisible(chromedp.CSS("#passkey-signin-link")),
 			press("#passkey-signin-link"),
 			chromedp.WaitVisible(chromedp.CSS("[data-passkey-signin]")),
+			scriptsReady(),
 			press("[data-passkey-signin]"),
 			chromedp.WaitVisible(chromedp.CSS(".console-nav")))
 		if loc, _ := chromedp.Run(ctx, chromedp.Location()); !strings.HasSuffix(loc, "/admin") {
@@ -90,6 +88,7 @@ func TestConsoleAccess(t *testing.T) {
 		do(t, nctx, "sign in with the passkey and open the console",
 			chromedp.Navigate(env.URL+"/login?next=%2Fadmin&login_hint="+url.QueryEscape(noRole)),
 			chromedp.WaitVisible(chromedp.CSS("[data-passkey-signin]")),
+			scriptsReady(),
 			press("[data-passkey-signin]"),
 			chromedp.WaitVisible(chromedp.CSS("#no-role")))
 		resp, err = chromedp.RunResponse(nctx, chromedp.Navigate(env.URL+"/admin/people"))

@@ -36,7 +36,15 @@ func consoleAdmin(t *testing.T, env *testenv.Env, upn string, roles ...domain.Ro
 func givePasskey(t *testing.T, ctx context.Context, env *testenv.Env, upn string) {
 	t.Helper()
 	pass := issuePass(t, env, upn, false)
-	signInWithPass(t, ctx, env, upn, pass.Code)
+	passSignIn(t, ctx, env, upn, pass.Code)
+	registerPasskey(t, ctx, upn)
+}
+
+// registerPasskey registers a passkey on My Security Info, once its script is ready
+// (it suggests a name when it starts: a form sent before would not register).
+func registerPasskey(t *testing.T, ctx context.Context, upn string) {
+	t.Helper()
+	waitJS(t, ctx, "the passkey script", `document.querySelector("#passkey-name").value !== ""`)
 	do(t, ctx, "add a passkey for "+upn,
 		fill("#passkey-name", "Console key"),
 		press("#add-passkey-button"),
@@ -50,6 +58,7 @@ func signInToConsole(t *testing.T, ctx context.Context, env *testenv.Env, upn st
 	do(t, ctx, "sign in to the console with a passkey",
 		chromedp.Navigate(env.URL+"/login?next=%2Fadmin&login_hint="+url.QueryEscape(upn)),
 		chromedp.WaitVisible(chromedp.CSS("[data-passkey-signin]")),
+		scriptsReady(),
 		press("[data-passkey-signin]"),
 		chromedp.WaitVisible(chromedp.CSS(".console-nav")))
 }
@@ -157,4 +166,35 @@ func press(css string) chromedp.Action[chromedp.Void] {
 func fill(css, value string) chromedp.Action[chromedp.Void] {
 	return runJS(`const f = document.querySelector(` + jsString(css) + `); f.value = ` + jsString(value) +
 		`; f.dispatchEvent(new Event("input", {bubbles: true}))`)
+}
+
+// scriptsReady waits until the page has loaded and its deferred scripts have
+// run, so that pressing a button the script drives does something.
+func scriptsReady() chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		for {
+			ok, err := chromedp.Evaluate[bool](`document.readyState === "complete"`)(ctx, t)
+			if err == nil && ok {
+				return chromedp.Void{}, nil
+			}
+			select {
+			case <-ctx.Done():
+				return chromedp.Void{}, ctx.Err()
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	}
+}
+
+// passSignIn signs upn in with a pass on the pass page and lands on My
+// Security Info, driving the form through the page's script (sturdier under
+// load than mouse clicks on nodes a navigation may replace).
+func passSignIn(t *testing.T, ctx context.Context, env *testenv.Env, upn, code string) {
+	t.Helper()
+	do(t, ctx, "sign in with a pass as "+upn,
+		chromedp.Navigate(env.URL+"/login/pass?username="+url.QueryEscape(upn)),
+		chromedp.WaitVisible(chromedp.CSS("#pass")),
+		fill("#pass", code),
+		press("form button[type=submit]"),
+		chromedp.WaitVisible(chromedp.CSS("#add-passkey")))
 }

@@ -134,7 +134,8 @@ func TestConsoleServiceDesk(t *testing.T) {
 
 		// Ada, in her own browser, signs in with it and goes passwordless.
 		adaTab := newTab(t)
-		signInWithPass(t, adaTab, env, ada.UserPrincipalName, code)
+		passSignIn(t, adaTab, env, ada.UserPrincipalName, code)
+		waitJS(t, adaTab, "the passkey script", `document.querySelector("#passkey-name").value !== ""`)
 		do(t, adaTab, "Ada adds a passkey",
 			fill("#passkey-name", "Ada's phone"),
 			press("#add-passkey-button"),
@@ -142,6 +143,7 @@ func TestConsoleServiceDesk(t *testing.T) {
 		do(t, adaTab, "Ada signs in with her passkey",
 			chromedp.Navigate(env.URL+"/login"),
 			chromedp.WaitVisible(chromedp.CSS("[data-passkey-signin]")),
+			scriptsReady(),
 			press("[data-passkey-signin]"),
 			chromedp.WaitVisible(chromedp.CSS("#passkey-list")))
 		open(t, admin, env, personPath(ada), "#methods")
