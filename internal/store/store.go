@@ -163,6 +163,8 @@ type Store interface {
 	// DeleteSessionsByPass ends every session obtained with the pass; returns how many.
 	DeleteSessionsByPass(ctx context.Context, passID string) (int, error)
 	DeleteUserSessions(ctx context.Context, userID string) (int, error)
+	// ListUserSessions lists a user's sessions, the most recently used first.
+	ListUserSessions(ctx context.Context, userID string) ([]domain.Session, error)
 
 	// CreatePasskey stores a credential; a credential id registered before (by
 	// anyone) returns ErrAlreadyExists.
@@ -194,6 +196,12 @@ type Store interface {
 	UpdateThrottle(ctx context.Context, key string, fn func(domain.Throttle) (domain.Throttle, error)) (domain.Throttle, error)
 	// DeleteThrottle forgets the counter under key (no error when there is none).
 	DeleteThrottle(ctx context.Context, key string) error
+	// ListThrottles returns the counters whose key starts with prefix (compared
+	// exactly, case included), in key order.
+	ListThrottles(ctx context.Context, prefix string) ([]domain.Throttle, error)
+	// DeleteThrottles forgets every counter whose key starts with prefix and
+	// says how many; an empty prefix is an error.
+	DeleteThrottles(ctx context.Context, prefix string) (int, error)
 	// DeleteExpiredThrottles forgets counters whose ExpiresDateTime is before `before`.
 	DeleteExpiredThrottles(ctx context.Context, before time.Time) (int, error)
 
@@ -217,6 +225,9 @@ type Store interface {
 	// Grants: one sign-in's tokens for one application.
 	CreateGrant(ctx context.Context, g domain.Grant) error
 	GetGrant(ctx context.Context, id string) (domain.Grant, error)
+	// ListUserGrants lists a user's grants, revoked and expired ones included,
+	// the newest first.
+	ListUserGrants(ctx context.Context, userID string) ([]domain.Grant, error)
 	// RevokeGrants sets RevokedDateTime and RevokedReason on every matching grant
 	// not yet revoked and returns how many changed. An empty filter is an error.
 	RevokeGrants(ctx context.Context, f domain.GrantFilter, at time.Time, reason string) (int, error)
