@@ -1,0 +1,3 @@
+package console
+
+func (h *Handler) mountKeys(rt router) {}
