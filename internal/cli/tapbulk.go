@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -147,15 +146,7 @@ func (g *globals) printBulk(results []directory.BulkResult) error {
 	case "json":
 		return printJSON(g.stdout, out)
 	case "csv":
-		w := csv.NewWriter(g.stdout)
-		w.Write([]string{"line", "userPrincipalName", "status", "userCreated", "passId", "temporaryAccessPass",
-			"startDateTime", "endDateTime", "isUsableOnce", "signInUrl", "error"})
-		for _, o := range out {
-			w.Write([]string{strconv.Itoa(o.Line), o.UserPrincipalName, o.Status, strconv.FormatBool(o.UserCreated), o.PassID,
-				o.TemporaryAccessPass, deref(o.StartDateTime), deref(o.EndDateTime), derefBool(o.IsUsableOnce), o.SignInURL, o.Error})
-		}
-		w.Flush()
-		return w.Error()
+		return directory.WriteBulkResultsCSV(g.stdout, results, true)
 	}
 	t := newTable(g.stdout, "LINE", "USER", "STATUS", "PASS", "START", "END", "REASON")
 	for _, o := range out {

@@ -26,6 +26,9 @@ type Config struct {
 	Pages   *web.Handler
 	BaseURL string
 	Logger  *slog.Logger
+	// Keys rotates the token signing keys (the token service); without it the
+	// signing keys page only lists them.
+	Keys KeyRotator
 }
 
 // Handler serves the console.
@@ -36,6 +39,8 @@ type Handler struct {
 	secure bool
 	log    *slog.Logger
 	cop    *http.CrossOriginProtection
+	keys   KeyRotator
+	bulk   *bulkJobs // set by mountBulk
 }
 
 // New builds the console.
@@ -50,6 +55,7 @@ func New(cfg Config) *Handler {
 		secure: strings.HasPrefix(cfg.BaseURL, "https://"),
 		log:    cfg.Logger,
 		cop:    http.NewCrossOriginProtection(),
+		keys:   cfg.Keys,
 	}
 	h.cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.log.WarnContext(r.Context(), "console: cross-origin request refused", "path", r.URL.Path)

@@ -152,3 +152,30 @@ func BulkColumnsOf(reason string) []string {
 	}
 	return cols
 }
+
+// BulkResultColumns are the columns of a bulk run's report as CSV.
+var BulkResultColumns = []string{"line", "userPrincipalName", "status", "userCreated", "passId", "temporaryAccessPass",
+	"startDateTime", "endDateTime", "isUsableOnce", "signInUrl", "error"}
+
+// WriteBulkResultsCSV writes a bulk run's report, one row per input row: the
+// pass of each row that succeeded (the code, unless it was delivered or
+// withCodes is false) and the reason of each that failed. The CLI prints it
+// and the console offers it for download.
+func WriteBulkResultsCSV(w io.Writer, results []BulkResult, withCodes bool) error {
+	cw := csv.NewWriter(w)
+	cw.Write(BulkResultColumns)
+	for _, r := range results {
+		row := []string{strconv.Itoa(r.Line), r.UserPrincipalName, r.Status, strconv.FormatBool(r.UserCreated), "", "", "", "", "", "", r.Error}
+		if p := r.Pass; p != nil {
+			row[4] = p.ID
+			if withCodes {
+				row[5] = p.Code
+			}
+			row[6], row[7] = p.StartDateTime.UTC().Format(time.RFC3339), p.End().UTC().Format(time.RFC3339)
+			row[8], row[9] = strconv.FormatBool(p.IsUsableOnce), p.SignInURL
+		}
+		cw.Write(row)
+	}
+	cw.Flush()
+	return cw.Error()
+}
