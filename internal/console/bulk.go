@@ -2,6 +2,7 @@ package console
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -9,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -289,8 +291,19 @@ func (h *Handler) bulkJobPage(w http.ResponseWriter, r *http.Request, a *Admin) 
 			p.Rows = append(p.Rows, v)
 		}
 	}
+	// The rows with problems first: they are what the administrator has to read.
+	slices.SortStableFunc(p.Rows, func(x, y bulkRowView) int {
+		return cmp.Compare(boolRank(!x.Bad("")), boolRank(!y.Bad("")))
+	})
 	h.render(w, r, a, http.StatusOK, "bulk.html", view{Title: "Bulk passes", Page: p})
 	return nil
+}
+
+func boolRank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // bulkStatus is the job's progress for the page's script, which polls it.

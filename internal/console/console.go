@@ -33,14 +33,15 @@ type Config struct {
 
 // Handler serves the console.
 type Handler struct {
-	dir    *directory.Service
-	pages  *web.Handler
-	issuer string
-	secure bool
-	log    *slog.Logger
-	cop    *http.CrossOriginProtection
-	keys   KeyRotator
-	bulk   *bulkJobs // set by mountBulk
+	dir     *directory.Service
+	pages   *web.Handler
+	issuer  string
+	secure  bool
+	log     *slog.Logger
+	cop     *http.CrossOriginProtection
+	keys    KeyRotator
+	bulk    *bulkJobs   // set by mountBulk
+	secrets *onceValues // set by mountApplications
 }
 
 // New builds the console.
