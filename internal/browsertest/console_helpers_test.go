@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
@@ -119,4 +120,30 @@ func forgePost(t *testing.T, ctx context.Context, env *testenv.Env, path string,
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	return forged{Status: resp.StatusCode, Location: resp.Header.Get("Location"), Body: string(body)}
+}
+
+// runJS is a browser step that runs a script for its effect.
+func runJS(expr string) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		_, err := chromedp.Evaluate[any](`(() => { `+expr+`; return null })()`)(ctx, t)
+		return chromedp.Void{}, err
+	}
+}
+
+// waitJS waits until a script's expression is true, across page loads,
+// failing the test after stepTimeout.
+func waitJS(t *testing.T, ctx context.Context, what, expr string) {
+	t.Helper()
+	deadline := time.Now().Add(stepTimeout)
+	for {
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`!!(`+expr+`)`))
+		if err == nil && ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			body, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
+			t.Fatalf("wait for %s: %v\n%s", what, err, strings.TrimSpace(body))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }

@@ -16,6 +16,8 @@ type Admin struct {
 	User  domain.User
 	Actor domain.Actor
 	CSRF  string
+	// visitor is the browser session, for keys bound to it.
+	visitor web.Visitor
 }
 
 // Can reports whether the administrator's roles allow act. It decides only what
@@ -64,7 +66,7 @@ func (h *Handler) admin(w http.ResponseWriter, r *http.Request, need domain.Acti
 		h.serverError(w, r, nil, "load roles", err)
 		return nil, false
 	}
-	a := &Admin{User: v.User, Actor: actor, CSRF: v.CSRF}
+	a := &Admin{User: v.User, Actor: actor, CSRF: v.CSRF, visitor: v}
 	if len(actor.Roles) == 0 {
 		h.log.InfoContext(r.Context(), "console: refused a person without a directory role", "user_id", v.User.ID)
 		h.render(w, r, nil, http.StatusForbidden, "norole.html", view{Title: "No access to the console", CSRF: v.CSRF, Person: &v.User})

@@ -11,6 +11,22 @@ import (
 
 func (h *Handler) mountPeople(rt router) {
 	rt.page(Prefix+"/people", domain.ActReadUsers, h.people)
+	rt.page(Prefix+"/people/new", domain.ActWriteUsers, h.newPersonForm)
+	rt.form(Prefix+"/people/new", h.createPerson)
+	rt.page(Prefix+"/people/{id}", domain.ActReadUsers, h.person)
+	rt.page(Prefix+"/people/{id}/edit", domain.ActWriteUsers, h.editPersonForm)
+	rt.form(Prefix+"/people/{id}/edit", h.editPerson)
+	rt.form(Prefix+"/people/{id}/disable", h.setEnabled(false))
+	rt.form(Prefix+"/people/{id}/enable", h.setEnabled(true))
+	rt.page(Prefix+"/people/{id}/delete", domain.ActWriteUsers, h.deletePersonConfirm)
+	rt.form(Prefix+"/people/{id}/delete", h.deletePerson)
+	rt.form(Prefix+"/people/{id}/groups/add", h.addToGroup)
+	rt.form(Prefix+"/people/{id}/groups/{group}/remove", h.removeFromGroup)
+	rt.form(Prefix+"/people/{id}/roles/add", h.assignRole)
+	rt.form(Prefix+"/people/{id}/roles/{role}/remove", h.removeRole)
+	rt.form(Prefix+"/people/{id}/passkeys/{key}/delete", h.deletePasskey)
+	rt.form(Prefix+"/people/{id}/sessions/revoke", h.revokeSessions)
+	rt.form(Prefix+"/people/{id}/unlock", h.unlock)
 }
 
 // peopleSize is how many people a page of the list shows.

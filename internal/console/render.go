@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -37,12 +38,42 @@ var funcs = template.FuncMap{
 	"isodate":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"icon":     icon,
 	"initials": initials,
-	"plural": func(n int, one, many string) string {
-		if n == 1 {
-			return strconv.Itoa(n) + " " + one
-		}
-		return strconv.Itoa(n) + " " + many
-	},
+	"plural":   plural,
+	"role":     func(r domain.Role) string { return r.DisplayName() },
+	"ago":      ago,
+	"how":      how,
+}
+
+// how names the way a session was signed in.
+func how(s domain.Session) string {
+	switch {
+	case slices.Contains(s.AMR, domain.AMRTap):
+		return "Temporary Access Pass"
+	case slices.Contains(s.AMR, domain.AMRHwk), slices.Contains(s.AMR, domain.AMRSwk):
+		return "Passkey"
+	}
+	return "Other"
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return strconv.Itoa(n) + " " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
+// ago says how long before now t was, roughly, as people say it.
+func ago(t time.Time) string {
+	d := time.Since(t)
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return plural(int(d/time.Minute), "minute", "minutes") + " ago"
+	case d < 48*time.Hour:
+		return plural(int(d/time.Hour), "hour", "hours") + " ago"
+	}
+	return plural(int(d/(24*time.Hour)), "day", "days") + " ago"
 }
 
 // view is what every console template gets: the layout's fields plus the

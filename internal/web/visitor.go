@@ -1,6 +1,8 @@
 package web
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
 	"net/http"
 	"net/url"
@@ -19,6 +21,18 @@ type Visitor struct {
 	Session domain.Session
 	// CSRF is the token every form of this session must carry in CSRFField.
 	CSRF string
+	// token is the session's secret cookie value, never shown in a page.
+	token string
+}
+
+// Key derives a secret for purpose from the session's cookie value: another
+// page package can encrypt something for this browser session alone (the
+// console's one-time display of a new pass) without storing a key, and every
+// replica derives the same. It is never shown in a page, unlike CSRF.
+func (v Visitor) Key(purpose string) []byte {
+	m := hmac.New(sha256.New, []byte(v.token))
+	m.Write([]byte("firstkey session key v1\x00" + purpose))
+	return m.Sum(nil)
 }
 
 // ViaPass reports whether the session was obtained with a Temporary Access Pass
@@ -40,7 +54,7 @@ func (h *Handler) Visitor(r *http.Request) (Visitor, error) {
 	if err != nil {
 		return Visitor{}, err
 	}
-	return Visitor{User: s.user, Session: s.sess, CSRF: s.csrf}, nil
+	return Visitor{User: s.user, Session: s.sess, CSRF: s.csrf, token: s.token}, nil
 }
 
 // ValidCSRF reports whether got is the visitor's CSRF token.
