@@ -141,11 +141,11 @@ func (h *Handler) passPolicyPost(w http.ResponseWriter, r *http.Request, a *Admi
 			}
 			return "Disabled"
 		case "minimumLifetimeInMinutes":
-			return minutes(p.MinimumLifetimeInMinutes)
+			return policyMinutes(p.MinimumLifetimeInMinutes)
 		case "maximumLifetimeInMinutes":
-			return minutes(p.MaximumLifetimeInMinutes)
+			return policyMinutes(p.MaximumLifetimeInMinutes)
 		case "defaultLifetimeInMinutes":
-			return minutes(p.DefaultLifetimeInMinutes)
+			return policyMinutes(p.DefaultLifetimeInMinutes)
 		case "defaultLength":
 			return pv.Length + " characters"
 		case "isUsableOnce":
@@ -189,24 +189,18 @@ func idsTargets(ids []string) []domain.Target {
 	return out
 }
 
-// minutes says a lifetime in minutes, and in hours or days when it is whole ones.
-func minutes(n int) string {
+// policyMinutes says a lifetime in minutes, and in hours or days when it is whole ones.
+func policyMinutes(n int) string {
 	s := strconv.Itoa(n) + " minutes"
 	switch {
 	case n >= 1440 && n%1440 == 0:
-		s += " (" + countOf(n/1440, "day", "days") + ")"
+		s += " (" + plural(n/1440, "day", "days") + ")"
 	case n >= 60 && n%60 == 0:
-		s += " (" + countOf(n/60, "hour", "hours") + ")"
+		s += " (" + plural(n/60, "hour", "hours") + ")"
 	}
 	return s
 }
 
-func countOf(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return strconv.Itoa(n) + " " + many
-}
 
 func statusFor(k domain.Kind) int {
 	if k == domain.KindConflict {
