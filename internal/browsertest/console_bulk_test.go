@@ -92,6 +92,11 @@ func TestConsoleBulk(t *testing.T) {
 		if shots(t) {
 			consoleShots(t, ctx, "bulk-done")
 		}
+		// The status the progress bar polls.
+		st, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]any](`fetch(location.pathname + "/status").then(r => r.json())`, chromedp.EvalAwaitPromise))
+		if err != nil || st["state"] != "done" || st["done"] != float64(50) || st["total"] != float64(50) {
+			t.Errorf("the status endpoint says %v (%v)", st, err)
+		}
 		fetchCSV := func() [][]string {
 			href, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#download-results, #download-report").getAttribute("href")`))
 			body, err := chromedp.Run(ctx, chromedp.Evaluate[string](`fetch(`+jsString(href)+`).then(r => r.text())`, chromedp.EvalAwaitPromise))
