@@ -115,20 +115,27 @@ func TestConsolePolicy(t *testing.T) {
 			t.Error("no audit record of grace changing maximumLifetimeInMinutes from 480 to 600")
 		}
 
-		// The passkey policy's editor, reviewed and saved the same way.
+		// The passkey policy's editor, reviewed and saved the same way, with a
+		// group excluded.
+		contractors, err := env.Dir.CreateGroup(t.Context(), sys, domain.Group{DisplayName: "Contractors", MailNickname: "contractors"})
+		if err != nil {
+			t.Fatal(err)
+		}
 		open(t, ctx, env, "/admin/policies/passkey", "#uv-preferred")
 		if shots(t) {
 			consoleShots(t, ctx, "policy-passkey")
 		}
-		do(t, ctx, "prefer user verification and review",
+		do(t, ctx, "prefer user verification, exclude the contractors and review",
 			chromedp.Click(chromedp.CSS("#uv-preferred")),
+			chromedp.Click(chromedp.CSS("#exclude-"+contractors.ID)),
 			chromedp.Click(chromedp.CSS("#review-policy")),
 			chromedp.WaitVisible(chromedp.CSS("#changes")))
-		if got := text(t, ctx, "#changes tbody"); !strings.Contains(got, "User verification") || !strings.Contains(got, "Preferred") {
+		if got := text(t, ctx, "#changes tbody"); !strings.Contains(got, "User verification") || !strings.Contains(got, "Preferred") ||
+			!strings.Contains(got, "Excluded groups") || !strings.Contains(got, "Contractors") {
 			t.Errorf("passkey review: %q", got)
 		}
 		do(t, ctx, "save it", chromedp.Click(chromedp.CSS("#save-policy")), chromedp.WaitVisible(chromedp.CSS("#flash")))
-		if p, _ := env.Dir.GetFido2Policy(t.Context(), sys); p.UserVerification != "preferred" {
+		if p, _ := env.Dir.GetFido2Policy(t.Context(), sys); p.UserVerification != "preferred" || len(p.ExcludeTargets) != 1 || p.ExcludeTargets[0].ID != contractors.ID {
 			t.Errorf("passkey policy after saving: %+v", p)
 		}
 	})
