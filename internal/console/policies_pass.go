@@ -201,7 +201,6 @@ func policyMinutes(n int) string {
 	return s
 }
 
-
 func statusFor(k domain.Kind) int {
 	if k == domain.KindConflict {
 		return http.StatusConflict
