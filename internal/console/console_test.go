@@ -319,3 +319,39 @@ func TestPeopleSearchAndPaging(t *testing.T) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// An administrator deletes a person's pass and passkey from their page.
+func TestDeleteAPersonsMethods(t *testing.T) {
+	eachBackend(t, func(t *testing.T, env *testenv.Env) {
+		ctx, sys := t.Context(), domain.SystemActor()
+		aa := signedIn(t, env, env.CreateUser(t, "aa@example.com", domain.RoleAuthenticationAdministrator), domain.AMRHwk, domain.AMRMFA)
+		ada := env.CreateUser(t, "ada@example.com")
+		env.IssuePass(t, ada.ID, false)
+		key := domain.Passkey{ID: "6f1c1d8e-3b7a-4c1e-9a52-1d2f3e4a5b6c", UserID: ada.ID, CredentialID: []byte("cred-1"),
+			PublicKey: []byte{1}, DisplayName: "Ada's laptop", CreatedDateTime: env.Clock.Now(), Transports: []string{}}
+		if err := env.Store.CreatePasskey(ctx, key); err != nil {
+			t.Fatal(err)
+		}
+		page := aa.get("/admin/people/" + ada.ID).Body
+		if !strings.Contains(page, "Ada&#39;s laptop") || !strings.Contains(page, "Multi-use pass") || !strings.Contains(page, "Usable now") {
+			t.Fatal("the person's page does not show the pass and the passkey")
+		}
+		passes, _ := env.Dir.ListPasses(ctx, sys, ada.ID)
+		if a := aa.post("/admin/people/"+ada.ID+"/pass/"+passes[0].ID+"/delete", url.Values{}); a.Status != http.StatusSeeOther {
+			t.Fatalf("delete pass: %d", a.Status)
+		}
+		if a := aa.post("/admin/people/"+ada.ID+"/passkeys/"+key.ID+"/delete", url.Values{}); a.Status != http.StatusSeeOther {
+			t.Fatalf("delete passkey: %d", a.Status)
+		}
+		if ps, _ := env.Dir.ListPasses(ctx, sys, ada.ID); len(ps) != 0 {
+			t.Error("the pass is still there")
+		}
+		if ks, _ := env.Dir.ListPasskeys(ctx, sys, ada.ID); len(ks) != 0 {
+			t.Error("the passkey is still there")
+		}
+		// A passkey of someone else, named under Ada's address, is not found.
+		if a := aa.post("/admin/people/"+ada.ID+"/passkeys/"+key.ID+"/delete", url.Values{}); a.Status != http.StatusNotFound {
+			t.Errorf("delete a passkey that is gone: %d", a.Status)
+		}
+	})
+}
