@@ -3,12 +3,9 @@ package cli
 import (
 	"context"
 	"fmt"
-	"slices"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/firstkey/firstkey/internal/domain"
 	"github.com/firstkey/firstkey/internal/oidc"
 	"github.com/firstkey/firstkey/internal/server"
 )
@@ -30,44 +27,22 @@ type keyJSON struct {
 	Status         string `json:"status"`
 }
 
-// keyStatus says what a key does at now: the newest key still in its signing
-// period signs; the others verify until they are retired.
-func keyStatus(k domain.SigningKey, signer string, now time.Time) string {
-	switch {
-	case k.ID == signer:
-		return "signing"
-	case k.VerifiesAt(now):
-		return "verifying"
-	}
-	return "retired"
-}
-
-// sortedKeys orders keys newest first, the way the token service does, and returns
-// the id of the one that signs at now.
-func sortedKeys(keys []domain.SigningKey, now time.Time) string {
-	slices.SortFunc(keys, domain.CompareSigningKeys)
-	k, _ := domain.SignerAt(keys, string(oidc.SigningAlgorithm), now)
-	return k.ID
-}
-
 func (g *globals) printKeys(ctx context.Context, s *session) error {
-	keys, err := s.dir.Store().ListSigningKeys(ctx)
+	keys, err := s.dir.ListSigningKeys(ctx, s.actor, string(oidc.SigningAlgorithm))
 	if err != nil {
-		return fmt.Errorf("list signing keys: %w", err)
+		return err
 	}
-	now := s.dir.Clock().Now()
-	signer := sortedKeys(keys, now)
 	if g.jsonOutput() {
 		out := make([]keyJSON, len(keys))
 		for i, k := range keys {
 			out[i] = keyJSON{KID: k.ID, Algorithm: k.Algorithm, Created: stamp(k.CreatedDateTime),
-				SignsUntil: stamp(k.NotAfter), PublishedUntil: stamp(k.RetireAfter), Status: keyStatus(k, signer, now)}
+				SignsUntil: stamp(k.NotAfter), PublishedUntil: stamp(k.RetireAfter), Status: k.Status}
 		}
 		return printJSON(g.stdout, out)
 	}
 	t := newTable(g.stdout, "KID", "STATUS", "CREATED", "SIGNS UNTIL", "PUBLISHED UNTIL")
 	for _, k := range keys {
-		t.row(k.ID, keyStatus(k, signer, now), stamp(k.CreatedDateTime), stamp(k.NotAfter), stamp(k.RetireAfter))
+		t.row(k.ID, k.Status, stamp(k.CreatedDateTime), stamp(k.NotAfter), stamp(k.RetireAfter))
 	}
 	return t.flush()
 }

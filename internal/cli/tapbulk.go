@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -24,10 +23,6 @@ type errPartial struct{ failed, total int }
 func (e errPartial) Error() string {
 	return fmt.Sprintf("%d of %d rows failed; the others are in place, and a re-run with --skip-existing issues only what is missing", e.failed, e.total)
 }
-
-// bulkColumns are the CSV columns tap bulk reads, matched without regard to case.
-var bulkColumns = []string{"userPrincipalName", "displayName", "mail", "manager", "employeeHireDate",
-	"startDateTime", "lifetimeInMinutes", "isUsableOnce", "deliver"}
 
 func tapBulkCmd(g *globals) *cobra.Command {
 	var file, issuer string
@@ -94,9 +89,9 @@ Exit code 6 when some rows failed (the report says which and why).`,
 	return c
 }
 
-// readBulkCSV reads the rows of a bulk file. A value that cannot be read makes
-// its row fail with the reason; a file that is not CSV, or has no
-// userPrincipalName column, is a usage error.
+// readBulkCSV reads the rows of a bulk file with the directory's reader. A
+// value that cannot be read makes its row fail with the reason; a file that is
+// not CSV, or has no userPrincipalName column, is a usage error.
 func (g *globals) readBulkCSV(name string) ([]directory.BulkRow, error) {
 	var in io.Reader = g.stdin
 	if name != "-" {
@@ -107,98 +102,12 @@ func (g *globals) readBulkCSV(name string) ([]directory.BulkRow, error) {
 		defer f.Close()
 		in = f
 	}
-	r := csv.NewReader(in)
-	r.FieldsPerRecord = -1
-	r.TrimLeadingSpace = true
-	header, err := r.Read()
-	if err != nil {
-		return nil, usagef("--csv: no header row: %v", err)
+	rows, err := directory.ReadBulkCSV(in)
+	var fe *directory.BulkFileError
+	if errors.As(err, &fe) {
+		return nil, usagef("--csv: %s", fe.Message)
 	}
-	col := map[string]int{}
-	for i, h := range header {
-		h = strings.TrimPrefix(strings.TrimSpace(h), "\ufeff") // a BOM from spreadsheet exports
-		for _, known := range bulkColumns {
-			if strings.EqualFold(h, known) {
-				col[known] = i
-			}
-		}
-	}
-	if _, ok := col["userPrincipalName"]; !ok {
-		return nil, usagef("--csv: the header has no userPrincipalName column (columns: %s)", strings.Join(bulkColumns, ", "))
-	}
-	var rows []directory.BulkRow
-	for {
-		rec, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		line, _ := r.FieldPos(0)
-		if err != nil {
-			var pe *csv.ParseError
-			if !errors.As(err, &pe) {
-				return nil, fmt.Errorf("read --csv: %w", err)
-			}
-			rows = append(rows, directory.BulkRow{Line: pe.Line, Invalid: "The line is not valid CSV: " + pe.Err.Error() + "."})
-			continue
-		}
-		get := func(name string) string {
-			if i, ok := col[name]; ok && i < len(rec) {
-				return strings.TrimSpace(rec[i])
-			}
-			return ""
-		}
-		row := directory.BulkRow{Line: line, UserPrincipalName: get("userPrincipalName"), DisplayName: get("displayName"),
-			Mail: get("mail"), Manager: get("manager"), Deliver: get("deliver")}
-		var problems []string
-		if v := get("employeeHireDate"); v != "" {
-			d, err := parseHireDate(v)
-			if err != nil {
-				problems = append(problems, fmt.Sprintf("employeeHireDate %q is not a date like 2026-09-01", v))
-			} else {
-				row.EmployeeHireDate = &d
-			}
-		}
-		if v := get("startDateTime"); v != "" {
-			t, err := time.Parse(time.RFC3339, v)
-			if err != nil {
-				problems = append(problems, fmt.Sprintf("startDateTime %q is not an RFC 3339 time like 2026-09-01T08:00:00Z", v))
-			} else {
-				row.StartDateTime = &t
-			}
-		}
-		if v := get("lifetimeInMinutes"); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil {
-				problems = append(problems, fmt.Sprintf("lifetimeInMinutes %q is not a whole number", v))
-			} else {
-				row.LifetimeInMinutes = &n
-			}
-		}
-		if v := get("isUsableOnce"); v != "" {
-			b, err := strconv.ParseBool(v)
-			if err != nil {
-				problems = append(problems, fmt.Sprintf("isUsableOnce %q is not true or false", v))
-			} else {
-				row.IsUsableOnce = &b
-			}
-		}
-		if len(problems) > 0 {
-			row.Invalid = strings.Join(problems, "; ") + "."
-		}
-		rows = append(rows, row)
-	}
-	if len(rows) == 0 {
-		return nil, usagef("--csv: the file has a header but no rows")
-	}
-	return rows, nil
-}
-
-// parseHireDate reads a hire date: a date, or the midnight date-time Graph uses.
-func parseHireDate(v string) (time.Time, error) {
-	if d, err := time.Parse(time.DateOnly, v); err == nil {
-		return d, nil
-	}
-	return time.Parse(time.RFC3339, v)
+	return rows, err
 }
 
 // bulkOut is one row of the report.
@@ -237,15 +146,7 @@ func (g *globals) printBulk(results []directory.BulkResult) error {
 	case "json":
 		return printJSON(g.stdout, out)
 	case "csv":
-		w := csv.NewWriter(g.stdout)
-		w.Write([]string{"line", "userPrincipalName", "status", "userCreated", "passId", "temporaryAccessPass",
-			"startDateTime", "endDateTime", "isUsableOnce", "signInUrl", "error"})
-		for _, o := range out {
-			w.Write([]string{strconv.Itoa(o.Line), o.UserPrincipalName, o.Status, strconv.FormatBool(o.UserCreated), o.PassID,
-				o.TemporaryAccessPass, deref(o.StartDateTime), deref(o.EndDateTime), derefBool(o.IsUsableOnce), o.SignInURL, o.Error})
-		}
-		w.Flush()
-		return w.Error()
+		return directory.WriteBulkResultsCSV(g.stdout, results, true)
 	}
 	t := newTable(g.stdout, "LINE", "USER", "STATUS", "PASS", "START", "END", "REASON")
 	for _, o := range out {

@@ -26,16 +26,22 @@ type Config struct {
 	Pages   *web.Handler
 	BaseURL string
 	Logger  *slog.Logger
+	// Keys rotates the token signing keys (the token service); without it the
+	// signing keys page only lists them.
+	Keys KeyRotator
 }
 
 // Handler serves the console.
 type Handler struct {
-	dir    *directory.Service
-	pages  *web.Handler
-	issuer string
-	secure bool
-	log    *slog.Logger
-	cop    *http.CrossOriginProtection
+	dir     *directory.Service
+	pages   *web.Handler
+	issuer  string
+	secure  bool
+	log     *slog.Logger
+	cop     *http.CrossOriginProtection
+	keys    KeyRotator
+	bulk    *bulkJobs   // set by mountBulk
+	secrets *onceValues // set by mountApplications
 }
 
 // New builds the console.
@@ -50,6 +56,7 @@ func New(cfg Config) *Handler {
 		secure: strings.HasPrefix(cfg.BaseURL, "https://"),
 		log:    cfg.Logger,
 		cop:    http.NewCrossOriginProtection(),
+		keys:   cfg.Keys,
 	}
 	h.cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.log.WarnContext(r.Context(), "console: cross-origin request refused", "path", r.URL.Path)

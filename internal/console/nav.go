@@ -24,6 +24,10 @@ func init() {
 		{Label: "Overview", Path: Prefix, Icon: "home", Mount: (*Handler).mountHome},
 		{Label: "People", Path: Prefix + "/people", Need: domain.ActReadUsers, Icon: "people", Mount: (*Handler).mountPeople},
 		{Mount: (*Handler).mountPasses}, // under People: a person's pass
+		{Label: "Bulk passes", Path: Prefix + "/bulk", Need: domain.ActWriteMethods, Icon: "upload", Mount: (*Handler).mountBulk},
+		{Label: "Policies", Path: Prefix + "/policies", Need: domain.ActReadPolicy, Icon: "policy", Mount: (*Handler).mountPolicies},
+		{Label: "Applications", Path: Prefix + "/applications", Need: domain.ActManageApps, Icon: "app", Mount: (*Handler).mountApplications},
+		{Label: "Signing keys", Path: Prefix + "/keys", Need: domain.ActManageKeys, Icon: "signkey", Mount: (*Handler).mountKeys},
 	}
 }
 

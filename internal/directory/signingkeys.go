@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -74,4 +75,46 @@ func (s *Service) AddSigningKey(ctx context.Context, actor domain.Actor, key dom
 // key material never appears there.
 func keyTarget(k domain.SigningKey, props ...domain.ModifiedProperty) domain.AuditTarget {
 	return domain.AuditTarget{ID: k.ID, DisplayName: k.Algorithm + " token signing key", Type: "SigningKey", ModifiedProperties: props}
+}
+
+// Signing key states, as ListSigningKeys reports them.
+const (
+	KeySigning   = "signing"   // the key new tokens are signed with
+	KeyVerifying = "verifying" // still published: tokens it signed keep working
+	KeyRetired   = "retired"   // past its publication; purged at the next rotation
+)
+
+// SigningKeyState is a signing key with what it does now.
+type SigningKeyState struct {
+	domain.SigningKey
+	Status string
+}
+
+// ListSigningKeys lists the token signing keys newest first, each with what it
+// does now; alg is the algorithm new tokens are signed with. Only the key ids
+// and periods are of use to the caller; the sealed private keys stay sealed.
+func (s *Service) ListSigningKeys(ctx context.Context, actor domain.Actor, alg string) ([]SigningKeyState, error) {
+	if err := actor.Require(domain.ActManageKeys); err != nil {
+		return nil, err
+	}
+	keys, err := s.store.ListSigningKeys(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list signing keys: %w", err)
+	}
+	now := s.now()
+	slices.SortFunc(keys, domain.CompareSigningKeys)
+	signer, _ := domain.SignerAt(keys, alg, now)
+	out := make([]SigningKeyState, len(keys))
+	for i, k := range keys {
+		st := KeyRetired
+		switch {
+		case k.ID == signer.ID:
+			st = KeySigning
+		case k.VerifiesAt(now):
+			st = KeyVerifying
+		}
+		k.PrivateKeySealed = nil
+		out[i] = SigningKeyState{SigningKey: k, Status: st}
+	}
+	return out, nil
 }

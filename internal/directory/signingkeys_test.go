@@ -28,13 +28,15 @@ func TestAddSigningKey(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		admin := f.user(t, "root@example.com", domain.RoleGlobalAdministrator)
+		// Only a Global Administrator (in the console) and the operator may; no
+		// other role, and no application.
+		admin := f.user(t, "root@example.com", domain.RolePrivilegedAuthenticationAdministrator)
 		adminActor, err := f.dir.UserActor(ctx, admin.ID, "")
 		if err != nil {
 			t.Fatal(err)
 		}
 		app := domain.Actor{Type: domain.ActorApp, AppID: "a", Permissions: []domain.Permission{domain.PermApplicationReadWriteAll}}
-		for name, a := range map[string]domain.Actor{"Global Administrator": adminActor, "application": app} {
+		for name, a := range map[string]domain.Actor{"Privileged Authentication Administrator": adminActor, "application": app} {
 			err := f.dir.AddSigningKey(ctx, a, signingKey("evil", now), true, time.Hour, domain.KeyReasonRotation)
 			if domain.KindOf(err) != domain.KindForbidden {
 				t.Fatalf("%s adds a signing key: %v, want forbidden", name, err)

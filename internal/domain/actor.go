@@ -18,8 +18,9 @@ const (
 	ActReadAudit    Action = "read audit and sign-in logs"
 	ActManageApps   Action = "manage applications"
 	ActManageRoles  Action = "manage directory roles"
-	// ActManageKeys is the token signing keys: the local operator's and the
-	// token service's alone, never a role's or an application's.
+	// ActManageKeys is the token signing keys: the local operator's, the token
+	// service's and, in the admin console, a Global Administrator's; never an
+	// application's (the API has no signing-key endpoint).
 	ActManageKeys Action = "manage token signing keys"
 )
 
@@ -61,7 +62,7 @@ func TokenServiceActor() Actor { return Actor{Type: ActorSystem, AppName: "first
 
 var roleActions = map[Role][]Action{
 	RoleGlobalAdministrator: {ActReadUsers, ActWriteUsers, ActReadGroups, ActWriteGroups, ActReadMethods,
-		ActWriteMethods, ActReadPolicy, ActWritePolicy, ActReadAudit, ActManageApps, ActManageRoles},
+		ActWriteMethods, ActReadPolicy, ActWritePolicy, ActReadAudit, ActManageApps, ActManageRoles, ActManageKeys},
 	RolePrivilegedAuthenticationAdministrator: {ActReadUsers, ActReadGroups, ActReadMethods, ActWriteMethods, ActReadPolicy},
 	RoleAuthenticationAdministrator:           {ActReadUsers, ActReadGroups, ActReadMethods, ActWriteMethods, ActReadPolicy},
 	RoleAuthenticationPolicyAdministrator:     {ActReadUsers, ActReadGroups, ActReadPolicy, ActWritePolicy},

@@ -97,7 +97,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		SignInRate: c.SignInRate, SharedSignInRate: kind == "postgres"})
 	pages.Mount(mux)
 	provider.SetBrowser(pages)
-	console.New(console.Config{Directory: dir, Pages: pages, BaseURL: c.Issuer, Logger: c.Logger}).Mount(mux)
+	console.New(console.Config{Directory: dir, Pages: pages, BaseURL: c.Issuer, Logger: c.Logger, Keys: provider}).Mount(mux)
 	mux.Handle(delivery.ReportPath, delivery.ReportHandler(dir, c.Logger))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", a.ready)

@@ -114,7 +114,15 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	post("POST /mysecurityinfo/pass/{id}/delete", h.form(h.deletePass))
 
 	handle("GET /static/", noListing(http.FileServerFS(staticFS)))
+	handle("GET /favicon.ico", http.HandlerFunc(favicon))
 	handle("GET /{$}", http.RedirectHandler("/mysecurityinfo", http.StatusSeeOther))
+}
+
+// favicon answers browsers that ask for /favicon.ico before (or without)
+// reading a page's icon link: the same SVG, which every current browser shows.
+func favicon(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "public, max-age=86400")
+	http.ServeFileFS(w, r, staticFS, "static/favicon.svg")
 }
 
 // secureHeaders sets the headers every page, script and JSON answer carries. The
