@@ -536,13 +536,13 @@ func FuzzPasskeySignIn(f *testing.F) {
 			h := sha256.Sum256(cd)
 			digest := sha256.Sum256(append(append([]byte{}, authData...), h[:]...))
 			var err error
-			if sig, err = ecdsa.SignASN1(rand.Reader, w.key.key, digest[:]); err != nil {
+			if sig, err = ecdsa.SignASN1(rand.Reader, w.key.Private, digest[:]); err != nil {
 				t.Fatal(err)
 			}
 		}
-		finish := strings.NewReplacer("{CEREMONY}", ceremony, "{CREDID}", b64.EncodeToString(w.key.credID),
+		finish := strings.NewReplacer("{CEREMONY}", ceremony, "{CREDID}", b64.EncodeToString(w.key.CredentialID),
 			"{CLIENTDATA}", b64.EncodeToString(cd), "{AUTHDATA}", b64.EncodeToString(authData),
-			"{SIGNATURE}", b64.EncodeToString(sig), "{USERHANDLE}", b64.EncodeToString(w.key.user)).Replace(string(body))
+			"{SIGNATURE}", b64.EncodeToString(sig), "{USERHANDLE}", b64.EncodeToString(w.key.UserHandle)).Replace(string(body))
 		w.check(t, "POST /webauthn/login/finish", w.json("/webauthn/login/finish", []byte(finish)))
 	})
 }

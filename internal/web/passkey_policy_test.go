@@ -86,7 +86,7 @@ func TestPasskeySignCounter(t *testing.T) {
 		counting := newSoftKey(t, env.Issuer)
 		countingID := b.registerPasskey(counting, "Security key")
 		never := newSoftKey(t, env.Issuer)
-		never.frozen = true
+		never.Frozen = true
 		neverID := b.registerPasskey(never, "Phone")
 
 		for range 2 {
@@ -101,7 +101,7 @@ func TestPasskeySignCounter(t *testing.T) {
 		}
 
 		// A copy of the key replays the counter the server saw last.
-		counting.count--
+		counting.Count--
 		r := newBrowser(t, env).signInWithPasskey(counting, "ada@example.com")
 		if r.Status != http.StatusOK || r.cookie() == nil {
 			t.Fatalf("sign-in with a repeated counter: %d %s", r.Status, r.Body)
@@ -119,7 +119,7 @@ func TestPasskeySignCounter(t *testing.T) {
 				t.Errorf("flagged passkey: sign count %d, clone warning %v", k.SignCount, k.CloneWarning)
 			}
 		}
-		counting.count = 3 // the original key carries on
+		counting.Count = 3 // the original key carries on
 		wantStatus(t, "sign-in with the original key", newBrowser(t, env).signInWithPasskey(counting, ""), http.StatusOK)
 		if w := cloneWarnings(t, env, admin, u.ID); !w[countingID] {
 			t.Errorf("the clone warning was cleared: %v", w)
@@ -140,7 +140,7 @@ func TestPasskeyRegistrationPolicy(t *testing.T) {
 		b := newBrowser(t, env)
 		b.signInWithPass("ada@example.com", p.Code)
 		key := newSoftKey(t, env.Issuer)
-		copy(key.aaguid[:], aaguidBytes(t, yubiKey5))
+		copy(key.AAGUID[:], aaguidBytes(t, yubiKey5))
 
 		refused := func(what, message string) {
 			t.Helper()
@@ -327,14 +327,14 @@ func TestPasskeyUserVerification(t *testing.T) {
 		b.signInWithPass("ada@example.com", p.Code)
 
 		pinless := newSoftKey(t, env.Issuer)
-		pinless.noUV = true
+		pinless.NoUV = true
 		if r := b.tryRegisterPasskey(pinless, "No PIN"); r.Status != http.StatusBadRequest {
 			t.Errorf("registration without user verification while required: %d %s", r.Status, r.Body)
 		}
 		key := newSoftKey(t, env.Issuer)
 		b.registerPasskey(key, "Laptop")
 
-		key.noUV = true
+		key.NoUV = true
 		for _, upn := range []string{"ada@example.com", ""} {
 			if r := newBrowser(t, env).signInWithPasskey(key, upn); r.Status != http.StatusUnauthorized || r.cookie() != nil {
 				t.Errorf("sign-in without user verification while required (username %q): %d %s", upn, r.Status, r.Body)

@@ -162,7 +162,7 @@ func TestDeletePass(t *testing.T) {
 		env.CreateUser(t, "ada@example.com")
 		p := issuePass(t, env, "ada@example.com", false)
 		key := newSoftKey(t, env.URL)
-		key.synced = true
+		key.Synced = true
 		b := newBrowser(t, env)
 		b.signInWithPass("ada@example.com", p.Code)
 		b.registerPasskey(key, "Phone")

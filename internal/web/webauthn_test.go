@@ -71,7 +71,7 @@ func TestPasskeySignInFailures(t *testing.T) {
 
 		// A credential nobody registered.
 		stranger := newSoftKey(t, env.URL)
-		stranger.user = []byte("someone")
+		stranger.UserHandle = []byte("someone")
 		if r := b.signInWithPasskey(stranger, ""); r.Status != http.StatusUnauthorized || r.errorMessage() != directory.ErrPasskeyFailed.Message || r.cookie() != nil {
 			t.Errorf("unregistered passkey: %d %s", r.Status, r.Body)
 		}
