@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/firstkey/firstkey/internal/domain"
@@ -28,6 +29,21 @@ type Store struct {
 	d  Dialect
 	q  querier
 	tx *sql.Tx // set when the Store is bound to a transaction
+	n  *counts // shared by a Store and the transaction-bound Stores it begins
+}
+
+// Counts are how many statements and transactions a Store has sent to its
+// database since it was opened: tests hold hot paths to a number of round trips.
+type Counts struct {
+	Statements   int64 // statements other than BEGIN and COMMIT
+	Transactions int64 // transactions begun
+}
+
+type counts struct{ statements, transactions atomic.Int64 }
+
+// Counts returns the statements and transactions sent so far.
+func (s *Store) Counts() Counts {
+	return Counts{Statements: s.n.statements.Load(), Transactions: s.n.transactions.Load()}
 }
 
 var _ store.Store = (*Store)(nil)
@@ -35,7 +51,7 @@ var _ store.Store = (*Store)(nil)
 // New returns a Store over db, which must already be migrated. The Store owns db:
 // Close closes it.
 func New(db *sql.DB, d Dialect) *Store {
-	return &Store{db: db, d: d, q: db}
+	return &Store{db: db, d: d, q: db, n: &counts{}}
 }
 
 // DB returns the underlying handle, for backend-specific work such as backups.
@@ -59,6 +75,7 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *Store) error) (err error) 
 	if s.tx != nil {
 		return fn(s)
 	}
+	s.n.transactions.Add(1)
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return s.fail("begin transaction", err)
@@ -70,7 +87,7 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *Store) error) (err error) 
 			_ = tx.Rollback()
 		}
 	}()
-	if err := fn(&Store{db: s.db, d: s.d, q: tx, tx: tx}); err != nil {
+	if err := fn(&Store{db: s.db, d: s.d, q: tx, tx: tx, n: s.n}); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -93,6 +110,7 @@ func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result
 		}
 		return nil, store.ErrInvalidText
 	}
+	s.n.statements.Add(1)
 	return s.q.ExecContext(ctx, s.d.rebind(query), args...)
 }
 
@@ -100,6 +118,7 @@ func (s *Store) query(ctx context.Context, query string, args ...any) (*sql.Rows
 	if !storableArgs(args) {
 		return nil, fmt.Errorf("a key that is not valid text: %w", store.ErrNotFound)
 	}
+	s.n.statements.Add(1)
 	return s.q.QueryContext(ctx, s.d.rebind(query), args...)
 }
 
@@ -107,6 +126,7 @@ func (s *Store) queryRow(ctx context.Context, query string, args ...any) rowScan
 	if !storableArgs(args) {
 		return noRow{}
 	}
+	s.n.statements.Add(1)
 	return s.q.QueryRowContext(ctx, s.d.rebind(query), args...)
 }
 
