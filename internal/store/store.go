@@ -266,4 +266,11 @@ type Store interface {
 	// instead of overwriting, so that two processes racing to initialise agree.
 	GetSetting(ctx context.Context, key string) (string, error)
 	PutSetting(ctx context.Context, key, value string, ifAbsent bool) error
+
+	// CacheVersion is a counter that moves, in the same transaction, with every
+	// change to the TAP and passkey policies, to any application, and with the
+	// deletion of any group: a process may keep those in memory while the
+	// counter stays where it was when it read them, and every process sees a
+	// change made through any other at once.
+	CacheVersion(ctx context.Context) (int64, error)
 }
