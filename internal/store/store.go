@@ -165,6 +165,14 @@ type Store interface {
 	// ListUserPasskeys lists a user's passkeys, oldest first.
 	ListUserPasskeys(ctx context.Context, userID string) ([]domain.Passkey, error)
 	UpdatePasskey(ctx context.Context, id string, fn func(domain.Passkey) (domain.Passkey, error)) (domain.Passkey, error)
+	// RecordPasskeyUse records a sign-in with the passkey in one conditional
+	// statement: the signature counter becomes counter only if that is higher
+	// (it never goes down, whatever the order of racing sign-ins);
+	// CloneWarning is set, for good, when cloneWarning is true or when counter
+	// is not above the stored one (unless both are 0: authenticators that never
+	// count); BackupState and LastUsedDateTime take the given values.
+	// ErrNotFound when the passkey is gone.
+	RecordPasskeyUse(ctx context.Context, id string, counter uint32, backupState, cloneWarning bool, at time.Time) error
 	DeletePasskey(ctx context.Context, id string) error
 
 	// CreateCeremony stores the server half of a WebAuthn ceremony in progress.
@@ -172,6 +180,10 @@ type Store interface {
 	// TakeCeremony returns a ceremony and deletes it in one step, so that each can
 	// be finished once, on any replica; a second take returns ErrNotFound.
 	TakeCeremony(ctx context.Context, id string) (domain.Ceremony, error)
+	// GetCeremony returns a ceremony without taking it: a sign-in reads it,
+	// verifies the answer, and takes it in the transaction that opens the
+	// session, so that of racing finishes one alone commits.
+	GetCeremony(ctx context.Context, id string) (domain.Ceremony, error)
 	DeleteExpiredCeremonies(ctx context.Context, before time.Time) (int, error)
 
 	// GetFido2Policy returns the stored passkey policy, or domain.DefaultFido2Policy().

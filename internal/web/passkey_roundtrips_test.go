@@ -13,7 +13,7 @@ import (
 // round trip on PostgreSQL and a parse or a lock on SQLite, and a new one in
 // this path costs every person every day. Counted by the store itself.
 func TestPasskeySignInRoundTrips(t *testing.T) {
-	const maxStatements, maxTransactions = 21, 3
+	const maxStatements, maxTransactions = 18, 3
 	eachBackend(t, nil, func(t *testing.T, env *testenv.Env) {
 		counted, ok := env.Store.(interface{ Counts() sqlstore.Counts })
 		if !ok {

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/firstkey/firstkey/internal/domain"
 )
@@ -105,6 +106,19 @@ func (s *Store) UpdatePasskey(ctx context.Context, id string, fn func(domain.Pas
 		return err
 	})
 	return out, err
+}
+
+// RecordPasskeyUse updates what a sign-in changes in one statement; the
+// comparisons with the stored counter happen in the database, so two racing
+// sign-ins cannot lower it.
+func (s *Store) RecordPasskeyUse(ctx context.Context, id string, counter uint32, backupState, cloneWarning bool, at time.Time) error {
+	c := int64(counter)
+	return s.execOne(ctx, fmt.Sprintf("record use of passkey %q", id), `UPDATE passkeys SET
+		clone_warning = (clone_warning OR ? OR (? <= sign_count AND (? <> 0 OR sign_count <> 0))),
+		sign_count = CASE WHEN ? > sign_count THEN ? ELSE sign_count END,
+		backup_state = ?, last_used_at = ?
+		WHERE id = ?`,
+		cloneWarning, c, c, c, c, backupState, s.d.time(at), id)
 }
 
 // DeletePasskey removes a passkey.
