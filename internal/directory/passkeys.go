@@ -339,11 +339,8 @@ func (s *Service) BeginPasskeyLogin(ctx context.Context, upn string) (Ceremony, 
 		}
 		return s.saveCeremony(ctx, "", ceremonyLogin, data, assertion)
 	}
-	u, err := s.store.GetUserByUPN(ctx, upn)
-	var keys []domain.Passkey
-	if err == nil {
-		keys, err = s.store.ListUserPasskeys(ctx, u.ID)
-	}
+	// The passkeys name their owner: the user row itself is not needed.
+	keys, err := s.store.ListPasskeysByUPN(ctx, upn)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return Ceremony{}, fmt.Errorf("look up user: %w", err)
 	}
@@ -356,6 +353,7 @@ func (s *Service) BeginPasskeyLogin(ctx context.Context, upn string) (Ceremony, 
 		}
 		return s.saveCeremony(ctx, "", ceremonyLogin, data, assertion)
 	}
+	u := domain.User{ID: keys[0].UserID}
 	assertion, data, err := wa.BeginLogin(webauthnUser{u: u, keys: keys}, opt)
 	if err != nil {
 		return Ceremony{}, fmt.Errorf("begin passkey sign-in: %w", err)

@@ -164,6 +164,9 @@ type Store interface {
 	GetPasskeyByCredentialID(ctx context.Context, credentialID []byte) (domain.Passkey, error)
 	// ListUserPasskeys lists a user's passkeys, oldest first.
 	ListUserPasskeys(ctx context.Context, userID string) ([]domain.Passkey, error)
+	// ListPasskeysByUPN lists the passkeys of the user with that user principal
+	// name (compared as GetUserByUPN does), oldest first; none for nobody.
+	ListPasskeysByUPN(ctx context.Context, upn string) ([]domain.Passkey, error)
 	UpdatePasskey(ctx context.Context, id string, fn func(domain.Passkey) (domain.Passkey, error)) (domain.Passkey, error)
 	// RecordPasskeyUse records a sign-in with the passkey in one conditional
 	// statement: the signature counter becomes counter only if that is higher

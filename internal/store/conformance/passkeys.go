@@ -16,6 +16,7 @@ var passkeyTests = []test{
 	{"Passkey/Delete", testPasskeyDelete},
 	{"Passkey/DeleteUserCascades", testPasskeyDeleteUserCascades},
 	{"Passkey/RecordUse", testPasskeyRecordUse},
+	{"Passkey/ListByUPN", testPasskeyListByUPN},
 }
 
 func newPasskey(id, userID string, credentialID ...byte) domain.Passkey {
@@ -263,4 +264,25 @@ func testPasskeyRecordUse(t *testing.T, s store.Store) {
 	check("flagged by the caller", "pk2", wantNever)
 
 	wantErr(t, s.RecordPasskeyUse(ctx, "ghost", 1, false, false, t0), store.ErrNotFound)
+}
+
+// testPasskeyListByUPN: a user's passkeys by their name, in any letter case,
+// oldest first, and nobody else's.
+func testPasskeyListByUPN(t *testing.T, s store.Store) {
+	createUsers(t, s, newUser("u1", "Ada@Example.com"), newUser("u2", "b@example.com"))
+	list, err := s.ListPasskeysByUPN(ctx, "ada@example.com")
+	must(t, err)
+	wantEqual(t, list, []domain.Passkey{})
+	later := newPasskey("pk-2", "u1", 2)
+	later.CreatedDateTime = t0.Add(time.Hour)
+	must(t, s.CreatePasskey(ctx, later))
+	must(t, s.CreatePasskey(ctx, newPasskey("pk-1", "u1", 1)))
+	must(t, s.CreatePasskey(ctx, newPasskey("pk-other", "u2", 3)))
+	list, err = s.ListPasskeysByUPN(ctx, "ADA@example.COM")
+	must(t, err)
+	wantIDs(t, idsOf(list, passkeyID), []string{"pk-1", "pk-2"})
+	wantEqual(t, list[1], storedPasskey(later))
+	list, err = s.ListPasskeysByUPN(ctx, "nobody@example.com")
+	must(t, err)
+	wantEqual(t, list, []domain.Passkey{})
 }

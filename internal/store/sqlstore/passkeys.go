@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/firstkey/firstkey/internal/domain"
@@ -79,6 +80,27 @@ func (s *Store) ListUserPasskeys(ctx context.Context, userID string) ([]domain.P
 	}
 	return scanAll(rows, "list user passkeys", scanPasskey)
 }
+
+// ListPasskeysByUPN returns the passkeys of the user named upn, oldest first,
+// in one statement: what a sign-in by username needs to begin.
+func (s *Store) ListPasskeysByUPN(ctx context.Context, upn string) ([]domain.Passkey, error) {
+	rows, err := s.query(ctx, "SELECT "+qualifiedPasskeyColumns+` FROM passkeys
+		JOIN users ON users.id = passkeys.user_id
+		WHERE users.upn_key = ? ORDER BY passkeys.created_at, passkeys.id`, domain.NormalizeUPN(upn))
+	if err != nil {
+		return nil, s.fail("list passkeys by user principal name", err)
+	}
+	return scanAll(rows, "list passkeys by user principal name", scanPasskey)
+}
+
+// qualifiedPasskeyColumns are passkeyColumns named with their table.
+var qualifiedPasskeyColumns = func() string {
+	cols := strings.Split(passkeyColumns, ",")
+	for i, c := range cols {
+		cols[i] = "passkeys." + strings.TrimSpace(c)
+	}
+	return strings.Join(cols, ", ")
+}()
 
 // UpdatePasskey changes a passkey with fn inside one transaction. Its id, user
 // and credential id cannot change: they are what identifies it.
