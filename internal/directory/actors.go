@@ -17,7 +17,7 @@ func unauthenticated(msg string) error {
 // current state, so a deleted application or a withdrawn permission takes effect
 // on the next call, on every replica.
 func (s *Service) AppActor(ctx context.Context, clientID, ip string) (domain.Actor, error) {
-	a, err := s.store.GetApplicationByClientID(ctx, clientID)
+	a, err := s.ApplicationByClientID(ctx, clientID)
 	if errors.Is(err, store.ErrNotFound) {
 		return domain.Actor{}, unauthenticated("The application of this access token no longer exists.")
 	}

@@ -524,7 +524,7 @@ func (s *Service) UserClaims(ctx context.Context, userID string) (domain.User, e
 }
 
 func (s *Service) appByClientID(ctx context.Context, clientID string) (domain.Application, error) {
-	app, err := s.store.GetApplicationByClientID(ctx, clientID)
+	app, err := s.ApplicationByClientID(ctx, clientID)
 	if errors.Is(err, store.ErrNotFound) {
 		return app, domain.NotFound("No application has the client id %q.", truncate(clientID, 64))
 	}

@@ -69,9 +69,13 @@ type newPass struct {
 
 // preparePass generates and hashes a pass of the policy's current length.
 func (s *Service) preparePass(ctx context.Context) (newPass, error) {
-	policy, err := s.store.GetTAPPolicy(ctx)
+	c, err := s.cached(ctx)
 	if err != nil {
-		return newPass{}, fmt.Errorf("read pass policy: %w", err)
+		return newPass{}, err
+	}
+	policy, err := c.tapPolicy(ctx)
+	if err != nil {
+		return newPass{}, err
 	}
 	code, err := secret.GeneratePass(policy.DefaultLength)
 	if err != nil {

@@ -66,6 +66,23 @@ func (s *Service) takeCeremony(ctx context.Context, id, kind string) (domain.Cer
 	return c, data, nil
 }
 
+// readCeremony fetches a ceremony without taking it: the transaction that
+// opens the session takes it.
+func (s *Service) readCeremony(ctx context.Context, id, kind string) (domain.Ceremony, webauthn.SessionData, error) {
+	var data webauthn.SessionData
+	c, err := s.store.GetCeremony(ctx, id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (c.Kind != kind || !s.now().Before(c.ExpiresDateTime))) {
+		return c, data, domain.Invalid("This passkey request has expired or was already used; please try again.")
+	}
+	if err != nil {
+		return c, data, fmt.Errorf("load ceremony: %w", err)
+	}
+	if err := json.Unmarshal(c.Data, &data); err != nil {
+		return c, data, fmt.Errorf("decode ceremony: %w", err)
+	}
+	return c, data, nil
+}
+
 // CanRegister checks that a session may register a method: it must be a strong
 // session, and one from a one-time pass only within its first ten minutes.
 func (s *Service) CanRegister(sess domain.Session) error {
@@ -306,9 +323,13 @@ func (s *Service) BeginPasskeyLogin(ctx context.Context, upn string) (Ceremony, 
 	if err != nil {
 		return Ceremony{}, err
 	}
-	policy, err := s.store.GetFido2Policy(ctx)
+	c, err := s.cached(ctx)
 	if err != nil {
-		return Ceremony{}, fmt.Errorf("read passkey policy: %w", err)
+		return Ceremony{}, err
+	}
+	policy, err := c.fido2Policy(ctx)
+	if err != nil {
+		return Ceremony{}, err
 	}
 	opt := webauthn.WithUserVerification(userVerification(policy))
 	if strings.TrimSpace(upn) == "" {
@@ -318,11 +339,8 @@ func (s *Service) BeginPasskeyLogin(ctx context.Context, upn string) (Ceremony, 
 		}
 		return s.saveCeremony(ctx, "", ceremonyLogin, data, assertion)
 	}
-	u, err := s.store.GetUserByUPN(ctx, upn)
-	var keys []domain.Passkey
-	if err == nil {
-		keys, err = s.store.ListUserPasskeys(ctx, u.ID)
-	}
+	// The passkeys name their owner: the user row itself is not needed.
+	keys, err := s.store.ListPasskeysByUPN(ctx, upn)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return Ceremony{}, fmt.Errorf("look up user: %w", err)
 	}
@@ -335,6 +353,7 @@ func (s *Service) BeginPasskeyLogin(ctx context.Context, upn string) (Ceremony, 
 		}
 		return s.saveCeremony(ctx, "", ceremonyLogin, data, assertion)
 	}
+	u := domain.User{ID: keys[0].UserID}
 	assertion, data, err := wa.BeginLogin(webauthnUser{u: u, keys: keys}, opt)
 	if err != nil {
 		return Ceremony{}, fmt.Errorf("begin passkey sign-in: %w", err)
@@ -346,7 +365,17 @@ func (s *Service) BeginPasskeyLogin(ctx context.Context, upn string) (Ceremony, 
 var ErrPasskeyFailed = &domain.Error{Kind: domain.KindUnauthenticated, Code: "invalidCredentials",
 	Message: "We couldn't sign you in with that passkey. Try again, or use a Temporary Access Pass from your administrator."}
 
-// FinishPasskeyLogin verifies a passkey assertion and opens a session.
+// errCeremonySpent and errPasskeyGone end a sign-in's transaction when another
+// finish took the ceremony first, or the passkey was deleted meanwhile.
+var (
+	errCeremonySpent = errors.New("the ceremony was taken by another finish")
+	errPasskeyGone   = errors.New("the passkey was deleted")
+)
+
+// FinishPasskeyLogin verifies a passkey assertion and opens a session. It reads
+// the ceremony, the passkey and its owner, checks the answer, and then, in one
+// transaction, takes the ceremony (so that of racing finishes one alone
+// succeeds), records the passkey's use, opens the session and logs the sign-in.
 func (s *Service) FinishPasskeyLogin(ctx context.Context, at Attempt, ceremonyID string, response []byte) (SignInResult, error) {
 	wa, err := s.relyingParty()
 	if err != nil {
@@ -356,13 +385,24 @@ func (s *Service) FinishPasskeyLogin(ctx context.Context, at Attempt, ceremonyID
 	log := domain.SignIn{ID: newID(), CreatedDateTime: now, UserPrincipalName: at.UserPrincipalName, IPAddress: at.IPAddress,
 		UserAgent: at.UserAgent, AppID: at.AppID, AppDisplayName: at.AppDisplayName,
 		AuthenticationMethod: domain.MethodPasskey, AuthenticationRequirement: domain.RequirementMFA, CorrelationID: correlationID(ctx)}
+	// fail logs the failure and spends the ceremony, whatever was wrong: an
+	// answer is checked once.
 	fail := func(code int, reason string, u *domain.User) (SignInResult, error) {
 		log.ErrorCode, log.FailureReason = code, reason
 		if u != nil {
 			log.UserID, log.UserPrincipalName, log.UserDisplayName = u.ID, u.UserPrincipalName, u.DisplayName
 		}
-		if err := s.store.CreateSignIn(ctx, log); err != nil {
-			return SignInResult{}, fmt.Errorf("write sign-in log: %w", err)
+		err := s.store.InTx(ctx, func(tx store.Store) error {
+			if _, err := tx.TakeCeremony(ctx, ceremonyID); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return fmt.Errorf("take ceremony: %w", err)
+			}
+			if err := tx.CreateSignIn(ctx, log); err != nil {
+				return fmt.Errorf("write sign-in log: %w", err)
+			}
+			return nil
+		})
+		if err != nil {
+			return SignInResult{}, err
 		}
 		s.log.InfoContext(ctx, "passkey sign-in failed", "error_code", code, "reason", reason, "ip", at.IPAddress)
 		if code == domain.SignInAccountLocked {
@@ -370,9 +410,10 @@ func (s *Service) FinishPasskeyLogin(ctx context.Context, at Attempt, ceremonyID
 		}
 		return SignInResult{}, ErrPasskeyFailed
 	}
-	c, data, err := s.takeCeremony(ctx, ceremonyID, ceremonyLogin)
+	const spent = "The passkey ceremony expired or was already used."
+	c, data, err := s.readCeremony(ctx, ceremonyID, ceremonyLogin)
 	if domain.KindOf(err) == domain.KindInvalid {
-		return fail(domain.SignInPasskeyFailed, "The passkey ceremony expired or was already used.", nil)
+		return fail(domain.SignInPasskeyFailed, spent, nil)
 	}
 	if err != nil {
 		return SignInResult{}, err
@@ -392,7 +433,7 @@ func (s *Service) FinishPasskeyLogin(ctx context.Context, at Attempt, ceremonyID
 	if c.UserID != "" && c.UserID != key.UserID {
 		return fail(domain.SignInPasskeyFailed, "The passkey belongs to another account than the one named.", nil)
 	}
-	u, keys, _, err := s.passkeyContext(ctx, key.UserID)
+	u, err := s.passkeyOwner(ctx, key.UserID)
 	if domain.KindOf(err) == domain.KindForbidden {
 		return fail(domain.SignInPasskeyFailed, "Passkeys are disabled by policy for this user.", &u)
 	}
@@ -402,9 +443,18 @@ func (s *Service) FinishPasskeyLogin(ctx context.Context, at Attempt, ceremonyID
 	log.AuthenticationMethodDetail = key.DisplayName
 	// Passkey sign-ins are never locked out: a wrong pass guessed by someone else
 	// must not keep the owner from their passkey, and a signature cannot be guessed.
-	wu := webauthnUser{u: u, keys: keys}
+	wu := webauthnUser{u: u, keys: []domain.Passkey{key}}
 	var cred *webauthn.Credential
 	if c.UserID != "" {
+		// The library verifies with the credential answering and wants the
+		// user to own every credential the ceremony allowed. Those were this
+		// user's passkeys when it began (c.UserID is the key's owner, checked
+		// above), so they stand in by id rather than being read again.
+		for _, id := range data.AllowedCredentialIDs {
+			if !bytes.Equal(id, key.CredentialID) {
+				wu.keys = append(wu.keys, domain.Passkey{CredentialID: id})
+			}
+		}
 		cred, err = wa.ValidateLogin(wu, data, parsed)
 	} else {
 		cred, err = wa.ValidateDiscoverableLogin(func(rawID, userHandle []byte) (webauthn.User, error) {
@@ -426,28 +476,12 @@ func (s *Service) FinishPasskeyLogin(ctx context.Context, at Attempt, ceremonyID
 	// to the relying party:
 	// firstkey still signs the person in, flags the passkey (cloneWarning in the
 	// API, kept until the passkey is deleted) and logs a warning, so an
-	// administrator can check with its owner. The library keeps the stored counter
-	// on a regression, so any lower value later is caught too; authenticators
-	// that never count (0 both stored and sent) raise nothing.
+	// administrator can check with its owner. The stored counter never goes
+	// down, so any lower value later is caught too; authenticators that never
+	// count (0 both stored and sent) raise nothing. The store compares again
+	// with the counter as it is when it writes, so racing sign-ins are caught.
 	counter := parsed.Response.AuthenticatorData.Counter
 	regressed := counter <= key.SignCount && (counter != 0 || key.SignCount != 0)
-	_, err = s.store.UpdatePasskey(ctx, key.ID, func(k domain.Passkey) (domain.Passkey, error) {
-		k.SignCount = cred.Authenticator.SignCount
-		k.BackupState = cred.Flags.BackupState
-		if cred.Authenticator.CloneWarning {
-			k.CloneWarning = true
-		}
-		t := now
-		k.LastUsedDateTime = &t
-		return k, nil
-	})
-	if err != nil {
-		return SignInResult{}, fmt.Errorf("update passkey: %w", err)
-	}
-	if regressed {
-		s.log.WarnContext(ctx, "passkey signature counter did not increase: the credential may be cloned", "user_id", u.ID, "passkey_id", key.ID,
-			"stored_counter", key.SignCount, "received_counter", counter)
-	}
 	// A passkey is multi-factor only when the authenticator verified the person
 	// (PIN or biometric), read from this assertion's signed flags; with
 	// userVerification "preferred" it may not have, and then it is possession only.
@@ -457,15 +491,79 @@ func (s *Service) FinishPasskeyLogin(ctx context.Context, at Attempt, ceremonyID
 	} else {
 		log.AuthenticationRequirement = domain.RequirementSingleFactor
 	}
-	sess, token, err := s.newSession(ctx, s.store, u, amr, "", false, now.Add(SessionLifetime), now)
-	if err != nil {
+	var sess domain.Session
+	var token string
+	err = s.store.InTx(ctx, func(tx store.Store) error {
+		if _, err := tx.TakeCeremony(ctx, ceremonyID); errors.Is(err, store.ErrNotFound) {
+			return errCeremonySpent
+		} else if err != nil {
+			return fmt.Errorf("take ceremony: %w", err)
+		}
+		err := tx.RecordPasskeyUse(ctx, key.ID, counter, cred.Flags.BackupState, cred.Authenticator.CloneWarning, now)
+		if errors.Is(err, store.ErrNotFound) {
+			return errPasskeyGone
+		}
+		if err != nil {
+			return fmt.Errorf("update passkey: %w", err)
+		}
+		sess, token, err = s.newSession(ctx, tx, u, amr, "", false, now.Add(SessionLifetime), now)
+		if err != nil {
+			return err
+		}
+		ok := log
+		ok.Succeeded = true
+		ok.UserID, ok.UserPrincipalName, ok.UserDisplayName = u.ID, u.UserPrincipalName, u.DisplayName
+		if err := tx.CreateSignIn(ctx, ok); err != nil {
+			return fmt.Errorf("write sign-in log: %w", err)
+		}
+		return nil
+	})
+	switch {
+	case errors.Is(err, errCeremonySpent):
+		return fail(domain.SignInPasskeyFailed, spent, nil)
+	case errors.Is(err, errPasskeyGone):
+		return fail(domain.SignInPasskeyFailed, "The passkey is not registered.", nil)
+	case err != nil:
 		return SignInResult{}, err
 	}
-	log.Succeeded = true
-	log.UserID, log.UserPrincipalName, log.UserDisplayName = u.ID, u.UserPrincipalName, u.DisplayName
-	if err := s.store.CreateSignIn(ctx, log); err != nil {
-		return SignInResult{}, fmt.Errorf("write sign-in log: %w", err)
+	if regressed {
+		s.log.WarnContext(ctx, "passkey signature counter did not increase: the credential may be cloned", "user_id", u.ID, "passkey_id", key.ID,
+			"stored_counter", key.SignCount, "received_counter", counter)
 	}
 	s.log.InfoContext(ctx, "passkey sign-in succeeded", "user_id", u.ID, "passkey_id", key.ID, "ip", at.IPAddress)
 	return SignInResult{User: u, Session: sess, Token: token}, nil
+}
+
+// passkeyOwner loads the owner of a passkey signing in and checks that the
+// passkey policy (from the cache) covers them; their groups are read only
+// when the policy's answer depends on them.
+func (s *Service) passkeyOwner(ctx context.Context, userID string) (domain.User, error) {
+	c, err := s.cached(ctx)
+	if err != nil {
+		return domain.User{}, err
+	}
+	policy, err := c.fido2Policy(ctx)
+	if err != nil {
+		return domain.User{}, err
+	}
+	u, err := s.store.GetUser(ctx, userID)
+	if err != nil {
+		return u, notFound(err, "user", userID)
+	}
+	if policy.State != domain.StateEnabled {
+		return u, domain.Forbidden("Passkeys are not enabled for your account; ask your administrator.")
+	}
+	// Without exclusions, a policy that takes everyone takes everyone whatever
+	// their groups.
+	if len(policy.ExcludeTargets) == 0 && policy.Includes(nil) {
+		return u, nil
+	}
+	groups, err := s.store.ListUserGroupIDs(ctx, u.ID)
+	if err != nil {
+		return u, fmt.Errorf("list groups: %w", err)
+	}
+	if !policy.Includes(groups) {
+		return u, domain.Forbidden("Passkeys are not enabled for your account; ask your administrator.")
+	}
+	return u, nil
 }

@@ -41,6 +41,8 @@ type Service struct {
 	sealer    *seal.Sealer
 	reportKey []byte
 	delivery  DeliveryOptions
+	// cache keeps the policies and applications between changes (cache.go).
+	cache cache
 }
 
 // Config holds what a Service needs.

@@ -98,7 +98,7 @@ func (r *appTokenRequest) GetAudience() []string { return []string{Audience} }
 func (r *appTokenRequest) GetScopes() []string   { return r.scopes }
 
 func (s *storage) application(ctx context.Context, clientID string) (domain.Application, error) {
-	app, err := s.st.GetApplicationByClientID(ctx, clientID)
+	app, err := s.dir.ApplicationByClientID(ctx, clientID)
 	if errors.Is(err, store.ErrNotFound) {
 		return app, errUnknownClient
 	}

@@ -173,7 +173,18 @@ type Store interface {
 	GetPasskeyByCredentialID(ctx context.Context, credentialID []byte) (domain.Passkey, error)
 	// ListUserPasskeys lists a user's passkeys, oldest first.
 	ListUserPasskeys(ctx context.Context, userID string) ([]domain.Passkey, error)
+	// ListPasskeysByUPN lists the passkeys of the user with that user principal
+	// name (compared as GetUserByUPN does), oldest first; none for nobody.
+	ListPasskeysByUPN(ctx context.Context, upn string) ([]domain.Passkey, error)
 	UpdatePasskey(ctx context.Context, id string, fn func(domain.Passkey) (domain.Passkey, error)) (domain.Passkey, error)
+	// RecordPasskeyUse records a sign-in with the passkey in one conditional
+	// statement: the signature counter becomes counter only if that is higher
+	// (it never goes down, whatever the order of racing sign-ins);
+	// CloneWarning is set, for good, when cloneWarning is true or when counter
+	// is not above the stored one (unless both are 0: authenticators that never
+	// count); BackupState and LastUsedDateTime take the given values.
+	// ErrNotFound when the passkey is gone.
+	RecordPasskeyUse(ctx context.Context, id string, counter uint32, backupState, cloneWarning bool, at time.Time) error
 	DeletePasskey(ctx context.Context, id string) error
 
 	// CreateCeremony stores the server half of a WebAuthn ceremony in progress.
@@ -181,6 +192,10 @@ type Store interface {
 	// TakeCeremony returns a ceremony and deletes it in one step, so that each can
 	// be finished once, on any replica; a second take returns ErrNotFound.
 	TakeCeremony(ctx context.Context, id string) (domain.Ceremony, error)
+	// GetCeremony returns a ceremony without taking it: a sign-in reads it,
+	// verifies the answer, and takes it in the transaction that opens the
+	// session, so that of racing finishes one alone commits.
+	GetCeremony(ctx context.Context, id string) (domain.Ceremony, error)
 	DeleteExpiredCeremonies(ctx context.Context, before time.Time) (int, error)
 
 	// GetFido2Policy returns the stored passkey policy, or domain.DefaultFido2Policy().
@@ -287,4 +302,11 @@ type Store interface {
 	// instead of overwriting, so that two processes racing to initialise agree.
 	GetSetting(ctx context.Context, key string) (string, error)
 	PutSetting(ctx context.Context, key, value string, ifAbsent bool) error
+
+	// CacheVersion is a counter that moves, in the same transaction, with every
+	// change to the TAP and passkey policies, to any application, and with the
+	// deletion of any group: a process may keep those in memory while the
+	// counter stays where it was when it read them, and every process sees a
+	// change made through any other at once.
+	CacheVersion(ctx context.Context) (int64, error)
 }

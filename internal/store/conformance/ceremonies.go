@@ -13,6 +13,7 @@ import (
 var ceremonyTests = []test{
 	{"Ceremony/TakeOnce", testCeremonyTakeOnce},
 	{"Ceremony/DeleteExpired", testCeremonyDeleteExpired},
+	{"Ceremony/GetLeavesIt", testCeremonyGetLeavesIt},
 }
 
 func newCeremony(id, userID string, expires time.Time) domain.Ceremony {
@@ -110,4 +111,24 @@ func testTakeCeremonyTwoStores(t *testing.T, s store.Store, reopen func(testing.
 	wantEqual(t, got[winner], want)
 	_, err := s.TakeCeremony(ctx, "c2")
 	must(t, err)
+}
+
+// testCeremonyGetLeavesIt: reading a ceremony does not take it.
+func testCeremonyGetLeavesIt(t *testing.T, s store.Store) {
+	c := newCeremony("c1", "", t0.Add(domain.CeremonyLifetime))
+	c.Kind = "login"
+	must(t, s.CreateCeremony(ctx, c))
+	c.ExpiresDateTime = norm(c.ExpiresDateTime)
+	for range 2 {
+		got, err := s.GetCeremony(ctx, "c1")
+		must(t, err)
+		wantEqual(t, got, c)
+	}
+	got, err := s.TakeCeremony(ctx, "c1")
+	must(t, err)
+	wantEqual(t, got, c)
+	_, err = s.GetCeremony(ctx, "c1")
+	wantErr(t, err, store.ErrNotFound)
+	_, err = s.GetCeremony(ctx, "ghost")
+	wantErr(t, err, store.ErrNotFound)
 }

@@ -73,6 +73,7 @@ var multiTests = []multiTest{
 	{"Concurrency/RedeemAuthCodeTwoStores", testRedeemAuthCodeTwoStores},
 	{"Concurrency/UseRefreshTokenTwoStores", testUseRefreshTokenTwoStores},
 	{"Concurrency/ClaimDeliveriesTwoStores", testClaimDeliveriesTwoStores},
+	{"CacheVersion/MovesWithWhatIsCachedSeenByAnotherStore", testCacheVersion},
 }
 
 // t0 has nanoseconds and a zone other than UTC, so that tests see the store

@@ -15,6 +15,8 @@ var passkeyTests = []test{
 	{"Passkey/Update", testPasskeyUpdate},
 	{"Passkey/Delete", testPasskeyDelete},
 	{"Passkey/DeleteUserCascades", testPasskeyDeleteUserCascades},
+	{"Passkey/RecordUse", testPasskeyRecordUse},
+	{"Passkey/ListByUPN", testPasskeyListByUPN},
 }
 
 func newPasskey(id, userID string, credentialID ...byte) domain.Passkey {
@@ -217,4 +219,70 @@ func testPasskeyDeleteUserCascades(t *testing.T, s store.Store) {
 	// Nothing of the other user's went.
 	_, err = s.GetPasskey(ctx, "pk-other")
 	must(t, err)
+}
+
+// testPasskeyRecordUse: the counter only goes up; a counter not above the
+// stored one flags the passkey for good, except 0 after 0; the passkey's
+// other fields stay as they were.
+func testPasskeyRecordUse(t *testing.T, s store.Store) {
+	createUsers(t, s, newUser("u1", "a@example.com"))
+	p := newPasskey("pk1", "u1", 1, 2)
+	never := newPasskey("pk2", "u1", 3, 4)
+	must(t, s.CreatePasskey(ctx, p))
+	must(t, s.CreatePasskey(ctx, never))
+	want := storedPasskey(p)
+	check := func(what string, id string, want domain.Passkey) {
+		t.Helper()
+		got, err := s.GetPasskey(ctx, id)
+		must(t, err)
+		if got.SignCount != want.SignCount || got.CloneWarning != want.CloneWarning || got.BackupState != want.BackupState {
+			t.Errorf("%s: counter %d, clone warning %v, backed up %v; want %d, %v, %v", what,
+				got.SignCount, got.CloneWarning, got.BackupState, want.SignCount, want.CloneWarning, want.BackupState)
+		}
+		wantEqual(t, got, want)
+	}
+
+	must(t, s.RecordPasskeyUse(ctx, "pk2", 0, false, false, t0.Add(time.Minute)))
+	wantNever := storedPasskey(never)
+	wantNever.LastUsedDateTime = ptr(at(time.Minute))
+	check("0 after 0", "pk2", wantNever)
+
+	must(t, s.RecordPasskeyUse(ctx, "pk1", 5, true, false, t0.Add(time.Minute)))
+	want.SignCount, want.BackupState, want.LastUsedDateTime = 5, true, ptr(at(time.Minute))
+	check("5 after 0", "pk1", want)
+
+	must(t, s.RecordPasskeyUse(ctx, "pk1", 3, true, false, t0.Add(2*time.Minute)))
+	want.CloneWarning, want.LastUsedDateTime = true, ptr(at(2*time.Minute))
+	check("3 after 5: kept at 5 and flagged", "pk1", want)
+
+	must(t, s.RecordPasskeyUse(ctx, "pk1", 9, false, false, t0.Add(3*time.Minute)))
+	want.SignCount, want.BackupState, want.LastUsedDateTime = 9, false, ptr(at(3*time.Minute))
+	check("9 after 5: up, still flagged", "pk1", want)
+
+	must(t, s.RecordPasskeyUse(ctx, "pk2", 0, false, true, t0.Add(4*time.Minute)))
+	wantNever.CloneWarning, wantNever.LastUsedDateTime = true, ptr(at(4*time.Minute))
+	check("flagged by the caller", "pk2", wantNever)
+
+	wantErr(t, s.RecordPasskeyUse(ctx, "ghost", 1, false, false, t0), store.ErrNotFound)
+}
+
+// testPasskeyListByUPN: a user's passkeys by their name, in any letter case,
+// oldest first, and nobody else's.
+func testPasskeyListByUPN(t *testing.T, s store.Store) {
+	createUsers(t, s, newUser("u1", "Ada@Example.com"), newUser("u2", "b@example.com"))
+	list, err := s.ListPasskeysByUPN(ctx, "ada@example.com")
+	must(t, err)
+	wantEqual(t, list, []domain.Passkey{})
+	later := newPasskey("pk-2", "u1", 2)
+	later.CreatedDateTime = t0.Add(time.Hour)
+	must(t, s.CreatePasskey(ctx, later))
+	must(t, s.CreatePasskey(ctx, newPasskey("pk-1", "u1", 1)))
+	must(t, s.CreatePasskey(ctx, newPasskey("pk-other", "u2", 3)))
+	list, err = s.ListPasskeysByUPN(ctx, "ADA@example.COM")
+	must(t, err)
+	wantIDs(t, idsOf(list, passkeyID), []string{"pk-1", "pk-2"})
+	wantEqual(t, list[1], storedPasskey(later))
+	list, err = s.ListPasskeysByUPN(ctx, "nobody@example.com")
+	must(t, err)
+	wantEqual(t, list, []domain.Passkey{})
 }

@@ -89,11 +89,19 @@ func OpenWith(ctx context.Context, dsn string, o Options) (*Store, error) {
 	// request) for as long as the lock lasts.
 	setDefault(cfg.RuntimeParams, "statement_timeout", o.StatementTimeout, DefaultStatementTimeout)
 	setDefault(cfg.RuntimeParams, "lock_timeout", o.LockTimeout, DefaultLockTimeout)
+	// Each connection prepares a query the first time it runs it and reuses
+	// it after (pgx's statement cache, keyed by the query text), so hot
+	// queries are parsed and planned once per connection.
+	cfg.DefaultQueryExecMode = pgx.QueryExecModeCacheStatement
+	if cfg.StatementCacheCapacity < 512 {
+		cfg.StatementCacheCapacity = 512
+	}
 	db := stdlib.OpenDB(*cfg)
 	// A bounded pool queues bursts instead of exhausting the server's
-	// max_connections, which several replicas share.
-	db.SetMaxOpenConns(25)
-	db.SetMaxIdleConns(10)
+	// max_connections, which several replicas share. Idle connections stay
+	// (and their prepared statements with them) up to the same bound.
+	db.SetMaxOpenConns(PoolSize)
+	db.SetMaxIdleConns(PoolSize)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	if err := migrate(ctx, db); err != nil {
 		db.Close()
@@ -101,6 +109,9 @@ func OpenWith(ctx context.Context, dsn string, o Options) (*Store, error) {
 	}
 	return &Store{sqlstore.New(db, dialect)}, nil
 }
+
+// PoolSize is how many connections one firstkey holds at most.
+const PoolSize = 20
 
 // setDefault sets a timeout parameter, in milliseconds, unless the DSN set it.
 func setDefault(params map[string]string, name string, d, def time.Duration) {

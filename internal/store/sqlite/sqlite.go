@@ -122,18 +122,29 @@ func OpenWith(ctx context.Context, path string, o Options) (*Store, error) {
 		return nil, fmt.Errorf("open sqlite database: %w", err)
 	}
 	f.Close()
-	q := url.Values{}
 	// busy_timeout first: the other settings may need the lock another
-	// connection holds. WAL lets readers run beside the one writer.
-	q.Add("_pragma", "busy_timeout("+strconv.FormatInt(o.BusyTimeout.Milliseconds(), 10)+")")
-	q.Add("_pragma", "foreign_keys(1)")
-	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "synchronous(NORMAL)")
-	q.Set("_txlock", "immediate")
-	db, err := sql.Open("sqlite", path+"?"+q.Encode())
+	// connection holds. WAL lets readers run beside the one writer. PRAGMAs
+	// run once per connection, and connections live as long as the Store.
+	dsn := func(txlock string, extra ...string) string {
+		q := url.Values{}
+		q.Add("_pragma", "busy_timeout("+strconv.FormatInt(o.BusyTimeout.Milliseconds(), 10)+")")
+		q.Add("_pragma", "foreign_keys(1)")
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Add("_pragma", "synchronous(NORMAL)")
+		for _, p := range extra {
+			q.Add("_pragma", p)
+		}
+		q.Set("_txlock", txlock)
+		return path + "?" + q.Encode()
+	}
+	// One writer connection: writers in this process queue in the store
+	// instead of sleeping in SQLite's busy handler, which now only waits for
+	// other processes on the same file. Its transactions begin IMMEDIATE.
+	db, err := sql.Open("sqlite", dsn("immediate"))
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite database %s: %w", path, err)
 	}
+	keep(db, 1)
 	ms, err := sqlstore.Migrations(migrationFiles, "migrations")
 	if err == nil {
 		err = sqlstore.Migrate(ctx, db, dialect, ms)
@@ -142,5 +153,25 @@ func OpenWith(ctx context.Context, path string, o Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open sqlite database %s: %w", path, err)
 	}
-	return &Store{sqlstore.New(db, dialect)}, nil
+	// A few readers, refused any write so that a misrouted one fails loudly.
+	read, err := sql.Open("sqlite", dsn("deferred", "query_only(1)"))
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open sqlite database %s: %w", path, err)
+	}
+	keep(read, Readers)
+	return &Store{sqlstore.NewPools(db, dialect, sqlstore.Pools{Read: read, OneWriter: true, WriteWait: o.BusyTimeout, Prepare: true})}, nil
+}
+
+// Readers is how many connections read outside transactions: two cores' worth
+// of readers, and two more for those that wait on the disk.
+const Readers = 4
+
+// keep makes a pool of n connections that stay open: no churn, so each
+// connection runs its PRAGMAs and reads the schema once.
+func keep(db *sql.DB, n int) {
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
+	db.SetConnMaxIdleTime(0)
+	db.SetConnMaxLifetime(0)
 }

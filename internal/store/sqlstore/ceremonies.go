@@ -42,6 +42,15 @@ func (s *Store) TakeCeremony(ctx context.Context, id string) (domain.Ceremony, e
 	return c, nil
 }
 
+// GetCeremony returns a ceremony and leaves it in place.
+func (s *Store) GetCeremony(ctx context.Context, id string) (domain.Ceremony, error) {
+	c, err := scanCeremony(s.queryRow(ctx, "SELECT id, user_id, kind, data, expires_at FROM ceremonies WHERE id = ?", id))
+	if err != nil {
+		return domain.Ceremony{}, s.fail(fmt.Sprintf("get ceremony %q", id), err)
+	}
+	return c, nil
+}
+
 // DeleteExpiredCeremonies removes ceremonies that expired before `before`.
 func (s *Store) DeleteExpiredCeremonies(ctx context.Context, before time.Time) (int, error) {
 	return s.execCount(ctx, "delete expired ceremonies",

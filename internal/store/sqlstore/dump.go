@@ -44,7 +44,9 @@ func (s *Store) Dump(ctx context.Context, fn func(store.Snapshot) error) error {
 	default:
 		// Every *sql.Tx on SQLite begins IMMEDIATE (a write lock); a snapshot
 		// needs only BEGIN DEFERRED, issued by hand on one connection.
-		conn, err := s.db.Conn(ctx)
+		// A reader connection: WAL lets it read one snapshot beside the one
+		// writer connection, which the backup must not hold.
+		conn, err := s.readDB.Conn(ctx)
 		if err != nil {
 			return fmt.Errorf("dump: connect: %w", err)
 		}
@@ -71,6 +73,14 @@ func (s *Store) Dump(ctx context.Context, fn func(store.Snapshot) error) error {
 		}
 	}
 	return fn(snap)
+}
+
+// querier is what *sql.Tx and *sql.Conn both offer: the handle a snapshot or
+// a load holds for its whole run.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
 type snapshot struct {
@@ -156,24 +166,24 @@ func portable(v any) (any, error) {
 // once every row is in.
 func (s *Store) Load(ctx context.Context, replace bool, fn func(store.Loader) error) error {
 	return s.inTx(ctx, func(tx *Store) error {
-		l := &loader{d: s.d, q: tx.q}
+		l := &loader{d: s.d, q: tx.tx}
 		var err error
-		if l.level, err = migrationLevel(ctx, tx.q); err != nil {
+		if l.level, err = migrationLevel(ctx, tx.tx); err != nil {
 			return err
 		}
-		if l.tables, err = schemaTables(ctx, s.d, tx.q); err != nil {
+		if l.tables, err = schemaTables(ctx, s.d, tx.tx); err != nil {
 			return err
 		}
 		for i := len(l.tables) - 1; i >= 0; i-- {
 			t := l.tables[i]
 			if replace {
-				if _, err := tx.q.ExecContext(ctx, "DELETE FROM "+quoteIdent(t.Name)); err != nil {
+				if _, err := tx.tx.ExecContext(ctx, "DELETE FROM "+quoteIdent(t.Name)); err != nil {
 					return fmt.Errorf("load: empty %s: %w", t.Name, err)
 				}
 				continue
 			}
 			var n int64
-			if err := tx.q.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+quoteIdent(t.Name)).Scan(&n); err != nil {
+			if err := tx.tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+quoteIdent(t.Name)).Scan(&n); err != nil {
 				return fmt.Errorf("load: count rows of %s: %w", t.Name, err)
 			}
 			if n > 0 {
@@ -184,7 +194,7 @@ func (s *Store) Load(ctx context.Context, replace bool, fn func(store.Loader) er
 			return err
 		}
 		for _, u := range l.later {
-			if _, err := tx.q.ExecContext(ctx, s.d.rebind(u.query), u.args...); err != nil {
+			if _, err := tx.tx.ExecContext(ctx, s.d.rebind(u.query), u.args...); err != nil {
 				return fmt.Errorf("load: %w", err)
 			}
 		}
@@ -324,7 +334,12 @@ func migrationLevel(ctx context.Context, q querier) (int, error) {
 	return n, nil
 }
 
-// schemaTables reads every table of the schema but schema_migrations, with its
+// notData are tables the migrations create and fill and that hold no data of
+// the directory's: the migration level, and the cache counter, which the
+// triggers move as a restore writes the tables it covers.
+var notData = map[string]bool{"schema_migrations": true, "cache_version": true}
+
+// schemaTables reads every table of the schema but those notData, with its
 // columns, primary key and foreign keys, ordered parents first.
 func schemaTables(ctx context.Context, d Dialect, q querier) ([]table, error) {
 	var names []string
@@ -337,7 +352,7 @@ func schemaTables(ctx context.Context, d Dialect, q querier) ([]table, error) {
 	}
 	var tables []table
 	for _, n := range names {
-		if n == "schema_migrations" {
+		if notData[n] {
 			continue
 		}
 		t := table{TableInfo: store.TableInfo{Name: n}}

@@ -3,6 +3,8 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/firstkey/firstkey/internal/domain"
 )
@@ -79,6 +81,27 @@ func (s *Store) ListUserPasskeys(ctx context.Context, userID string) ([]domain.P
 	return scanAll(rows, "list user passkeys", scanPasskey)
 }
 
+// ListPasskeysByUPN returns the passkeys of the user named upn, oldest first,
+// in one statement: what a sign-in by username needs to begin.
+func (s *Store) ListPasskeysByUPN(ctx context.Context, upn string) ([]domain.Passkey, error) {
+	rows, err := s.query(ctx, "SELECT "+qualifiedPasskeyColumns+` FROM passkeys
+		JOIN users ON users.id = passkeys.user_id
+		WHERE users.upn_key = ? ORDER BY passkeys.created_at, passkeys.id`, domain.NormalizeUPN(upn))
+	if err != nil {
+		return nil, s.fail("list passkeys by user principal name", err)
+	}
+	return scanAll(rows, "list passkeys by user principal name", scanPasskey)
+}
+
+// qualifiedPasskeyColumns are passkeyColumns named with their table.
+var qualifiedPasskeyColumns = func() string {
+	cols := strings.Split(passkeyColumns, ",")
+	for i, c := range cols {
+		cols[i] = "passkeys." + strings.TrimSpace(c)
+	}
+	return strings.Join(cols, ", ")
+}()
+
 // UpdatePasskey changes a passkey with fn inside one transaction. Its id, user
 // and credential id cannot change: they are what identifies it.
 func (s *Store) UpdatePasskey(ctx context.Context, id string, fn func(domain.Passkey) (domain.Passkey, error)) (domain.Passkey, error) {
@@ -105,6 +128,19 @@ func (s *Store) UpdatePasskey(ctx context.Context, id string, fn func(domain.Pas
 		return err
 	})
 	return out, err
+}
+
+// RecordPasskeyUse updates what a sign-in changes in one statement; the
+// comparisons with the stored counter happen in the database, so two racing
+// sign-ins cannot lower it.
+func (s *Store) RecordPasskeyUse(ctx context.Context, id string, counter uint32, backupState, cloneWarning bool, at time.Time) error {
+	c := int64(counter)
+	return s.execOne(ctx, fmt.Sprintf("record use of passkey %q", id), `UPDATE passkeys SET
+		clone_warning = (clone_warning OR ? OR (? <= sign_count AND (? <> 0 OR sign_count <> 0))),
+		sign_count = CASE WHEN ? > sign_count THEN ? ELSE sign_count END,
+		backup_state = ?, last_used_at = ?
+		WHERE id = ?`,
+		cloneWarning, c, c, c, c, backupState, s.d.time(at), id)
 }
 
 // DeletePasskey removes a passkey.

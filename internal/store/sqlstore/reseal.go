@@ -22,7 +22,7 @@ func (s *Store) ResealColumn(ctx context.Context, table, column string, keys []s
 		where = append(where, quoteIdent(k)+" = ?")
 	}
 	cols = append(cols, quoteIdent(column))
-	rows, err := s.q.QueryContext(ctx, "SELECT "+strings.Join(cols, ", ")+" FROM "+quoteIdent(table)+" WHERE "+quoteIdent(column)+" IS NOT NULL")
+	rows, err := s.query(ctx, "SELECT "+strings.Join(cols, ", ")+" FROM "+quoteIdent(table)+" WHERE "+quoteIdent(column)+" IS NOT NULL")
 	if err != nil {
 		return 0, s.fail(what, err)
 	}
@@ -48,7 +48,7 @@ func (s *Store) ResealColumn(ctx context.Context, table, column string, keys []s
 	if err := rows.Err(); err != nil {
 		return 0, s.fail(what, err)
 	}
-	q := s.d.rebind("UPDATE " + quoteIdent(table) + " SET " + quoteIdent(column) + " = ? WHERE " + strings.Join(where, " AND ") + " AND " + quoteIdent(column) + " = ?")
+	q := ("UPDATE " + quoteIdent(table) + " SET " + quoteIdent(column) + " = ? WHERE " + strings.Join(where, " AND ") + " AND " + quoteIdent(column) + " = ?")
 	changed := 0
 	for _, r := range all {
 		nv, err := fn(r.keys, r.value)
@@ -63,7 +63,7 @@ func (s *Store) ResealColumn(ctx context.Context, table, column string, keys []s
 			args = append(args, k)
 		}
 		args = append(args, r.value)
-		res, err := s.q.ExecContext(ctx, q, args...)
+		res, err := s.exec(ctx, q, args...)
 		if err != nil {
 			return changed, s.fail(what, err)
 		}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/firstkey/firstkey/internal/domain"
@@ -14,39 +15,128 @@ import (
 	"github.com/firstkey/firstkey/internal/store"
 )
 
-// querier is what both *sql.DB and *sql.Tx offer.
-type querier interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+// Store is store.Store over database/sql handles. The zero value is not usable;
+// call New or NewPools.
+type Store struct {
+	db *sql.DB // writes and transactions
+	d  Dialect
+	tx *sql.Tx // set when the Store is bound to a transaction
+	// unprepared collects, in a transaction, the queries not yet in the
+	// statement cache: the transaction holds the writer's one connection, so
+	// they are prepared after it ends.
+	unprepared *[]string
+	*shared
 }
 
-// Store is store.Store over a database/sql handle. The zero value is not usable;
-// call New.
-type Store struct {
-	db *sql.DB
-	d  Dialect
-	q  querier
-	tx *sql.Tx // set when the Store is bound to a transaction
+// shared is what a Store and the transaction-bound Stores it begins have in common.
+type shared struct {
+	readDB *sql.DB // reads outside a transaction; db itself without a read pool
+	// writer admits one write at a time when the backend has one writer
+	// connection (SQLite), waiting at most gateWait: a request queued behind
+	// other writes fails like one that waited for the file lock. nil: no gate.
+	writer   chan struct{}
+	gateWait time.Duration
+	// Prepared statements, per handle, when the driver does not cache them
+	// itself (pgx does; SQLite's driver does not).
+	stmts, readStmts *stmtCache
+	n                counts
+}
+
+// Pools configures NewPools.
+type Pools struct {
+	// Read, when set, serves every read outside a transaction; Write serves the
+	// rest. WAL lets SQLite's readers run beside its one writer.
+	Read *sql.DB
+	// OneWriter means Write holds a single connection: writes queue in the
+	// Store, at most WriteWait, instead of sleeping in SQLite's busy handler.
+	OneWriter bool
+	WriteWait time.Duration
+	// Prepare caches a prepared statement per query text and connection.
+	Prepare bool
 }
 
 var _ store.Store = (*Store)(nil)
 
 // New returns a Store over db, which must already be migrated. The Store owns db:
 // Close closes it.
-func New(db *sql.DB, d Dialect) *Store {
-	return &Store{db: db, d: d, q: db}
+func New(db *sql.DB, d Dialect) *Store { return NewPools(db, d, Pools{}) }
+
+// NewPools returns a Store over write (and p.Read), which must already be
+// migrated; Close closes both.
+func NewPools(write *sql.DB, d Dialect, p Pools) *Store {
+	sh := &shared{readDB: write}
+	if p.Read != nil {
+		sh.readDB = p.Read
+	}
+	if p.OneWriter {
+		sh.writer = make(chan struct{}, 1)
+		sh.gateWait = p.WriteWait
+	}
+	if p.Prepare {
+		sh.stmts = newStmtCache(write)
+		sh.readStmts = sh.stmts
+		if p.Read != nil {
+			sh.readStmts = newStmtCache(p.Read)
+		}
+	}
+	return &Store{db: write, d: d, shared: sh}
 }
 
-// DB returns the underlying handle, for backend-specific work such as backups.
+// Counts are how many statements and transactions a Store has sent to its
+// database since it was opened: tests hold hot paths to a number of round trips.
+type Counts struct {
+	Statements   int64 // statements other than BEGIN and COMMIT
+	Transactions int64 // transactions begun
+}
+
+type counts struct{ statements, transactions atomic.Int64 }
+
+// Counts returns the statements and transactions sent so far.
+func (s *Store) Counts() Counts {
+	return Counts{Statements: s.n.statements.Load(), Transactions: s.n.transactions.Load()}
+}
+
+// DB returns the underlying (write) handle, for backend-specific work such as backups.
 func (s *Store) DB() *sql.DB { return s.db }
 
-// Close closes the database handle.
+// Close closes the database handles.
 func (s *Store) Close() error {
 	if s.tx != nil {
 		return errors.New("close: a transaction-bound store cannot be closed; close the store that began it")
 	}
+	s.stmts.close()
+	if s.readDB != s.db {
+		s.readStmts.close()
+		_ = s.readDB.Close()
+	}
 	return s.db.Close()
+}
+
+// errWriterBusy is a write that waited its turn for longer than the backend's
+// lock wait: the database is as unavailable as a locked file.
+var errWriterBusy = errors.New("other writes kept the database busy")
+
+// acquireWriter waits for the one-writer gate, if there is one; release
+// gives it back.
+func (s *Store) acquireWriter(ctx context.Context) (release func(), err error) {
+	if s.writer == nil || s.tx != nil {
+		return func() {}, nil
+	}
+	select {
+	case s.writer <- struct{}{}:
+		return func() { <-s.writer }, nil
+	default:
+	}
+	t := time.NewTimer(s.gateWait)
+	defer t.Stop()
+	select {
+	case s.writer <- struct{}{}:
+		return func() { <-s.writer }, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("%w: %w", domain.ErrUnavailable, ctx.Err())
+	case <-t.C:
+		return nil, fmt.Errorf("%w: %w", domain.ErrUnavailable, errWriterBusy)
+	}
 }
 
 // InTx runs fn inside one transaction. A Store already bound to a transaction
@@ -59,6 +149,21 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *Store) error) (err error) 
 	if s.tx != nil {
 		return fn(s)
 	}
+	release, err := s.acquireWriter(ctx)
+	if err != nil {
+		return s.fail("begin transaction", err)
+	}
+	defer release()
+	// Runs after the rollback below and before release: the connection is free.
+	var unprepared []string
+	defer func() {
+		if s.stmts != nil {
+			for _, q := range unprepared {
+				s.stmts.get(ctx, q)
+			}
+		}
+	}()
+	s.n.transactions.Add(1)
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return s.fail("begin transaction", err)
@@ -70,7 +175,7 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *Store) error) (err error) 
 			_ = tx.Rollback()
 		}
 	}()
-	if err := fn(&Store{db: s.db, d: s.d, q: tx, tx: tx}); err != nil {
+	if err := fn(&Store{db: s.db, d: s.d, tx: tx, unprepared: &unprepared, shared: s.shared}); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -80,11 +185,28 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *Store) error) (err error) 
 	return nil
 }
 
+// txStmt is the cached statement for query bound to the transaction, or nil
+// (run it unprepared; it is prepared once the transaction ends).
+func (s *Store) txStmt(ctx context.Context, query string) *sql.Stmt {
+	if s.stmts == nil {
+		return nil
+	}
+	st := s.stmts.lookup(query)
+	if st == nil {
+		*s.unprepared = append(*s.unprepared, query)
+		return nil
+	}
+	return s.tx.StmtContext(ctx, st)
+}
+
 // Every statement goes through exec, query or queryRow, which hold both
 // backends to one rule about text (see storableArgs): a write with text that is
 // not valid UTF-8 or holds a NUL is refused with store.ErrInvalidText, and a
 // read keyed by such text finds nothing, since no stored row can hold it.
 // PostgreSQL would fail the statement and SQLite store the bytes.
+//
+// They also pick the handle: a transaction's own; the read pool for a SELECT
+// outside one; the writer, through its gate, for the rest.
 
 func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	if !storableArgs(args) {
@@ -93,21 +215,103 @@ func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result
 		}
 		return nil, store.ErrInvalidText
 	}
-	return s.q.ExecContext(ctx, s.d.rebind(query), args...)
+	s.n.statements.Add(1)
+	query = s.d.rebind(query)
+	if s.tx != nil {
+		if st := s.txStmt(ctx, query); st != nil {
+			return st.ExecContext(ctx, args...)
+		}
+		return s.tx.ExecContext(ctx, query, args...)
+	}
+	release, err := s.acquireWriter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	if st := s.stmts.get(ctx, query); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return s.db.ExecContext(ctx, query, args...)
 }
 
 func (s *Store) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	if !storableArgs(args) {
 		return nil, fmt.Errorf("a key that is not valid text: %w", store.ErrNotFound)
 	}
-	return s.q.QueryContext(ctx, s.d.rebind(query), args...)
+	s.n.statements.Add(1)
+	query = s.d.rebind(query)
+	switch {
+	case s.tx != nil:
+		if st := s.txStmt(ctx, query); st != nil {
+			return st.QueryContext(ctx, args...)
+		}
+		return s.tx.QueryContext(ctx, query, args...)
+	case isSelect(query):
+		if st := s.readStmts.get(ctx, query); st != nil {
+			return st.QueryContext(ctx, args...)
+		}
+		return s.readDB.QueryContext(ctx, query, args...)
+	}
+	// A write that returns rows holds the writer until the rows are read; none
+	// of ours does (they return one row, through queryRow).
+	return nil, fmt.Errorf("query: %q is not a SELECT; use queryRow or exec", firstWord(query))
 }
 
 func (s *Store) queryRow(ctx context.Context, query string, args ...any) rowScanner {
 	if !storableArgs(args) {
 		return noRow{}
 	}
-	return s.q.QueryRowContext(ctx, s.d.rebind(query), args...)
+	s.n.statements.Add(1)
+	query = s.d.rebind(query)
+	switch {
+	case s.tx != nil:
+		if st := s.txStmt(ctx, query); st != nil {
+			return st.QueryRowContext(ctx, args...)
+		}
+		return s.tx.QueryRowContext(ctx, query, args...)
+	case isSelect(query):
+		if st := s.readStmts.get(ctx, query); st != nil {
+			return st.QueryRowContext(ctx, args...)
+		}
+		return s.readDB.QueryRowContext(ctx, query, args...)
+	}
+	release, err := s.acquireWriter(ctx)
+	if err != nil {
+		return errRow{err}
+	}
+	var row *sql.Row
+	if st := s.stmts.get(ctx, query); st != nil {
+		row = st.QueryRowContext(ctx, args...)
+	} else {
+		row = s.db.QueryRowContext(ctx, query, args...)
+	}
+	return releasingRow{row, release}
+}
+
+// releasingRow gives the writer back once its one row is read.
+type releasingRow struct {
+	row     *sql.Row
+	release func()
+}
+
+func (r releasingRow) Scan(dest ...any) error {
+	defer r.release()
+	return r.row.Scan(dest...)
+}
+
+// errRow is a row that could not be asked for.
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
+
+func isSelect(query string) bool { return strings.EqualFold(firstWord(query), "SELECT") }
+
+func firstWord(query string) string {
+	q := strings.TrimLeft(query, " \t\r\n(")
+	if i := strings.IndexAny(q, " \t\r\n("); i >= 0 {
+		return q[:i]
+	}
+	return q
 }
 
 func isDelete(query string) bool {

@@ -41,17 +41,16 @@ func (s *Store) getThrottle(ctx context.Context, key, suffix string) (domain.Thr
 func (s *Store) UpdateThrottle(ctx context.Context, key string, fn func(domain.Throttle) (domain.Throttle, error)) (domain.Throttle, error) {
 	var out domain.Throttle
 	err := s.inTx(ctx, func(tx *Store) error {
-		// Insert the zero state first so that there is a row to lock: two
-		// first-ever attempts racing would otherwise both count from zero. The
-		// row commits only together with fn's result.
+		// Insert the zero state, or touch the row that is there, in one
+		// statement that also locks it and returns it: two first-ever attempts
+		// racing cannot both count from zero, and a sign-in pays one round trip
+		// for it. The row commits only together with fn's result.
 		zero := tx.d.time(time.Time{})
-		if _, err := tx.exec(ctx, `INSERT INTO throttles (id, attempts, locked_until, expires) VALUES (?, 0, ?, ?)
-			ON CONFLICT (id) DO NOTHING`, key, zero, zero); err != nil {
-			return tx.fail("update throttle", err)
-		}
-		old, err := tx.getThrottle(ctx, key, tx.d.ForUpdate)
+		old, err := scanThrottle(tx.queryRow(ctx, `INSERT INTO throttles (id, attempts, locked_until, expires) VALUES (?, 0, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET id = excluded.id
+			RETURNING id, attempts, locked_until, expires`, key, zero, zero))
 		if err != nil {
-			return err
+			return tx.fail("update throttle", err)
 		}
 		t, err := fn(old)
 		if err != nil {

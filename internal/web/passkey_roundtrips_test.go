@@ -1,0 +1,54 @@
+package web_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/firstkey/firstkey/internal/store/sqlstore"
+	"github.com/firstkey/firstkey/internal/testenv"
+)
+
+// TestPasskeySignInRoundTrips holds a passkey sign-in (begin by username and
+// finish, warm) to a number of statements and transactions: each one is a
+// round trip on PostgreSQL and a parse or a lock on SQLite, and a new one in
+// this path costs every person every day. Counted by the store itself.
+func TestPasskeySignInRoundTrips(t *testing.T) {
+	eachBackend(t, nil, func(t *testing.T, env *testenv.Env) {
+		// Begin: the cache version, the passkeys by name, the ceremony.
+		// Finish: the ceremony, the passkey, the cache version, the user, and
+		// one transaction taking the ceremony, recording the passkey's use,
+		// opening the session and logging the sign-in. On PostgreSQL the
+		// per-address limit, shared by the replicas, adds one transaction of
+		// two statements to each request.
+		maxStatements, maxTransactions := int64(11), int64(1)
+		if strings.HasSuffix(t.Name(), "postgres") {
+			maxStatements, maxTransactions = 15, 3
+		}
+		counted, ok := env.Store.(interface{ Counts() sqlstore.Counts })
+		if !ok {
+			t.Fatalf("the store %T does not count its statements", env.Store)
+		}
+		env.CreateUser(t, "ada@example.com")
+		p := issuePass(t, env, "ada@example.com", false)
+		key := newSoftKey(t, env.URL)
+		setup := newBrowser(t, env)
+		setup.signInWithPass("ada@example.com", p.Code)
+		setup.registerPasskey(key, "Work laptop")
+		// The first sign-in may fill caches.
+		if r := newBrowser(t, env).signInWithPasskey(key, "ada@example.com"); r.Status != http.StatusOK {
+			t.Fatalf("first passkey sign-in: %d %s", r.Status, r.Body)
+		}
+
+		before := counted.Counts()
+		if r := newBrowser(t, env).signInWithPasskey(key, "ada@example.com"); r.Status != http.StatusOK || r.cookie() == nil {
+			t.Fatalf("passkey sign-in: %d %s", r.Status, r.Body)
+		}
+		after := counted.Counts()
+		stmts, txs := after.Statements-before.Statements, after.Transactions-before.Transactions
+		t.Logf("a passkey sign-in: %d statements, %d transactions", stmts, txs)
+		if stmts > maxStatements || txs > maxTransactions {
+			t.Errorf("a passkey sign-in ran %d statements in %d transactions, want at most %d in %d", stmts, txs, maxStatements, maxTransactions)
+		}
+	})
+}
