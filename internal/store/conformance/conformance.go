@@ -40,6 +40,7 @@ func RunTests(t *testing.T, newStore NewStore) {
 		filterTests, txTests, concurrencyTests,
 		passkeyTests, ceremonyTests, fido2PolicyTests, throttleTests,
 		authRequestTests, grantTests, deviceTests, textTests, deliveryTests,
+		reportTests,
 	}
 	for _, tests := range groups {
 		for _, tc := range tests {
