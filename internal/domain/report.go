@@ -244,3 +244,20 @@ func (r IncludedUserRoles) Covers(roles []Role) bool {
 	}
 	return true
 }
+
+// MaxReportDays bounds the time range of an activity report: a year of days
+// keeps the charts readable and the queries cheap.
+const MaxReportDays = 366
+
+// ValidateReportRange checks the range [from, to) of an activity report.
+func ValidateReportRange(from, to time.Time) error {
+	switch {
+	case from.IsZero() || to.IsZero():
+		return Invalid("A report needs a start and an end.")
+	case !from.Before(to):
+		return Invalid("The start of the report (%s) must be before its end (%s).", from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339))
+	case to.Sub(from) > MaxReportDays*24*time.Hour:
+		return Invalid("A report covers at most %d days.", MaxReportDays)
+	}
+	return nil
+}
