@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/firstkey/firstkey/internal/domain"
@@ -55,7 +56,18 @@ func (s *Service) throttleKeys(name, ip string) (account, source string) {
 		}
 		return base64.RawURLEncoding.EncodeToString(h.Sum(nil))
 	}
-	return "signin:account:" + mac(name), "signin:source:" + mac(name, sourceKey(ip))
+	return "signin:account:" + mac(name), sourcePrefix(mac(name)) + mac(name, sourceKey(ip))
+}
+
+// sourcePrefix begins the per-source counters of the name whose keyed hash is
+// nameMAC, so that an administrator's unlock can find them all.
+func sourcePrefix(nameMAC string) string { return "signin:source:" + nameMAC + ":" }
+
+// lockoutKeys are the account counter of a name and the prefix of its
+// per-source counters.
+func (s *Service) lockoutKeys(name string) (account, sources string) {
+	account, _ = s.throttleKeys(name, "")
+	return account, sourcePrefix(strings.TrimPrefix(account, "signin:account:"))
 }
 
 // sourceKey is the address an attempt is counted under: one host commonly holds

@@ -39,6 +39,8 @@ const (
 	ActivityDeleteApplication           = "Delete application"
 	ActivityBootstrapDirectory          = "Bootstrap directory"
 	ActivityAddSigningKey               = "Add token signing key"
+	ActivityRevokeSessions              = "Invalidate all refresh tokens for user"
+	ActivityResetLockout                = "Reset sign-in lockout"
 )
 
 // ModifiedProperty is one changed field of a target, before and after.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/firstkey/firstkey/internal/clientaddr"
+	"github.com/firstkey/firstkey/internal/console"
 	"github.com/firstkey/firstkey/internal/delivery"
 	"github.com/firstkey/firstkey/internal/directory"
 	"github.com/firstkey/firstkey/internal/domain"
@@ -88,6 +89,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		SignInRate: c.SignInRate, SharedSignInRate: kind == "postgres"})
 	pages.Mount(mux)
 	provider.SetBrowser(pages)
+	console.New(console.Config{Directory: dir, Pages: pages, BaseURL: c.Issuer, Logger: c.Logger}).Mount(mux)
 	mux.Handle(delivery.ReportPath, delivery.ReportHandler(dir, c.Logger))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", a.ready)

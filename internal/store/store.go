@@ -180,6 +180,8 @@ type Store interface {
 	// DeleteSessionsByPass ends every session obtained with the pass; returns how many.
 	DeleteSessionsByPass(ctx context.Context, passID string) (int, error)
 	DeleteUserSessions(ctx context.Context, userID string) (int, error)
+	// ListUserSessions lists a user's sessions, the most recently used first.
+	ListUserSessions(ctx context.Context, userID string) ([]domain.Session, error)
 
 	// CreatePasskey stores a credential; a credential id registered before (by
 	// anyone) returns ErrAlreadyExists.
@@ -211,6 +213,12 @@ type Store interface {
 	UpdateThrottle(ctx context.Context, key string, fn func(domain.Throttle) (domain.Throttle, error)) (domain.Throttle, error)
 	// DeleteThrottle forgets the counter under key (no error when there is none).
 	DeleteThrottle(ctx context.Context, key string) error
+	// ListThrottles returns the counters whose key starts with prefix (compared
+	// exactly, case included), in key order.
+	ListThrottles(ctx context.Context, prefix string) ([]domain.Throttle, error)
+	// DeleteThrottles forgets every counter whose key starts with prefix and
+	// says how many; an empty prefix is an error.
+	DeleteThrottles(ctx context.Context, prefix string) (int, error)
 	// DeleteExpiredThrottles forgets counters whose ExpiresDateTime is before `before`.
 	DeleteExpiredThrottles(ctx context.Context, before time.Time) (int, error)
 

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 
 	zoidc "github.com/zitadel/oidc/v3/pkg/oidc"
 
@@ -14,8 +15,9 @@ import (
 )
 
 // safeNext returns next if it is one of the pages a sign-in may continue to
-// (an application's sign-in request or the device page), else "". Only these
-// local paths are accepted, so the parameter cannot send anyone elsewhere.
+// (an application's sign-in request, the device page, or a page of the admin
+// console), else "". Only these local paths are accepted, so the parameter
+// cannot send anyone elsewhere.
 func safeNext(next string) string {
 	if next == "" || len(next) > 512 {
 		return ""
@@ -23,6 +25,12 @@ func safeNext(next string) string {
 	u, err := url.Parse(next)
 	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Fragment != "" {
 		return ""
+	}
+	if isConsolePath(u.Path) {
+		if u.RawQuery == "" {
+			return u.Path
+		}
+		return u.Path + "?" + u.Query().Encode()
 	}
 	if u.Path != oidc.ContinuePath && u.Path != oidc.DevicePath {
 		return ""
@@ -37,6 +45,12 @@ func afterSignIn(next string) string {
 		return n
 	}
 	return "/mysecurityinfo"
+}
+
+// isConsolePath reports whether p is a page of the admin console (package
+// console, mounted at /admin).
+func isConsolePath(p string) bool {
+	return p == "/admin" || (strings.HasPrefix(p, "/admin/") && !strings.Contains(p, "//") && !strings.Contains(p, ".."))
 }
 
 func continueURL(requestID string) string {

@@ -12,6 +12,7 @@ import (
 var sessionTests = []test{
 	{"Session/CRUD", testSessionCRUD},
 	{"Session/DeleteByPassAndUser", testSessionBulkDelete},
+	{"Session/ListByUser", testListUserSessions},
 }
 
 var signingKeyTests = []test{
@@ -149,4 +150,27 @@ func testSigningKeys(t *testing.T, s store.Store) {
 	keys, err = s.ListSigningKeys(ctx)
 	must(t, err)
 	wantEqual(t, keys, []domain.SigningKey{norms(newer)})
+}
+
+func testListUserSessions(t *testing.T, s store.Store) {
+	createUsers(t, s, newUser("u1", "a@example.com"), newUser("u2", "b@example.com"))
+	var want []domain.Session
+	for i, h := range []string{"h1", "h2", "h3"} {
+		se := newSession(h, "u1")
+		se.LastSeenDateTime = t0.Add(time.Duration(i) * time.Minute)
+		must(t, s.CreateSession(ctx, se))
+		want = append([]domain.Session{storedSession(se)}, want...)
+	}
+	must(t, s.CreateSession(ctx, newSession("h4", "u2")))
+	got, err := s.ListUserSessions(ctx, "u1")
+	must(t, err)
+	wantEqual(t, got, want)
+	got, err = s.ListUserSessions(ctx, "ghost")
+	must(t, err)
+	wantEqual(t, len(got), 0)
+	_, err = s.DeleteUserSessions(ctx, "u1")
+	must(t, err)
+	got, err = s.ListUserSessions(ctx, "u1")
+	must(t, err)
+	wantEqual(t, len(got), 0)
 }

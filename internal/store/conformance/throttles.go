@@ -16,6 +16,7 @@ var errRefused = errors.New("refused")
 var throttleTests = []test{
 	{"Throttle/DefaultUpdateDelete", testThrottle},
 	{"Throttle/DeleteExpired", testThrottleExpiry},
+	{"Throttle/ListDeleteByPrefix", testThrottlePrefix},
 }
 
 var testRule = domain.LockoutRule{Threshold: 3, Base: time.Minute, Max: time.Hour, Memory: time.Hour}
@@ -111,4 +112,43 @@ func testUpdateThrottleTwoStores(t *testing.T, s store.Store, reopen func(testin
 	must(t, err)
 	wantEqual(t, th.Count, testRule.Threshold)
 	wantEqual(t, th.LockedUntil, at(testRule.Base))
+}
+
+func testThrottlePrefix(t *testing.T, s store.Store) {
+	// Keys hold base64url hashes and LIKE's wildcards: the prefix is compared
+	// exactly, case and "_" and "%" included.
+	for i, key := range []string{"a:x_1", "a:x_2", "a:X_3", "a:xy", "a:x%", "b:x_1"} {
+		_, err := s.UpdateThrottle(ctx, key, func(th domain.Throttle) (domain.Throttle, error) {
+			th.Count, th.ExpiresDateTime = i+1, t0.Add(time.Hour)
+			return th, nil
+		})
+		must(t, err)
+	}
+	keys := func(ts []domain.Throttle) []string {
+		var out []string
+		for _, th := range ts {
+			out = append(out, th.Key)
+		}
+		return out
+	}
+	got, err := s.ListThrottles(ctx, "a:x_")
+	must(t, err)
+	wantEqual(t, keys(got), []string{"a:x_1", "a:x_2"})
+	wantEqual(t, got[1], domain.Throttle{Key: "a:x_2", Count: 2, ExpiresDateTime: at(time.Hour), LockedUntil: time.Time{}.UTC()})
+	got, err = s.ListThrottles(ctx, "a:x%")
+	must(t, err)
+	wantEqual(t, keys(got), []string{"a:x%"})
+	got, err = s.ListThrottles(ctx, "none")
+	must(t, err)
+	wantEqual(t, len(got), 0)
+
+	n, err := s.DeleteThrottles(ctx, "a:x_")
+	must(t, err)
+	wantEqual(t, n, 2)
+	if _, err := s.DeleteThrottles(ctx, ""); err == nil {
+		t.Fatal("DeleteThrottles with an empty prefix did not fail")
+	}
+	got, err = s.ListThrottles(ctx, "")
+	must(t, err)
+	wantEqual(t, keys(got), []string{"a:X_3", "a:x%", "a:xy", "b:x_1"})
 }

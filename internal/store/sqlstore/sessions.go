@@ -94,3 +94,13 @@ func (s *Store) DeleteSessionsByPass(ctx context.Context, passID string) (int, e
 func (s *Store) DeleteUserSessions(ctx context.Context, userID string) (int, error) {
 	return s.execCount(ctx, "delete user sessions", "DELETE FROM sessions WHERE user_id = ?", userID)
 }
+
+// ListUserSessions lists a user's sessions, the most recently used first.
+func (s *Store) ListUserSessions(ctx context.Context, userID string) ([]domain.Session, error) {
+	rows, err := s.query(ctx, "SELECT "+sessionColumns+` FROM sessions
+		WHERE user_id = ? ORDER BY last_seen_at DESC, id_hash`, userID)
+	if err != nil {
+		return nil, s.fail("list user sessions", err)
+	}
+	return scanAll(rows, "list user sessions", scanSession)
+}

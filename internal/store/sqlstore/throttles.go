@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"time"
+	"unicode/utf8"
 
 	"github.com/firstkey/firstkey/internal/domain"
 	"github.com/firstkey/firstkey/internal/store"
@@ -79,4 +80,24 @@ func (s *Store) DeleteThrottle(ctx context.Context, key string) error {
 // DeleteExpiredThrottles forgets counters whose ExpiresDateTime is before `before`.
 func (s *Store) DeleteExpiredThrottles(ctx context.Context, before time.Time) (int, error) {
 	return s.execCount(ctx, "delete expired throttles", "DELETE FROM throttles WHERE expires < ?", s.d.time(before))
+}
+
+// ListThrottles returns the counters whose key starts with prefix (compared
+// exactly, case included), in key order.
+func (s *Store) ListThrottles(ctx context.Context, prefix string) ([]domain.Throttle, error) {
+	rows, err := s.query(ctx, "SELECT id, attempts, locked_until, expires FROM throttles WHERE substr(id, 1, ?) = ? ORDER BY id",
+		utf8.RuneCountInString(prefix), prefix)
+	if err != nil {
+		return nil, s.fail("list throttles", err)
+	}
+	return scanAll(rows, "list throttles", scanThrottle)
+}
+
+// DeleteThrottles forgets every counter whose key starts with prefix (compared
+// exactly); it refuses an empty prefix, which would forget them all.
+func (s *Store) DeleteThrottles(ctx context.Context, prefix string) (int, error) {
+	if prefix == "" {
+		return 0, errors.New("delete throttles: empty prefix")
+	}
+	return s.execCount(ctx, "delete throttles", "DELETE FROM throttles WHERE substr(id, 1, ?) = ?", utf8.RuneCountInString(prefix), prefix)
 }
