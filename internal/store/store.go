@@ -146,7 +146,9 @@ type Store interface {
 	CreateSignIn(ctx context.Context, s domain.SignIn) error
 	GetSignIn(ctx context.Context, id string) (domain.SignIn, error)
 	// ListSignIns filters on id, createdDateTime, userId, userPrincipalName, appId,
-	// ipAddress, status/errorCode; default order newest first.
+	// ipAddress, status/errorCode, appDisplayName, userDisplayName, and
+	// authenticationDetails/any(d:d/authenticationMethod eq '…') (also
+	// d/succeeded); default order newest first.
 	ListSignIns(ctx context.Context, opts ListOptions) ([]domain.SignIn, int, error)
 
 	// Reports, computed live from the directory as it is now.

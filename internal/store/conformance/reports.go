@@ -16,6 +16,7 @@ var reportTests = []test{
 	{"Report/RegistrationSummary", testRegistrationSummary},
 	{"Report/SignInTallies", testSignInTallies},
 	{"Report/DailyCounts", testDailyCounts},
+	{"SignIn/FilterMethodAndNames", testSignInLogFilters},
 }
 
 var everyone = domain.MethodScope{Everyone: true, Include: []string{}, Exclude: []string{}}
@@ -308,4 +309,40 @@ func testDailyCounts(t *testing.T, s store.Store) {
 	must(t, err)
 	wantEqual(t, before, 0)
 	wantEqual(t, days, []domain.DayCount{{Day: day1, Count: 1}, {Day: day1.Add(24 * time.Hour), Count: 2}})
+}
+
+// testSignInLogFilters: the filters the console's sign-in log offers.
+func testSignInLogFilters(t *testing.T, s store.Store) {
+	ins := []domain.SignIn{
+		newSignIn("s1", t0, "u1", "ada@example.com", 0),
+		newSignIn("s2", t0.Add(time.Second), "u2", "bob@example.com", domain.SignInPasskeyFailed),
+		newSignIn("s3", t0.Add(2*time.Second), "u1", "ada@example.com", 0),
+	}
+	ins[1].AuthenticationMethod, ins[1].AppDisplayName, ins[1].UserDisplayName = domain.MethodPasskey, "Payroll", "Bob Jones"
+	ins[2].AuthenticationMethod = domain.MethodPasskey
+	for _, si := range ins {
+		must(t, s.CreateSignIn(ctx, si))
+	}
+	method := func(m string) odata.Expr {
+		return odata.Any{Collection: "authenticationDetails", Inner: cmp("authenticationMethod", odata.Eq, str(m))}
+	}
+	for _, c := range []struct {
+		name   string
+		filter odata.Expr
+		want   []string
+	}{
+		{"passkey", method(domain.MethodPasskey), []string{"s3", "s2"}},
+		{"pass", method(domain.MethodTemporaryAccess), []string{"s1"}},
+		{"failed passkey", odata.Any{Collection: "authenticationDetails", Inner: and(cmp("authenticationMethod", odata.Eq, str(domain.MethodPasskey)),
+			cmp("succeeded", odata.Eq, boolean(false)))}, []string{"s2"}},
+		{"app name", odata.Func{Name: "contains", Field: "appDisplayName", Value: str("PAY")}, []string{"s2"}},
+		{"user name", odata.Func{Name: "startswith", Field: "userDisplayName", Value: str("bob")}, []string{"s2"}},
+		{"not a passkey", odata.Not{Inner: method(domain.MethodPasskey)}, []string{"s1"}},
+	} {
+		got, n, err := s.ListSignIns(ctx, store.ListOptions{Filter: c.filter, Count: true})
+		must(t, err)
+		if ids := idsOf(got, signInID); !equalIDs(ids, c.want) || n != len(c.want) {
+			t.Errorf("%s: got %v (%d), want %v", c.name, ids, n, c.want)
+		}
+	}
 }
