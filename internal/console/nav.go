@@ -24,6 +24,8 @@ func init() {
 		{Label: "Overview", Path: Prefix, Icon: "home", Mount: (*Handler).mountHome},
 		{Label: "People", Path: Prefix + "/people", Need: domain.ActReadUsers, Icon: "people", Mount: (*Handler).mountPeople},
 		{Mount: (*Handler).mountPasses}, // under People: a person's pass
+		{Label: "Reports", Path: Prefix + "/reports", Need: domain.ActReadReports, Icon: "report", Mount: (*Handler).mountReports},
+		{Label: "Logs", Path: Prefix + "/logs", Need: domain.ActReadAudit, Icon: "log", Mount: (*Handler).mountLogs},
 	}
 }
 
