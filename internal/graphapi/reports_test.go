@@ -52,7 +52,6 @@ func byUPN(t *testing.T, rows []map[string]any) map[string]map[string]any {
 	return out
 }
 
-
 func TestUserRegistrationDetails(t *testing.T) {
 	eachBackend(t, func(t *testing.T, env *testenv.Env) {
 		f := newReportFixture(t, env)
