@@ -27,13 +27,25 @@ type chart struct {
 	Desc   string
 	Labels []string
 	Series []series
+	Wide   bool // spans the page rather than half of it
 }
 
+func (c chart) width() int {
+	if c.Wide {
+		return chartW
+	}
+	return halfW
+}
+
+func (c chart) plotW() int { return c.width() - padLeft - padRight }
+
+// A chart is drawn in a box of chartW (wide) or halfW user units by chartH;
+// it scales to its column, and reports.css enlarges the axis text on small
+// screens, where the scale shrinks it.
 const (
-	chartW, chartH            = 720, 260
-	padLeft, padRight, padTop = 44, 12, 14
+	chartW, halfW, chartH     = 720, 480, 260
+	padLeft, padRight, padTop = 52, 12, 14
 	padBottom                 = 30
-	plotW                     = chartW - padLeft - padRight
 	plotH                     = chartH - padTop - padBottom
 )
 
@@ -47,7 +59,7 @@ func niceMax(v int) int {
 	for mag*10 <= step {
 		mag *= 10
 	}
-	for _, m := range []int{1, 2, 5, 10} {
+	for _, m := range []int{1, 2, 3, 5, 10} {
 		if step <= m*mag {
 			return 4 * m * mag
 		}
@@ -59,20 +71,28 @@ func esc(s string) string { return template.HTMLEscapeString(s) }
 
 // open starts the svg element and its axes; max is the top of the y axis.
 func (c chart) open(b *strings.Builder, max int) {
-	fmt.Fprintf(b, `<svg class="chart" viewBox="0 0 %d %d" role="img" aria-labelledby="%s-t %s-d" focusable="false">`, chartW, chartH, c.ID, c.ID)
+	class := "chart"
+	if c.Wide {
+		class += " wide"
+	}
+	fmt.Fprintf(b, `<svg class="%s" viewBox="0 0 %d %d" role="img" aria-labelledby="%s-t %s-d" focusable="false">`, class, c.width(), chartH, c.ID, c.ID)
 	fmt.Fprintf(b, `<title id="%s-t">%s</title><desc id="%s-d">%s</desc>`, c.ID, esc(c.Title), c.ID, esc(c.Desc))
 	for i := 0; i <= 4; i++ {
 		y := padTop + plotH - plotH*i/4
-		fmt.Fprintf(b, `<line class="grid" x1="%d" y1="%d" x2="%d" y2="%d"/>`, padLeft, y, chartW-padRight, y)
+		fmt.Fprintf(b, `<line class="grid" x1="%d" y1="%d" x2="%d" y2="%d"/>`, padLeft, y, c.width()-padRight, y)
 		fmt.Fprintf(b, `<text class="axis" x="%d" y="%d" text-anchor="end">%d</text>`, padLeft-6, y+4, max*i/4)
 	}
 	n := len(c.Labels)
-	every := max1((n + 6) / 7) // at most about seven labels
+	most := 7 // labels along the axis, at most
+	if !c.Wide {
+		most = 5
+	}
+	every := max1((n + most - 1) / most)
 	for i, l := range c.Labels {
 		if i%every != 0 {
 			continue
 		}
-		x := padLeft + plotW*(2*i+1)/(2*max1(n))
+		x := padLeft + c.plotW()*(2*i+1)/(2*max1(n))
 		fmt.Fprintf(b, `<text class="axis" x="%d" y="%d" text-anchor="middle">%s</text>`, x, chartH-8, esc(l))
 	}
 }
@@ -98,7 +118,7 @@ func (c chart) Bars() template.HTML {
 	var b strings.Builder
 	c.open(&b, top)
 	n := max1(len(c.Labels))
-	slot := float64(plotW) / float64(n)
+	slot := float64(c.plotW()) / float64(n)
 	w := slot * 0.7
 	if w > 36 {
 		w = 36
@@ -137,15 +157,15 @@ func (c chart) Line() template.HTML {
 	for _, s := range c.Series {
 		var pts []string
 		for i, v := range s.Values {
-			x := padLeft + plotW*(2*i+1)/(2*n)
+			x := padLeft + c.plotW()*(2*i+1)/(2*n)
 			y := padTop + plotH - plotH*v/top
 			pts = append(pts, strconv.Itoa(x)+","+strconv.Itoa(y))
 		}
 		if len(pts) == 0 {
 			continue
 		}
-		first := padLeft + plotW/(2*n)
-		last := padLeft + plotW*(2*len(pts)-1)/(2*n)
+		first := padLeft + c.plotW()/(2*n)
+		last := padLeft + c.plotW()*(2*len(pts)-1)/(2*n)
 		fmt.Fprintf(&b, `<polygon class="area %s" points="%d,%d %s %d,%d"/>`, s.Class, first, padTop+plotH, strings.Join(pts, " "), last, padTop+plotH)
 		fmt.Fprintf(&b, `<polyline class="line %s" points="%s"/>`, s.Class, strings.Join(pts, " "))
 		lastV := s.Values[len(s.Values)-1]

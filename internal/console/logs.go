@@ -122,11 +122,14 @@ func (h *Handler) readSignInFilters(r *http.Request) (signInFilters, odata.Expr)
 // signInRow is a sign-in as the log shows it.
 type signInRow struct {
 	domain.SignIn
-	Method, Reason string
+	Method, Reason, Time string
 }
 
+// clock is the time of day of an entry, for the logs' second line.
+func clock(t time.Time) string { return t.UTC().Format("15:04:05 UTC") }
+
 func signInRowOf(s domain.SignIn) signInRow {
-	row := signInRow{SignIn: s, Method: methodLabel(s.AuthenticationMethod)}
+	row := signInRow{SignIn: s, Method: methodLabel(s.AuthenticationMethod), Time: clock(s.CreatedDateTime)}
 	if !s.Succeeded {
 		row.Reason = reasonLabel(s.ErrorCode)
 	}
@@ -232,12 +235,12 @@ func (h *Handler) readAuditFilters(r *http.Request) (auditFilters, odata.Expr) {
 // auditRow is an audit record as the log shows it.
 type auditRow struct {
 	domain.AuditRecord
-	Initiator string
-	Targets   []string
+	Initiator, Time string
+	Targets         []string
 }
 
 func auditRowOf(rec domain.AuditRecord) auditRow {
-	row := auditRow{AuditRecord: rec, Initiator: initiatorName(rec.InitiatedBy)}
+	row := auditRow{AuditRecord: rec, Initiator: initiatorName(rec.InitiatedBy), Time: clock(rec.ActivityDateTime)}
 	for _, t := range rec.TargetResources {
 		name := t.UserPrincipalName
 		if name == "" {

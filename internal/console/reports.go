@@ -158,7 +158,7 @@ func (h *Handler) drawActivity(p *reportsPage, act directory.Activity) {
 	p.Onboarding = chart{ID: "chart-onboarding", Title: "Passwordless people over time",
 		Desc: "People holding at least one passkey at the end of each day, " + span + ": " +
 			plural(act.PasswordlessBefore, "person", "people") + " at the start, " + plural(total, "person", "people") + " at the end.",
-		Labels: labels, Series: []series{{Name: "Passwordless people", Class: "chart-1", Values: cum}}}
+		Labels: labels, Series: []series{{Name: "Passwordless people", Class: "chart-1", Values: cum}}, Wide: true}
 
 	// Sign-ins by method, and failures by reason.
 	passkey, pass, failed := values(), values(), values()
