@@ -60,18 +60,17 @@ func TestConsoleAccess(t *testing.T) {
 		}
 
 		// Registering a passkey and signing in with it opens the console.
-		do(t, ctx, "go to register a passkey", chromedp.Click(chromedp.CSS("#register-passkey-link")), chromedp.WaitVisible(chromedp.CSS("#add-passkey")))
+		do(t, ctx, "go to register a passkey", press("#register-passkey-link"), chromedp.WaitVisible(chromedp.CSS("#add-passkey")))
 		do(t, ctx, "add a passkey",
-			emptyField("#passkey-name"),
-			chromedp.SendKeys(chromedp.CSS("#passkey-name"), "Grace's laptop"),
-			chromedp.Click(chromedp.CSS("#add-passkey-button")),
+			fill("#passkey-name", "Grace's laptop"),
+			press("#add-passkey-button"),
 			chromedp.WaitVisible(chromedp.CSS("#passkey-list")))
 		do(t, ctx, "back to the console, then to passkey sign-in",
 			chromedp.Navigate(env.URL+"/admin"),
 			chromedp.WaitVisible(chromedp.CSS("#passkey-signin-link")),
-			chromedp.Click(chromedp.CSS("#passkey-signin-link")),
+			press("#passkey-signin-link"),
 			chromedp.WaitVisible(chromedp.CSS("[data-passkey-signin]")),
-			chromedp.Click(chromedp.CSS("[data-passkey-signin]")),
+			press("[data-passkey-signin]"),
 			chromedp.WaitVisible(chromedp.CSS(".console-nav")))
 		if loc, _ := chromedp.Run(ctx, chromedp.Location()); !strings.HasSuffix(loc, "/admin") {
 			t.Errorf("passkey sign-in from the console landed on %s", loc)
@@ -91,7 +90,7 @@ func TestConsoleAccess(t *testing.T) {
 		do(t, nctx, "sign in with the passkey and open the console",
 			chromedp.Navigate(env.URL+"/login?next=%2Fadmin&login_hint="+url.QueryEscape(noRole)),
 			chromedp.WaitVisible(chromedp.CSS("[data-passkey-signin]")),
-			chromedp.Click(chromedp.CSS("[data-passkey-signin]")),
+			press("[data-passkey-signin]"),
 			chromedp.WaitVisible(chromedp.CSS("#no-role")))
 		resp, err = chromedp.RunResponse(nctx, chromedp.Navigate(env.URL+"/admin/people"))
 		if err != nil {

@@ -38,9 +38,8 @@ func givePasskey(t *testing.T, ctx context.Context, env *testenv.Env, upn string
 	pass := issuePass(t, env, upn, false)
 	signInWithPass(t, ctx, env, upn, pass.Code)
 	do(t, ctx, "add a passkey for "+upn,
-		emptyField("#passkey-name"),
-		chromedp.SendKeys(chromedp.CSS("#passkey-name"), "Console key"),
-		chromedp.Click(chromedp.CSS("#add-passkey-button")),
+		fill("#passkey-name", "Console key"),
+		press("#add-passkey-button"),
 		chromedp.WaitVisible(chromedp.CSS("#passkey-list")))
 }
 
@@ -51,7 +50,7 @@ func signInToConsole(t *testing.T, ctx context.Context, env *testenv.Env, upn st
 	do(t, ctx, "sign in to the console with a passkey",
 		chromedp.Navigate(env.URL+"/login?next=%2Fadmin&login_hint="+url.QueryEscape(upn)),
 		chromedp.WaitVisible(chromedp.CSS("[data-passkey-signin]")),
-		chromedp.Click(chromedp.CSS("[data-passkey-signin]")),
+		press("[data-passkey-signin]"),
 		chromedp.WaitVisible(chromedp.CSS(".console-nav")))
 }
 
@@ -146,4 +145,16 @@ func waitJS(t *testing.T, ctx context.Context, what, expr string) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// press clicks the element in the page's script: unlike a mouse click at the
+// element's place, it cannot miss while the page still moves under load.
+func press(css string) chromedp.Action[chromedp.Void] {
+	return runJS(`document.querySelector(` + jsString(css) + `).click()`)
+}
+
+// fill sets a form field's value as typing would, with its input event.
+func fill(css, value string) chromedp.Action[chromedp.Void] {
+	return runJS(`const f = document.querySelector(` + jsString(css) + `); f.value = ` + jsString(value) +
+		`; f.dispatchEvent(new Event("input", {bubbles: true}))`)
 }

@@ -42,16 +42,16 @@ func TestConsoleServiceDesk(t *testing.T) {
 
 		// A new person.
 		open(t, admin, env, "/admin/people", "#new-person")
-		do(t, admin, "open the new-person form", chromedp.Click(chromedp.CSS("#new-person")), chromedp.WaitVisible(chromedp.CSS("#person-form")))
+		do(t, admin, "open the new-person form", press("#new-person"), chromedp.WaitVisible(chromedp.CSS("#person-form")))
 		if shots(t) {
 			consoleShots(t, admin, "person-new")
 		}
 		do(t, admin, "add Ada",
-			chromedp.SendKeys(chromedp.CSS("#upn"), "ada@example.com"),
-			chromedp.SendKeys(chromedp.CSS("#displayName"), "Ada Lovelace"),
-			chromedp.SendKeys(chromedp.CSS("#mail"), "ada.lovelace@example.org"),
-			chromedp.SendKeys(chromedp.CSS("#manager"), "grace@example.com"),
-			chromedp.Click(chromedp.CSS("#person-form button[type=submit]")),
+			fill("#upn", "ada@example.com"),
+			fill("#displayName", "Ada Lovelace"),
+			fill("#mail", "ada.lovelace@example.org"),
+			fill("#manager", "grace@example.com"),
+			press("#person-form button[type=submit]"),
 			chromedp.WaitVisible(chromedp.CSS("#person-name")))
 		if got := text(t, admin, "#flash"); !strings.Contains(got, "Ada Lovelace was added") {
 			t.Errorf("after adding, the page says %q", got)
@@ -63,9 +63,9 @@ func TestConsoleServiceDesk(t *testing.T) {
 		// The same username again is refused in words, on the form.
 		open(t, admin, env, "/admin/people/new", "#person-form")
 		do(t, admin, "add Ada twice",
-			chromedp.SendKeys(chromedp.CSS("#upn"), "ADA@example.com"),
-			chromedp.SendKeys(chromedp.CSS("#displayName"), "Ada again"),
-			chromedp.Click(chromedp.CSS("#person-form button[type=submit]")),
+			fill("#upn", "ADA@example.com"),
+			fill("#displayName", "Ada again"),
+			press("#person-form button[type=submit]"),
 			chromedp.WaitVisible(chromedp.CSS("#page-error")))
 		if got := text(t, admin, "#page-error"); !strings.Contains(got, "already exists") {
 			t.Errorf("a taken username is refused with %q", got)
@@ -73,7 +73,7 @@ func TestConsoleServiceDesk(t *testing.T) {
 
 		// A pass, shown once.
 		open(t, admin, env, personPath(ada), "#create-pass")
-		do(t, admin, "open the pass form", chromedp.Click(chromedp.CSS("#create-pass")), chromedp.WaitVisible(chromedp.CSS("#pass-form")))
+		do(t, admin, "open the pass form", press("#create-pass"), chromedp.WaitVisible(chromedp.CSS("#pass-form")))
 		if got := text(t, admin, "#policy-bounds"); !strings.Contains(got, "between 60 minutes (1 hour) and 480 minutes (8 hours)") {
 			t.Errorf("the pass form shows the policy as %q", got)
 		}
@@ -82,9 +82,9 @@ func TestConsoleServiceDesk(t *testing.T) {
 		}
 		// A lifetime outside the policy is refused with the bounds, nothing issued.
 		do(t, admin, "ask for too long a pass",
-			emptyField("#lifetime"), chromedp.SendKeys(chromedp.CSS("#lifetime"), "600"),
+			fill("#lifetime", "600"),
 			runJS(`document.querySelector("#lifetime").removeAttribute("max")`),
-			chromedp.Click(chromedp.CSS("#create-pass-button")),
+			press("#create-pass-button"),
 			chromedp.WaitVisible(chromedp.CSS("#page-error")))
 		if got := text(t, admin, "#page-error"); !strings.Contains(got, "between 60 and 480 minutes") {
 			t.Errorf("too long a lifetime is refused with %q", got)
@@ -93,8 +93,8 @@ func TestConsoleServiceDesk(t *testing.T) {
 			t.Fatal("a refused pass was created")
 		}
 		do(t, admin, "create a one-time pass for an hour",
-			emptyField("#lifetime"), chromedp.SendKeys(chromedp.CSS("#lifetime"), "60"),
-			chromedp.Click(chromedp.CSS("#create-pass-button")),
+			fill("#lifetime", "60"),
+			press("#create-pass-button"),
 			chromedp.WaitVisible(chromedp.CSS("#pass-shown")))
 		attr, _ := chromedp.Run(admin, chromedp.AttributeValue(chromedp.CSS("#pass-code"), "data-value"))
 		code := attr.Value
@@ -136,14 +136,13 @@ func TestConsoleServiceDesk(t *testing.T) {
 		adaTab := newTab(t)
 		signInWithPass(t, adaTab, env, ada.UserPrincipalName, code)
 		do(t, adaTab, "Ada adds a passkey",
-			emptyField("#passkey-name"),
-			chromedp.SendKeys(chromedp.CSS("#passkey-name"), "Ada's phone"),
-			chromedp.Click(chromedp.CSS("#add-passkey-button")),
+			fill("#passkey-name", "Ada's phone"),
+			press("#add-passkey-button"),
 			chromedp.WaitVisible(chromedp.CSS("#passkey-list")))
 		do(t, adaTab, "Ada signs in with her passkey",
 			chromedp.Navigate(env.URL+"/login"),
 			chromedp.WaitVisible(chromedp.CSS("[data-passkey-signin]")),
-			chromedp.Click(chromedp.CSS("[data-passkey-signin]")),
+			press("[data-passkey-signin]"),
 			chromedp.WaitVisible(chromedp.CSS("#passkey-list")))
 		open(t, admin, env, personPath(ada), "#methods")
 		if got := text(t, admin, "#methods #passkey-list"); !strings.Contains(got, "Ada's phone") {
@@ -160,7 +159,7 @@ func TestConsoleServiceDesk(t *testing.T) {
 		}
 
 		// Signed out everywhere: Ada's next request asks her to sign in.
-		do(t, admin, "sign Ada out everywhere", chromedp.Click(chromedp.CSS("#revoke-sessions")), chromedp.WaitVisible(chromedp.CSS("#flash")))
+		do(t, admin, "sign Ada out everywhere", press("#revoke-sessions"), chromedp.WaitVisible(chromedp.CSS("#flash")))
 		if got := text(t, admin, "#flash"); !strings.Contains(got, "Signed out everywhere") {
 			t.Errorf("after revoking, the page says %q", got)
 		}
@@ -186,7 +185,7 @@ func TestConsoleServiceDesk(t *testing.T) {
 		if shots(t) {
 			consoleShots(t, admin, "person-locked")
 		}
-		do(t, admin, "unlock Bob", chromedp.Click(chromedp.CSS("#unlock")), chromedp.WaitVisible(chromedp.CSS("#flash")))
+		do(t, admin, "unlock Bob", press("#unlock"), chromedp.WaitVisible(chromedp.CSS("#flash")))
 		if got := text(t, admin, "#lockout-state"); !strings.Contains(got, "Not locked out") {
 			t.Errorf("after unlocking, Bob's lock-out shows %q", got)
 		}
@@ -213,9 +212,9 @@ func TestConsolePersonChanges(t *testing.T) {
 			consoleShots(t, admin, "person-edit")
 		}
 		do(t, admin, "rename Ada and set her hire date",
-			emptyField("#displayName"), chromedp.SendKeys(chromedp.CSS("#displayName"), "Ada King"),
-			chromedp.SetValue(chromedp.CSS("#hireDate"), "2027-01-04"),
-			chromedp.Click(chromedp.CSS("#person-form button[type=submit]")),
+			fill("#displayName", "Ada King"),
+			fill("#hireDate", "2027-01-04"),
+			press("#person-form button[type=submit]"),
 			chromedp.WaitVisible(chromedp.CSS("#flash")))
 		if u, _ := env.Dir.ResolveUser(ctx, ada.ID); u.DisplayName != "Ada King" || u.EmployeeHireDate == nil || u.EmployeeHireDate.Format("2006-01-02") != "2027-01-04" {
 			t.Errorf("after editing, Ada is %+v", u)
@@ -223,28 +222,28 @@ func TestConsolePersonChanges(t *testing.T) {
 		// A manager who does not exist is refused on the form, nothing changed.
 		open(t, admin, env, personPath(ada)+"/edit", "#person-form")
 		do(t, admin, "give Ada a manager nobody knows",
-			chromedp.SendKeys(chromedp.CSS("#manager"), "ghost@example.com"),
-			chromedp.Click(chromedp.CSS("#person-form button[type=submit]")),
+			fill("#manager", "ghost@example.com"),
+			press("#person-form button[type=submit]"),
 			chromedp.WaitVisible(chromedp.CSS("#page-error")))
 		if got := text(t, admin, "#page-error"); !strings.Contains(got, "ghost@example.com") {
 			t.Errorf("an unknown manager is refused with %q", got)
 		}
 
 		open(t, admin, env, personPath(ada), "#groups")
-		do(t, admin, "add Ada to a group", chromedp.Click(chromedp.CSS("#groups button[type=submit]")), chromedp.WaitVisible(chromedp.CSS("#group-list")))
+		do(t, admin, "add Ada to a group", press("#groups button[type=submit]"), chromedp.WaitVisible(chromedp.CSS("#group-list")))
 		if gs, _ := env.Dir.MemberOf(ctx, sys, ada.ID); len(gs) != 1 || gs[0].ID != g.ID {
 			t.Errorf("Ada's groups: %+v", gs)
 		}
 		do(t, admin, "assign Ada a role",
-			chromedp.SetValue(chromedp.CSS("#add-role"), string(domain.RoleReportsReader)),
-			chromedp.Click(chromedp.CSS("#roles .add-row button")),
+			fill("#add-role", string(domain.RoleReportsReader)),
+			press("#roles .add-row button"),
 			chromedp.WaitVisible(chromedp.CSS("#role-list")))
 		if rs, _ := env.Dir.UserRoles(ctx, ada.ID); len(rs) != 1 || rs[0] != domain.RoleReportsReader {
 			t.Errorf("Ada's roles: %v", rs)
 		}
-		do(t, admin, "take the role back", chromedp.Click(chromedp.CSS("#role-list .chip-remove")))
+		do(t, admin, "take the role back", press("#role-list .chip-remove"))
 		waitJS(t, admin, "the role to go", `!document.querySelector("#role-list") && !!document.querySelector("#flash")`)
-		do(t, admin, "take Ada out of the group", chromedp.Click(chromedp.CSS("#group-list .chip-remove")))
+		do(t, admin, "take Ada out of the group", press("#group-list .chip-remove"))
 		waitJS(t, admin, "the group to go", `!document.querySelector("#group-list") && !!document.querySelector("#flash")`)
 		if rs, _ := env.Dir.UserRoles(ctx, ada.ID); len(rs) != 0 {
 			t.Errorf("Ada still holds %v", rs)
@@ -253,22 +252,22 @@ func TestConsolePersonChanges(t *testing.T) {
 			t.Errorf("Ada is still in %+v", gs)
 		}
 
-		do(t, admin, "disable Ada", chromedp.Click(chromedp.CSS("#disable-person")), chromedp.WaitVisible(chromedp.CSS("#enable-person")))
+		do(t, admin, "disable Ada", press("#disable-person"), chromedp.WaitVisible(chromedp.CSS("#enable-person")))
 		if u, _ := env.Dir.ResolveUser(ctx, ada.ID); u.AccountEnabled {
 			t.Error("Ada is still enabled")
 		}
 		// A disabled person's pass is refused in words.
 		open(t, admin, env, personPath(ada)+"/pass/new", "#pass-form")
-		do(t, admin, "create a pass for a disabled account", chromedp.Click(chromedp.CSS("#create-pass-button")), chromedp.WaitVisible(chromedp.CSS("#page-error")))
+		do(t, admin, "create a pass for a disabled account", press("#create-pass-button"), chromedp.WaitVisible(chromedp.CSS("#page-error")))
 		if got := text(t, admin, "#page-error"); !strings.Contains(got, "This account is disabled") {
 			t.Errorf("a pass for a disabled account is refused with %q", got)
 		}
 		open(t, admin, env, personPath(ada), "#enable-person")
-		do(t, admin, "enable Ada", chromedp.Click(chromedp.CSS("#enable-person")), chromedp.WaitVisible(chromedp.CSS("#disable-person")))
+		do(t, admin, "enable Ada", press("#enable-person"), chromedp.WaitVisible(chromedp.CSS("#disable-person")))
 
 		// Nobody issues their own pass, in the page's words.
 		open(t, admin, env, "/admin/people?q=grace", "#people-table")
-		do(t, admin, "open my own page", chromedp.Click(chromedp.CSS("#people-table a")), chromedp.WaitVisible(chromedp.CSS("#person-name")))
+		do(t, admin, "open my own page", press("#people-table a"), chromedp.WaitVisible(chromedp.CSS("#person-name")))
 		if n, _ := chromedp.Run(admin, chromedp.Evaluate[int](`document.querySelectorAll("#create-pass").length`)); n != 0 {
 			t.Error("an administrator is offered a pass for themselves")
 		}
@@ -281,11 +280,11 @@ func TestConsolePersonChanges(t *testing.T) {
 
 		// Delete, after a confirmation page.
 		open(t, admin, env, personPath(ada), "#delete-person")
-		do(t, admin, "ask to delete Ada", chromedp.Click(chromedp.CSS("#delete-person")), chromedp.WaitVisible(chromedp.CSS("#confirm-delete")))
+		do(t, admin, "ask to delete Ada", press("#delete-person"), chromedp.WaitVisible(chromedp.CSS("#confirm-delete")))
 		if shots(t) {
 			consoleShots(t, admin, "person-delete")
 		}
-		do(t, admin, "confirm", chromedp.Click(chromedp.CSS("#confirm-delete-button")), chromedp.WaitVisible(chromedp.CSS("#flash")))
+		do(t, admin, "confirm", press("#confirm-delete-button"), chromedp.WaitVisible(chromedp.CSS("#flash")))
 		if _, err := env.Dir.ResolveUser(ctx, ada.ID); domain.KindOf(err) != domain.KindNotFound {
 			t.Errorf("Ada after deletion: %v", err)
 		}

@@ -29,8 +29,15 @@
 //     the shared blocks in templates/_*.html. Render it with
 //     h.render(w, r, a, http.StatusOK, "NAME.html", view{Title: ..., Page: data}).
 //     Every form carries {{template "csrf" .}} (the layout's view has the token).
+//     templates/_forms.html also has "alerts" (the flash and the error of the
+//     view), "pager" (give it a pager from pageOf) and "avatar"; {{icon "name"}}
+//     draws an icon of icons.go. Put helpers for one area in its own file.
 //  4. After a POST, redirect with h.done(w, r, a, "/admin/...", "what happened")
 //     so the next page shows a confirmation (a flash bound to the session).
+//
+// Helpers for browser tests (a role holder signed in to the console with a
+// passkey, screenshots at desktop width and 390 px, forged form posts) are in
+// internal/browsertest/console_helpers_test.go.
 //
 // Styles are static/console.css (on top of the sign-in pages' app.css); the
 // only script is static/console.js, for progressive enhancement: every page

@@ -34,6 +34,7 @@ type personPage struct {
 	Passes      []passRow
 
 	Sessions []domain.Session
+	Apps     []directory.AppSignIn
 	Lockout  directory.Lockout
 
 	OtherRoles []domain.Role
@@ -131,6 +132,9 @@ func (h *Handler) person(w http.ResponseWriter, r *http.Request, a *Admin) error
 		}
 	}
 	if p.Sessions, err = h.dir.UserSessions(ctx, a.Actor, u.ID); err != nil {
+		return err
+	}
+	if p.Apps, err = h.dir.UserGrants(ctx, a.Actor, u.ID); err != nil {
 		return err
 	}
 	if p.Lockout, err = h.dir.LockoutOf(ctx, a.Actor, u.ID); err != nil {

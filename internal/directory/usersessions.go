@@ -32,6 +32,41 @@ func (s *Service) UserSessions(ctx context.Context, actor domain.Actor, userRef 
 	return live, nil
 }
 
+// AppSignIn is an application a user is signed in to: a grant whose tokens
+// still work, with the application's name.
+type AppSignIn struct {
+	domain.Grant
+	AppName string
+}
+
+// UserGrants lists the applications a user is signed in to, the newest first.
+func (s *Service) UserGrants(ctx context.Context, actor domain.Actor, userRef string) ([]AppSignIn, error) {
+	if err := actor.Require(domain.ActReadUsers); err != nil {
+		return nil, err
+	}
+	u, err := s.ResolveUser(ctx, userRef)
+	if err != nil {
+		return nil, err
+	}
+	all, err := s.store.ListUserGrants(ctx, u.ID)
+	if err != nil {
+		return nil, fmt.Errorf("list grants: %w", err)
+	}
+	now := s.now()
+	var out []AppSignIn
+	for _, g := range all {
+		if !g.Active(now) {
+			continue
+		}
+		name := g.ClientID
+		if a, err := s.store.GetApplicationByClientID(ctx, g.ClientID); err == nil {
+			name = a.DisplayName
+		}
+		out = append(out, AppSignIn{Grant: g, AppName: name})
+	}
+	return out, nil
+}
+
 // Revoked says what RevokeSessions ended.
 type Revoked struct {
 	Sessions int // browser sessions

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/firstkey/firstkey/internal/directory"
 	"github.com/firstkey/firstkey/internal/domain"
@@ -107,6 +108,18 @@ func TestRevokeSessionsSignsOutEverywhere(t *testing.T) {
 			}
 			tokens = append(tokens, res.Token)
 		}
+		app, _, err := f.dir.CreateApplication(ctx, sys, domain.Application{DisplayName: "Payroll", RedirectURIs: []string{"https://payroll.example.com/cb"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		now := f.clock.Now()
+		if err := f.st.CreateGrant(ctx, domain.Grant{ID: "5b0c7d3e-0000-4000-8000-000000000001", ClientID: app.ClientID, UserID: u.ID,
+			CreatedDateTime: now, ExpiresDateTime: now.Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		if gs, err := f.dir.UserGrants(ctx, reader, u.ID); err != nil || len(gs) != 1 || gs[0].AppName != "Payroll" {
+			t.Fatalf("applications signed in to: %+v, %v", gs, err)
+		}
 		live, err := f.dir.UserSessions(ctx, reader, u.ID)
 		if err != nil || len(live) != 2 {
 			t.Fatalf("sessions listed: %d, %v", len(live), err)
@@ -118,13 +131,16 @@ func TestRevokeSessionsSignsOutEverywhere(t *testing.T) {
 			t.Fatalf("a refused revocation ended a session: %v", err)
 		}
 		got, err := f.dir.RevokeSessions(ctx, authAdmin, u.ID)
-		if err != nil || got.Sessions != 2 {
+		if err != nil || got.Sessions != 2 || got.Grants != 1 {
 			t.Fatalf("revoked %+v, %v", got, err)
 		}
 		for _, tok := range tokens {
 			if _, err := f.dir.Session(ctx, tok); domain.KindOf(err) != domain.KindUnauthenticated {
 				t.Fatalf("a session outlived the revocation: %v", err)
 			}
+		}
+		if gs, _ := f.dir.UserGrants(ctx, reader, u.ID); len(gs) != 0 {
+			t.Fatalf("%d application sign-ins listed after revocation", len(gs))
 		}
 		if live, _ := f.dir.UserSessions(ctx, reader, u.ID); len(live) != 0 {
 			t.Fatalf("%d sessions listed after revocation", len(live))

@@ -244,6 +244,9 @@ type Store interface {
 	// Grants: one sign-in's tokens for one application.
 	CreateGrant(ctx context.Context, g domain.Grant) error
 	GetGrant(ctx context.Context, id string) (domain.Grant, error)
+	// ListUserGrants lists a user's grants, revoked and expired ones included,
+	// the newest first.
+	ListUserGrants(ctx context.Context, userID string) ([]domain.Grant, error)
 	// RevokeGrants sets RevokedDateTime and RevokedReason on every matching grant
 	// not yet revoked and returns how many changed. An empty filter is an error.
 	RevokeGrants(ctx context.Context, f domain.GrantFilter, at time.Time, reason string) (int, error)

@@ -37,6 +37,13 @@
     });
   });
 
+  // The pass form: choosing a start date and time also chooses "At a date and time".
+  var later = document.querySelector('#start-later');
+  var startAt = document.querySelector('#startAt');
+  if (later && startAt) {
+    startAt.addEventListener('input', function () { if (startAt.value) { later.checked = true; } });
+  }
+
   // Copy buttons: data-copy="#element" copies that element's data-value (or text).
   document.querySelectorAll('[data-copy]').forEach(function (button) {
     button.hidden = false;

@@ -12,6 +12,7 @@ import (
 
 var grantTests = []test{
 	{"Grant/CreateGet", testGrantCreateGet},
+	{"Grant/ListByUser", testListUserGrants},
 	{"Grant/RevokeGrants", testRevokeGrants},
 	{"Grant/RevokeGrantsEmptyFilter", testRevokeGrantsEmptyFilter},
 	{"Grant/RevokeGrant", testRevokeGrant},
@@ -362,4 +363,26 @@ func testUseRefreshTokenTwoStores(t *testing.T, s store.Store, reopen func(testi
 	got, err := s.GetRefreshToken(ctx, "rt-hash-1")
 	must(t, err)
 	wantEqual(t, got.UsedDateTime, at(time.Duration(winner)*time.Second))
+}
+
+func testListUserGrants(t *testing.T, s store.Store) {
+	grantFixture(t, s)
+	var want []domain.Grant
+	for i, x := range []struct{ id, client, user string }{{"g1", "c1", "u1"}, {"g2", "c2", "u1"}, {"g3", "c1", "u2"}, {"g4", "c1", "u1"}} {
+		g := newGrant(x.id, x.client, x.user)
+		g.CreatedDateTime = t0.Add(time.Duration(i) * time.Minute)
+		if x.id == "g2" {
+			g.RevokedDateTime, g.RevokedReason = t0.Add(time.Hour), "signed out"
+		}
+		must(t, s.CreateGrant(ctx, g))
+		if x.user == "u1" {
+			want = append([]domain.Grant{storedGrant(g)}, want...)
+		}
+	}
+	got, err := s.ListUserGrants(ctx, "u1")
+	must(t, err)
+	wantEqual(t, got, want)
+	got, err = s.ListUserGrants(ctx, "ghost")
+	must(t, err)
+	wantEqual(t, len(got), 0)
 }

@@ -155,3 +155,13 @@ func (s *Store) UseRefreshToken(ctx context.Context, hash string, at time.Time) 
 	}
 	return domain.RefreshToken{}, fmt.Errorf("%s of grant %q: already used: %w", what, grantID, store.ErrConflict)
 }
+
+// ListUserGrants lists a user's grants, revoked and expired ones included, the
+// newest first.
+func (s *Store) ListUserGrants(ctx context.Context, userID string) ([]domain.Grant, error) {
+	rows, err := s.query(ctx, "SELECT "+grantColumns+" FROM grants WHERE user_id = ? ORDER BY created_at DESC, id", userID)
+	if err != nil {
+		return nil, s.fail("list user grants", err)
+	}
+	return scanAll(rows, "list user grants", scanGrant)
+}
