@@ -64,6 +64,16 @@ func TestConsoleReportsAndLogs(t *testing.T) {
 		if got := text(t, rita, "#failure-table"); !strings.Contains(got, "Wrong pass") {
 			t.Errorf("failures by reason: %q", got)
 		}
+		// A reason leads to its sign-ins in the log.
+		do(t, rita, "open the failures of one reason", chromedp.Click(chromedp.CSS("#failure-table a")))
+		waitJS(t, rita, "the log of that reason", `location.pathname === "/admin/logs/signins" && document.querySelector("#signin-log")`)
+		if got := text(t, rita, "#signin-log tbody"); !strings.Contains(got, "sam@example.com") || strings.Contains(got, "pat@example.com") {
+			t.Errorf("the log of wrong passes: %q", got)
+		}
+		if got, _ := chromedp.Run(rita, chromedp.Evaluate[string](`document.querySelector("#f-result").selectedOptions[0].textContent`)); !strings.Contains(got, "130503") {
+			t.Errorf("the result filter shows %q", got)
+		}
+		open(t, rita, env, "/admin/reports", "#registration-table")
 		// Each chart names itself for screen readers and has its numbers as a table.
 		charts, _ := chromedp.Run(rita, chromedp.Evaluate[int](`document.querySelectorAll("svg.chart[role=img] title + desc").length`))
 		tables, _ := chromedp.Run(rita, chromedp.Evaluate[int](`document.querySelectorAll("details.chart-data table").length`))
