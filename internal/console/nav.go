@@ -28,6 +28,8 @@ func init() {
 		{Label: "Policies", Path: Prefix + "/policies", Need: domain.ActReadPolicy, Icon: "policy", Mount: (*Handler).mountPolicies},
 		{Label: "Applications", Path: Prefix + "/applications", Need: domain.ActManageApps, Icon: "app", Mount: (*Handler).mountApplications},
 		{Label: "Signing keys", Path: Prefix + "/keys", Need: domain.ActManageKeys, Icon: "signkey", Mount: (*Handler).mountKeys},
+		{Label: "Reports", Path: Prefix + "/reports", Need: domain.ActReadReports, Icon: "report", Mount: (*Handler).mountReports},
+		{Label: "Logs", Path: Prefix + "/logs", Need: domain.ActReadAudit, Icon: "log", Mount: (*Handler).mountLogs},
 	}
 }
 

@@ -18,6 +18,9 @@ const (
 	ActReadAudit    Action = "read audit and sign-in logs"
 	ActManageApps   Action = "manage applications"
 	ActManageRoles  Action = "manage directory roles"
+	// ActReadReports is the authentication methods reports: who has registered
+	// what, and how people sign in.
+	ActReadReports Action = "read authentication methods reports"
 	// ActManageKeys is the token signing keys: the local operator's, the token
 	// service's and, in the admin console, a Global Administrator's; never an
 	// application's (the API has no signing-key endpoint).
@@ -62,12 +65,14 @@ func TokenServiceActor() Actor { return Actor{Type: ActorSystem, AppName: "first
 
 var roleActions = map[Role][]Action{
 	RoleGlobalAdministrator: {ActReadUsers, ActWriteUsers, ActReadGroups, ActWriteGroups, ActReadMethods,
-		ActWriteMethods, ActReadPolicy, ActWritePolicy, ActReadAudit, ActManageApps, ActManageRoles, ActManageKeys},
-	RolePrivilegedAuthenticationAdministrator: {ActReadUsers, ActReadGroups, ActReadMethods, ActWriteMethods, ActReadPolicy},
-	RoleAuthenticationAdministrator:           {ActReadUsers, ActReadGroups, ActReadMethods, ActWriteMethods, ActReadPolicy},
-	RoleAuthenticationPolicyAdministrator:     {ActReadUsers, ActReadGroups, ActReadPolicy, ActWritePolicy},
+		ActWriteMethods, ActReadPolicy, ActWritePolicy, ActReadAudit, ActManageApps, ActManageRoles, ActManageKeys, ActReadReports},
+	// The authentication administrators see the reports of the onboarding they
+	// run (who is passwordless yet), not the logs.
+	RolePrivilegedAuthenticationAdministrator: {ActReadUsers, ActReadGroups, ActReadMethods, ActWriteMethods, ActReadPolicy, ActReadReports},
+	RoleAuthenticationAdministrator:           {ActReadUsers, ActReadGroups, ActReadMethods, ActWriteMethods, ActReadPolicy, ActReadReports},
+	RoleAuthenticationPolicyAdministrator:     {ActReadUsers, ActReadGroups, ActReadPolicy, ActWritePolicy, ActReadReports},
 	RoleUserAdministrator:                     {ActReadUsers, ActWriteUsers, ActReadGroups, ActWriteGroups},
-	RoleReportsReader:                         {ActReadUsers, ActReadGroups, ActReadAudit},
+	RoleReportsReader:                         {ActReadUsers, ActReadGroups, ActReadAudit, ActReadReports},
 }
 
 var permissionActions = map[Permission][]Action{
@@ -79,7 +84,8 @@ var permissionActions = map[Permission][]Action{
 	PermUserAuthenticationMethodReadWrite: {ActReadMethods, ActWriteMethods},
 	PermPolicyReadAll:                     {ActReadPolicy},
 	PermPolicyReadWriteAuthMethod:         {ActReadPolicy, ActWritePolicy},
-	PermAuditLogReadAll:                   {ActReadAudit},
+	PermAuditLogReadAll:                   {ActReadAudit, ActReadReports}, // Graph's permission for the reports too
+	PermReportsReadAll:                    {ActReadReports},
 	PermApplicationReadWriteAll:           {ActManageApps},
 	PermRoleManagementReadWriteDirectory:  {ActManageRoles},
 	PermProvisioningReadWriteAll:          {ActReadUsers, ActWriteUsers, ActReadGroups, ActWriteGroups},

@@ -18,6 +18,7 @@ const (
 	PermPolicyReadAll                     Permission = "Policy.Read.All"
 	PermPolicyReadWriteAuthMethod         Permission = "Policy.ReadWrite.AuthenticationMethod"
 	PermAuditLogReadAll                   Permission = "AuditLog.Read.All"
+	PermReportsReadAll                    Permission = "Reports.Read.All"
 	PermApplicationReadWriteAll           Permission = "Application.ReadWrite.All"
 	PermRoleManagementReadWriteDirectory  Permission = "RoleManagement.ReadWrite.Directory"
 	// PermProvisioningReadWriteAll is a provisioning client's (an HR system's or
@@ -34,6 +35,7 @@ var Permissions = []Permission{
 	PermPolicyReadAll, PermPolicyReadWriteAuthMethod,
 	PermAuditLogReadAll, PermApplicationReadWriteAll, PermRoleManagementReadWriteDirectory,
 	PermProvisioningReadWriteAll,
+	PermReportsReadAll,
 }
 
 // ParsePermission accepts a permission name in any case.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"runtime/debug"
 	"slices"
@@ -153,6 +154,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 		apps + "/removePassword":           {"POST": h.removePassword},
 		"/v1.0/$batch":                     {"POST": h.batch},
 	}
+	maps.Copy(routes, h.reportRoutes())
 	for path, m := range routes {
 		mux.Handle(path, h.serve(m))
 	}

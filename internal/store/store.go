@@ -153,8 +153,34 @@ type Store interface {
 	CreateSignIn(ctx context.Context, s domain.SignIn) error
 	GetSignIn(ctx context.Context, id string) (domain.SignIn, error)
 	// ListSignIns filters on id, createdDateTime, userId, userPrincipalName, appId,
-	// ipAddress, status/errorCode; default order newest first.
+	// ipAddress, status/errorCode, appDisplayName, userDisplayName, and
+	// authenticationDetails/any(d:d/authenticationMethod eq '…') (also
+	// d/succeeded); default order newest first.
 	ListSignIns(ctx context.Context, opts ListOptions) ([]domain.SignIn, int, error)
+
+	// Reports, computed live from the directory as it is now.
+	//
+	// ListRegistrationDetails lists each user's registration state (Graph
+	// userRegistrationDetails) under q, filtering on id, userPrincipalName,
+	// userDisplayName, userType, isAdmin, isMfaCapable, isMfaRegistered,
+	// isPasswordlessCapable, isSsprCapable, isSsprEnabled, isSsprRegistered,
+	// lastUpdatedDateTime, and methodsRegistered/any(m:m eq '…'); default order
+	// by userPrincipalName. q.Roles and q.Types are ignored.
+	ListRegistrationDetails(ctx context.Context, q domain.RegistrationQuery, opts ListOptions) ([]domain.RegistrationDetails, int, error)
+	// SummarizeRegistrations counts the users q covers, per method and per feature.
+	SummarizeRegistrations(ctx context.Context, q domain.RegistrationQuery) (domain.RegistrationSummary, error)
+	// TallySignIns counts the sign-ins in [from, to) per UTC day, method,
+	// requirement and outcome, in day order.
+	TallySignIns(ctx context.Context, from, to time.Time) ([]domain.SignInTally, error)
+	// CountPassesUsedByDay counts, per UTC day in [from, to), the distinct passes
+	// with which someone signed in; days without any are left out.
+	CountPassesUsedByDay(ctx context.Context, from, to time.Time) ([]domain.DayCount, error)
+	// CountAuditsByDay counts audit records of one activity per UTC day in [from, to).
+	CountAuditsByDay(ctx context.Context, activity string, from, to time.Time) ([]domain.DayCount, error)
+	// CountFirstPasskeysByDay counts, per UTC day in [from, to), the users whose
+	// oldest passkey they still hold was registered that day, and returns too
+	// how many users' oldest passkey is older than from.
+	CountFirstPasskeysByDay(ctx context.Context, from, to time.Time) (before int, days []domain.DayCount, err error)
 
 	CreateSession(ctx context.Context, s domain.Session) error
 	GetSession(ctx context.Context, idHash string) (domain.Session, error)

@@ -40,7 +40,7 @@ func RunTests(t *testing.T, newStore NewStore) {
 		filterTests, keysetTests, txTests, concurrencyTests,
 		passkeyTests, ceremonyTests, fido2PolicyTests, throttleTests,
 		authRequestTests, grantTests, deviceTests, textTests, deliveryTests,
-		dumpTests,
+		dumpTests, reportTests,
 	}
 	for _, tests := range groups {
 		for _, tc := range tests {

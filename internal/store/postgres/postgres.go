@@ -36,6 +36,7 @@ var dialect = sqlstore.Dialect{
 	IsUniqueViolation:     func(err error) bool { return hasCode(err, "23505") },
 	IsForeignKeyViolation: func(err error) bool { return hasCode(err, "23503") },
 	IsUnavailable:         unavailable,
+	DayNumber:             func(col string) string { return "CAST(floor(extract(epoch FROM " + col + ") / 86400) AS BIGINT)" },
 }
 
 // unavailable recognises a database that could not answer in time: a

@@ -35,6 +35,8 @@ type Store struct {
 var dialect = sqlstore.Dialect{
 	Name: "sqlite",
 	Time: func(t time.Time) any { return t.UnixMicro() },
+	// Times are microseconds since the epoch, and reports ask for none before it.
+	DayNumber: func(col string) string { return "(" + col + " / 86400000000)" },
 	IsUniqueViolation: func(err error) bool {
 		return hasCode(err, sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
 	},

@@ -18,6 +18,9 @@ type Dialect struct {
 	// takes time.Time, SQLite stores integer microseconds since the Unix epoch so
 	// that comparisons and ordering work on plain integers.
 	Time func(time.Time) any
+	// DayNumber is an SQL expression for the UTC day of the time column col, as
+	// whole days since the Unix epoch (reports count per day).
+	DayNumber func(col string) string
 	// IsUniqueViolation and IsForeignKeyViolation recognise constraint errors.
 	IsUniqueViolation     func(error) bool
 	IsForeignKeyViolation func(error) bool

@@ -15,15 +15,30 @@ const signInColumns = `id, created_at, user_id, user_principal_name, user_displa
 	app_display_name, ip_address, user_agent, error_code, failure_reason, authentication_method,
 	authentication_method_detail, authentication_requirement, succeeded, correlation_id`
 
-var signInFilter = filterSpec{fields: map[string]field{
-	"id":                {col: "id", typ: exactField},
-	"createdDateTime":   {col: "created_at", typ: timeField},
-	"userId":            {col: "user_id", typ: exactField},
-	"userPrincipalName": {col: "upn_key", typ: upnField},
-	"appId":             {col: "app_id", typ: exactField},
-	"ipAddress":         {col: "ip_address", typ: exactField},
-	"status/errorCode":  {col: "error_code", typ: intField},
-}}
+var signInFilter = filterSpec{
+	fields: map[string]field{
+		"id":                {col: "id", typ: exactField},
+		"createdDateTime":   {col: "created_at", typ: timeField},
+		"userId":            {col: "user_id", typ: exactField},
+		"userPrincipalName": {col: "upn_key", typ: upnField},
+		"appId":             {col: "app_id", typ: exactField},
+		"ipAddress":         {col: "ip_address", typ: exactField},
+		"status/errorCode":  {col: "error_code", typ: intField},
+		"appDisplayName":    {col: "app_display_name", typ: textField},
+		"userDisplayName":   {col: "user_display_name", typ: textField},
+	},
+	collections: map[string]collection{
+		// One sign-in has one authentication step, so the lambda over Graph's
+		// authenticationDetails is a condition on the row itself.
+		"authenticationDetails": {
+			exists: "EXISTS (SELECT 1 WHERE ",
+			fields: map[string]field{
+				"authenticationMethod": {col: "sign_ins.authentication_method", typ: exactField},
+				"succeeded":            {col: "sign_ins.succeeded", typ: boolField},
+			},
+		},
+	},
+}
 
 func scanSignIn(r rowScanner) (domain.SignIn, error) {
 	var s domain.SignIn
