@@ -32,9 +32,9 @@ type keyJSON struct {
 
 // keyStatus says what a key does at now: the newest key still in its signing
 // period signs; the others verify until they are retired.
-func keyStatus(k domain.SigningKey, signer string, now time.Time) string {
+func keyStatus(k domain.SigningKey, signers []string, now time.Time) string {
 	switch {
-	case k.ID == signer:
+	case slices.Contains(signers, k.ID):
 		return "signing"
 	case k.VerifiesAt(now):
 		return "verifying"
@@ -43,11 +43,16 @@ func keyStatus(k domain.SigningKey, signer string, now time.Time) string {
 }
 
 // sortedKeys orders keys newest first, the way the token service does, and returns
-// the id of the one that signs at now.
-func sortedKeys(keys []domain.SigningKey, now time.Time) string {
+// the ids of the ones that sign at now, one per algorithm.
+func sortedKeys(keys []domain.SigningKey, now time.Time) []string {
 	slices.SortFunc(keys, domain.CompareSigningKeys)
-	k, _ := domain.SignerAt(keys, string(oidc.SigningAlgorithm), now)
-	return k.ID
+	var ids []string
+	for _, alg := range oidc.SigningAlgorithms {
+		if k, ok := domain.SignerAt(keys, string(alg), now); ok {
+			ids = append(ids, k.ID)
+		}
+	}
+	return ids
 }
 
 func (g *globals) printKeys(ctx context.Context, s *session) error {
@@ -65,9 +70,9 @@ func (g *globals) printKeys(ctx context.Context, s *session) error {
 		}
 		return printJSON(g.stdout, out)
 	}
-	t := newTable(g.stdout, "KID", "STATUS", "CREATED", "SIGNS UNTIL", "PUBLISHED UNTIL")
+	t := newTable(g.stdout, "KID", "ALG", "STATUS", "CREATED", "SIGNS UNTIL", "PUBLISHED UNTIL")
 	for _, k := range keys {
-		t.row(k.ID, keyStatus(k, signer, now), stamp(k.CreatedDateTime), stamp(k.NotAfter), stamp(k.RetireAfter))
+		t.row(k.ID, k.Algorithm, keyStatus(k, signer, now), stamp(k.CreatedDateTime), stamp(k.NotAfter), stamp(k.RetireAfter))
 	}
 	return t.flush()
 }
@@ -83,9 +88,10 @@ func keysListCmd(g *globals) *cobra.Command {
 func keysRotateCmd(g *globals) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "rotate",
-		Short: "Sign with a new key from now on; the old key stays published until its tokens expire",
-		Long: `Generate a new signing key, stored sealed with the master key, and sign with it from now on
-on every replica. The keys it replaces stay published in JWKS, and keep verifying, for
+		Short: "Sign with new keys from now on; the old keys stay published until their tokens expire",
+		Long: `Generate a new signing key of each algorithm (ES256 for access tokens, RS256 for ID
+tokens), stored sealed with the master key, and sign with them from now on on every
+replica. The keys it replaces stay published in JWKS, and keep verifying, for
 the access token lifetime plus clock skew, so tokens issued before the rotation keep working.`,
 		Args: cobra.NoArgs,
 	}
