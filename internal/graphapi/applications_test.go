@@ -160,7 +160,7 @@ func TestApplicationsCreateAndGet(t *testing.T) {
 		}
 		// Changed through the API, it is audited; null restores the default.
 		a.do(http.MethodPatch, "/v1.0/applications/"+p.str("id"), map[string]any{"idTokenSignedResponseAlg": nil}).must(t, http.StatusNoContent)
-		if g := a.get("/v1.0/applications/" + p.str("id")).must(t, http.StatusOK); g.str("idTokenSignedResponseAlg") != "RS256" {
+		if g := a.get("/v1.0/applications/"+p.str("id")).must(t, http.StatusOK); g.str("idTokenSignedResponseAlg") != "RS256" {
 			t.Errorf("after PATCH null: %s", g.Raw)
 		}
 		if upd := auditsOf(t, env, domain.ActivityUpdateApplication); len(upd) == 0 ||
