@@ -25,6 +25,8 @@ type call struct {
 	// signingAccessToken is set while zitadel builds an access token: it asks
 	// for the access token's private claims right before its signing key.
 	signingAccessToken bool
+	// app is the request's application as read from the store.
+	app *domain.Application
 	// keysLoaded says the signing keys were read from the store in this
 	// request already (an access token and an ID token need one read).
 	keysLoaded bool

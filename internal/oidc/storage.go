@@ -97,8 +97,18 @@ func (r *appTokenRequest) GetSubject() string    { return r.app.ClientID }
 func (r *appTokenRequest) GetAudience() []string { return []string{Audience} }
 func (r *appTokenRequest) GetScopes() []string   { return r.scopes }
 
+// application reads the client's row once per token request: zitadel asks for
+// the client twice in a client-credentials grant (to authenticate it, then for
+// the token request) and within one request the answer cannot usefully change.
 func (s *storage) application(ctx context.Context, clientID string) (domain.Application, error) {
+	c := callFrom(ctx)
+	if c.app != nil && c.app.ClientID == clientID {
+		return *c.app, nil
+	}
 	app, err := s.st.GetApplicationByClientID(ctx, clientID)
+	if err == nil {
+		c.app = &app
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		return app, errUnknownClient
 	}
