@@ -70,7 +70,7 @@ type keyEntry struct {
 func (e *keyEntry) alg() jose.SignatureAlgorithm { return jose.SignatureAlgorithm(e.Algorithm) }
 
 // keyring caches the store's signing keys. Every replica signs with the newest key
-// in the store and publishes every key not yet retired; the store is the only
+// of each algorithm in the store and publishes every key not yet retired; the store is the only
 // shared state, so the cache is refreshed whenever it might be stale.
 type keyring struct {
 	st      store.Store
