@@ -24,7 +24,7 @@ func permissionNames() string {
 }
 
 func appCreateCmd(g *globals) *cobra.Command {
-	var name, strength string
+	var name, strength, idAlg string
 	var perms, redirects, spa []string
 	var public bool
 	c := &cobra.Command{
@@ -49,6 +49,7 @@ separate with commas. Permissions:
 	f.StringSliceVar(&redirects, "redirect-uri", nil, "redirect URI for the authorization code flow")
 	f.StringSliceVar(&spa, "spa-redirect-uri", nil, "redirect URI of a single-page application (makes it a public client with CORS)")
 	f.StringVar(&strength, "require-strength", "", "authentication strength users need: mfa or phishing_resistant")
+	f.StringVar(&idAlg, "id-token-alg", "", "algorithm of the application's ID tokens: RS256 (the default) or ES256")
 	_ = c.MarkFlagRequired("name")
 	c.RunE = g.act(nil, func(ctx context.Context, s *session, _ []string) error {
 		ps, err := domain.NormalizePermissions(perms)
@@ -57,7 +58,7 @@ separate with commas. Permissions:
 		}
 		a, secret, err := s.dir.CreateApplication(ctx, s.actor, domain.Application{
 			DisplayName: name, PublicClient: public || len(spa) > 0, RedirectURIs: redirects, SPARedirectURIs: spa,
-			Permissions: ps, RequiredStrength: domain.Strength(strength),
+			Permissions: ps, RequiredStrength: domain.Strength(strength), IDTokenSigningAlg: idAlg,
 		})
 		if err != nil {
 			return err
@@ -102,6 +103,7 @@ func appFields(a domain.Application) []string {
 		"Redirect URIs", orDash(strings.Join(a.RedirectURIs, ", ")),
 		"SPA redirect URIs", orDash(strings.Join(a.SPARedirectURIs, ", ")),
 		"Required strength", orDash(string(a.RequiredStrength)),
+		"ID token algorithm", a.IDTokenAlg(),
 		"Created", stamp(a.CreatedDateTime),
 	}
 }
@@ -163,7 +165,7 @@ func appDeleteCmd(g *globals) *cobra.Command {
 }
 
 func appUpdateCmd(g *globals) *cobra.Command {
-	var name, strength string
+	var name, strength, idAlg string
 	var perms, redirects, spa []string
 	c := &cobra.Command{
 		Use:   "update CLIENT_ID|ID [--name NAME] [--redirect-uri URI]... [--spa-redirect-uri URI]... [--permission P]... [--require-strength S]",
@@ -183,6 +185,7 @@ replace the whole list (give --permission "" or --redirect-uri "" to clear it), 
 	f.StringSliceVar(&redirects, "redirect-uri", nil, "redirect URIs (replaces the list)")
 	f.StringSliceVar(&spa, "spa-redirect-uri", nil, "single-page application redirect URIs (replaces the list; public clients only)")
 	f.StringVar(&strength, "require-strength", "", "authentication strength users need: mfa, phishing_resistant or \"\" for none")
+	f.StringVar(&idAlg, "id-token-alg", "", "algorithm of the application's ID tokens: RS256 (the default) or ES256")
 	c.RunE = g.act(nil, func(ctx context.Context, s *session, args []string) error {
 		var ps []domain.Permission
 		if f.Changed("permission") {
@@ -191,8 +194,8 @@ replace the whole list (give --permission "" or --redirect-uri "" to clear it), 
 				return usageError{err}
 			}
 		}
-		if !f.Changed("name") && !f.Changed("permission") && !f.Changed("redirect-uri") && !f.Changed("spa-redirect-uri") && !f.Changed("require-strength") {
-			return usagef("nothing to change: give --name, --redirect-uri, --spa-redirect-uri, --permission or --require-strength")
+		if !f.Changed("name") && !f.Changed("permission") && !f.Changed("redirect-uri") && !f.Changed("spa-redirect-uri") && !f.Changed("require-strength") && !f.Changed("id-token-alg") {
+			return usagef("nothing to change: give --name, --redirect-uri, --spa-redirect-uri, --permission, --require-strength or --id-token-alg")
 		}
 		a, err := s.dir.UpdateApplication(ctx, s.actor, args[0], func(a *domain.Application) error {
 			if f.Changed("name") {
@@ -209,6 +212,9 @@ replace the whole list (give --permission "" or --redirect-uri "" to clear it), 
 			}
 			if f.Changed("require-strength") {
 				a.RequiredStrength = domain.Strength(strength)
+			}
+			if f.Changed("id-token-alg") {
+				a.IDTokenSigningAlg = idAlg
 			}
 			return nil
 		})

@@ -38,6 +38,12 @@ func TestAppCommands(t *testing.T) {
 		h.fail(cli.ExitUsage, "app", "create", "--permission", "User.Read.All")
 		wantContains(t, h.fail(cli.ExitRejected, "app", "create", "--name", "x", "--public", "--redirect-uri", "http://evil.example.com/cb"), "https")
 		wantContains(t, h.fail(cli.ExitRejected, "app", "create", "--name", "x", "--require-strength", "strong"), "requiredAuthenticationStrength")
+		wantContains(t, h.fail(cli.ExitRejected, "app", "create", "--name", "x", "--id-token-alg", "none"), "idTokenSignedResponseAlg")
+		es := h.obj("app", "create", "--name", "es", "--id-token-alg", "ES256")
+		if es["idTokenSignedResponseAlg"] != "ES256" {
+			t.Errorf("app create --id-token-alg ES256: %v", es)
+		}
+		h.ok("app", "delete", es["clientId"].(string))
 
 		apps := h.list("app", "list")
 		if len(apps) != 3 {

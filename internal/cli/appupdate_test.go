@@ -33,6 +33,13 @@ func TestAppUpdate(t *testing.T) {
 			t.Errorf("--permission \"\" left %v", upd["permissions"])
 		}
 		wantContains(t, h.ok("app", "update", id, "--name", "Portal 3"), "Portal 3", id)
+		if upd := h.obj("app", "update", id, "--id-token-alg", "ES256"); upd["idTokenSignedResponseAlg"] != "ES256" {
+			t.Errorf("after --id-token-alg ES256: %v", upd)
+		}
+		wantContains(t, h.fail(cli.ExitRejected, "app", "update", id, "--id-token-alg", "HS256"), "idTokenSignedResponseAlg", "RS256")
+		if upd := h.obj("app", "update", id, "--id-token-alg", ""); upd["idTokenSignedResponseAlg"] != "RS256" {
+			t.Errorf("after --id-token-alg \"\": %v", upd)
+		}
 
 		before := h.obj("app", "show", id)
 		wantContains(t, h.fail(cli.ExitUsage, "app", "update", id), "nothing to change")
@@ -55,8 +62,8 @@ func TestAppUpdate(t *testing.T) {
 				updates++
 			}
 		}
-		if updates != 4 {
-			t.Errorf("%d Update application audit records, want 4", updates)
+		if updates != 6 {
+			t.Errorf("%d Update application audit records, want 6", updates)
 		}
 	})
 }

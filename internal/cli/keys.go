@@ -28,7 +28,7 @@ type keyJSON struct {
 }
 
 func (g *globals) printKeys(ctx context.Context, s *session) error {
-	keys, err := s.dir.ListSigningKeys(ctx, s.actor, string(oidc.SigningAlgorithm))
+	keys, err := s.dir.ListSigningKeys(ctx, s.actor, oidc.SigningAlgorithmNames()...)
 	if err != nil {
 		return err
 	}
@@ -40,9 +40,9 @@ func (g *globals) printKeys(ctx context.Context, s *session) error {
 		}
 		return printJSON(g.stdout, out)
 	}
-	t := newTable(g.stdout, "KID", "STATUS", "CREATED", "SIGNS UNTIL", "PUBLISHED UNTIL")
+	t := newTable(g.stdout, "KID", "ALG", "STATUS", "CREATED", "SIGNS UNTIL", "PUBLISHED UNTIL")
 	for _, k := range keys {
-		t.row(k.ID, k.Status, stamp(k.CreatedDateTime), stamp(k.NotAfter), stamp(k.RetireAfter))
+		t.row(k.ID, k.Algorithm, k.Status, stamp(k.CreatedDateTime), stamp(k.NotAfter), stamp(k.RetireAfter))
 	}
 	return t.flush()
 }
@@ -58,9 +58,10 @@ func keysListCmd(g *globals) *cobra.Command {
 func keysRotateCmd(g *globals) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "rotate",
-		Short: "Sign with a new key from now on; the old key stays published until its tokens expire",
-		Long: `Generate a new signing key, stored sealed with the master key, and sign with it from now on
-on every replica. The keys it replaces stay published in JWKS, and keep verifying, for
+		Short: "Sign with new keys from now on; the old keys stay published until their tokens expire",
+		Long: `Generate a new signing key of each algorithm (ES256 for access tokens, RS256 for ID
+tokens), stored sealed with the master key, and sign with them from now on on every
+replica. The keys it replaces stay published in JWKS, and keep verifying, for
 the access token lifetime plus clock skew, so tokens issued before the rotation keep working.`,
 		Args: cobra.NoArgs,
 	}

@@ -86,6 +86,24 @@ type keyOut struct {
 	KID, Algorithm, CreatedDateTime, SignsUntil, PublishedUntil, Status string
 }
 
+func keyByID(keys []keyOut, kid string) keyOut {
+	for _, k := range keys {
+		if k.KID == kid {
+			return k
+		}
+	}
+	return keyOut{}
+}
+
+func sameAlgs(keys []keyOut, algs ...string) bool {
+	var got []string
+	for _, k := range keys {
+		got = append(got, k.Algorithm)
+	}
+	slices.Sort(got)
+	return slices.Equal(got, algs)
+}
+
 func TestKeysRotate(t *testing.T) {
 	eachBackend(t, func(t *testing.T, h *harness) {
 		srv := h.serve("--admin", "boot@example.com")
@@ -96,19 +114,32 @@ func TestKeysRotate(t *testing.T) {
 		}
 		var keys []keyOut
 		h.json(&keys, "keys", "list")
-		if len(keys) != 1 || keys[0].KID != tokenKid(t, before) || keys[0].Status != "signing" || keys[0].Algorithm != "RS256" {
+		// One key of each algorithm signs: ES256 access tokens, RS256 ID tokens.
+		if len(keys) != 2 || keys[0].Status != "signing" || keys[1].Status != "signing" ||
+			!sameAlgs(keys, "ES256", "RS256") {
 			t.Fatalf("keys before rotation = %+v", keys)
 		}
-		oldKid := keys[0].KID
+		oldKid := tokenKid(t, before)
+		if k := keyByID(keys, oldKid); k.Algorithm != "ES256" {
+			t.Fatalf("the access token's key %s is %+v, want the ES256 key", oldKid, k)
+		}
 
 		table := h.ok("keys", "rotate")
-		wantContains(t, table, "Rotated", "KID", "SIGNS UNTIL", "PUBLISHED UNTIL", oldKid, "verifying", "signing")
+		wantContains(t, table, "Rotated", "KID", "ALG", "SIGNS UNTIL", "PUBLISHED UNTIL", oldKid, "verifying", "signing", "ES256", "RS256")
 		h.json(&keys, "keys", "list")
-		if len(keys) != 2 || keys[0].Status != "signing" || keys[1].KID != oldKid || keys[1].Status != "verifying" ||
-			keys[1].SignsUntil > keys[0].CreatedDateTime || keys[1].PublishedUntil <= keys[1].SignsUntil {
+		if len(keys) != 4 || keys[0].Status != "signing" || keys[1].Status != "signing" || !sameAlgs(keys[:2], "ES256", "RS256") ||
+			keys[2].Status != "verifying" || keys[3].Status != "verifying" || keyByID(keys[2:], oldKid).KID != oldKid {
 			t.Fatalf("keys after rotation = %+v", keys)
 		}
+		for _, k := range keys[2:] {
+			if k.SignsUntil > keys[0].CreatedDateTime || k.PublishedUntil <= k.SignsUntil {
+				t.Fatalf("replaced key %+v", k)
+			}
+		}
 		newKid := keys[0].KID
+		if keys[0].Algorithm != "ES256" {
+			newKid = keys[1].KID
+		}
 		if kids := strings.Join(jwksKids(t, srv.base), ","); !strings.Contains(kids, oldKid) || !strings.Contains(kids, newKid) {
 			t.Errorf("JWKS lists %s, want %s and %s", kids, oldKid, newKid)
 		}
@@ -123,7 +154,8 @@ func TestKeysRotate(t *testing.T) {
 
 		var rotated []keyOut
 		h.json(&rotated, "keys", "rotate")
-		if len(rotated) != 3 || rotated[0].Status != "signing" || rotated[1].KID != newKid || rotated[1].Status != "verifying" {
+		if len(rotated) != 6 || rotated[0].Status != "signing" || rotated[1].Status != "signing" ||
+			keyByID(rotated[2:4], newKid).Status != "verifying" {
 			t.Errorf("keys rotate --output json = %+v", rotated)
 		}
 		// Every key is in the audit log: the first by the token service itself,

@@ -135,6 +135,7 @@ type appJSON struct {
 	SPARedirectURIs                []string `json:"spaRedirectUris"`
 	Permissions                    []string `json:"permissions"`
 	RequiredAuthenticationStrength *string  `json:"requiredAuthenticationStrength"`
+	IDTokenSignedResponseAlg       string   `json:"idTokenSignedResponseAlg"`
 	CreatedDateTime                string   `json:"createdDateTime"`
 }
 
@@ -150,6 +151,6 @@ func appView(a domain.Application) appJSON {
 	return appJSON{
 		ID: a.ID, ClientID: a.ClientID, DisplayName: a.DisplayName, PublicClient: a.PublicClient,
 		RedirectURIs: uris, SPARedirectURIs: append([]string{}, a.SPARedirectURIs...), Permissions: perms, RequiredAuthenticationStrength: nullable(string(a.RequiredStrength)),
-		CreatedDateTime: stamp(a.CreatedDateTime),
+		IDTokenSignedResponseAlg: a.IDTokenAlg(), CreatedDateTime: stamp(a.CreatedDateTime),
 	}
 }

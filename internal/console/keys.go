@@ -26,7 +26,7 @@ type keysPage struct {
 }
 
 func (h *Handler) keysPage(w http.ResponseWriter, r *http.Request, a *Admin) error {
-	keys, err := h.dir.ListSigningKeys(r.Context(), a.Actor, string(oidc.SigningAlgorithm))
+	keys, err := h.dir.ListSigningKeys(r.Context(), a.Actor, oidc.SigningAlgorithmNames()...)
 	if err != nil {
 		return err
 	}

@@ -209,6 +209,7 @@ func appChanges(a, b domain.Application) []domain.ModifiedProperty {
 	add("spa.redirectUris", strings.Join(a.SPARedirectURIs, " "), strings.Join(b.SPARedirectURIs, " "))
 	add("permissions", permissionList(a.Permissions), permissionList(b.Permissions))
 	add("requiredAuthenticationStrength", string(a.RequiredStrength), string(b.RequiredStrength))
+	add("idTokenSignedResponseAlg", a.IDTokenAlg(), b.IDTokenAlg())
 	return out
 }
 

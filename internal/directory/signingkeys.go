@@ -12,29 +12,43 @@ import (
 	"github.com/firstkey/firstkey/internal/store"
 )
 
-// AddSigningKey stores a newly generated token signing key, purges keys past
-// their retirement and, with replace, retires the keys still signing
+// AddSigningKeys stores newly generated token signing keys (one per algorithm:
+// the token service signs access tokens and ID tokens with keys of different
+// algorithms, rotated together), purges keys past their retirement and, with
+// replace, retires the keys of those algorithms still signing
 // (domain.SigningKey.Replaced with overlap), all with one audit record in one
-// transaction. The token service generates the key; only the local operator and
-// the token service itself may add one.
-func (s *Service) AddSigningKey(ctx context.Context, actor domain.Actor, key domain.SigningKey, replace bool, overlap time.Duration, reason string) error {
+// transaction. The token service generates the keys; only the local operator
+// and the token service itself may add them.
+func (s *Service) AddSigningKeys(ctx context.Context, actor domain.Actor, keys []domain.SigningKey, replace bool, overlap time.Duration, reason string) error {
 	if err := actor.Require(domain.ActManageKeys); err != nil {
 		return err
 	}
+	if len(keys) == 0 {
+		return errors.New("add signing keys: no key given")
+	}
 	now := s.now()
-	// The key's periods count from now, when it takes over from the keys it
-	// replaces, not from when its generation began.
-	shift := now.Sub(key.CreatedDateTime)
-	key.CreatedDateTime, key.NotAfter, key.RetireAfter = now, key.NotAfter.Add(shift), key.RetireAfter.Add(shift)
+	algs := make(map[string]bool, len(keys))
+	var targets []domain.AuditTarget
+	for i, key := range keys {
+		if algs[key.Algorithm] {
+			return fmt.Errorf("add signing keys: two %s keys at once", key.Algorithm)
+		}
+		algs[key.Algorithm] = true
+		// The key's periods count from now, when it takes over from the keys it
+		// replaces, not from when its generation began.
+		shift := now.Sub(key.CreatedDateTime)
+		key.CreatedDateTime, key.NotAfter, key.RetireAfter = now, key.NotAfter.Add(shift), key.RetireAfter.Add(shift)
+		keys[i] = key
+		targets = append(targets, keyTarget(key,
+			domain.ModifiedProperty{DisplayName: "Algorithm", NewValue: key.Algorithm},
+			domain.ModifiedProperty{DisplayName: "SignsUntil", NewValue: stamp(key.NotAfter)},
+			domain.ModifiedProperty{DisplayName: "PublishedUntil", NewValue: stamp(key.RetireAfter)}))
+	}
 	return s.store.InTx(ctx, func(tx store.Store) error {
 		rows, err := tx.ListSigningKeys(ctx)
 		if err != nil {
 			return fmt.Errorf("list signing keys: %w", err)
 		}
-		targets := []domain.AuditTarget{keyTarget(key,
-			domain.ModifiedProperty{DisplayName: "Algorithm", NewValue: key.Algorithm},
-			domain.ModifiedProperty{DisplayName: "SignsUntil", NewValue: stamp(key.NotAfter)},
-			domain.ModifiedProperty{DisplayName: "PublishedUntil", NewValue: stamp(key.RetireAfter)})}
 		var purged []string
 		for _, k := range rows {
 			if !k.VerifiesAt(now) {
@@ -44,7 +58,7 @@ func (s *Service) AddSigningKey(ctx context.Context, actor domain.Actor, key dom
 				purged = append(purged, k.ID)
 				continue
 			}
-			if !replace || !k.SignsAt(now) {
+			if !replace || !algs[k.Algorithm] || !k.SignsAt(now) {
 				continue
 			}
 			r := k.Replaced(now, overlap)
@@ -59,8 +73,10 @@ func (s *Service) AddSigningKey(ctx context.Context, actor domain.Actor, key dom
 				domain.ModifiedProperty{DisplayName: "SignsUntil", OldValue: stamp(k.NotAfter), NewValue: stamp(r.NotAfter)},
 				domain.ModifiedProperty{DisplayName: "PublishedUntil", OldValue: stamp(k.RetireAfter), NewValue: stamp(r.RetireAfter)}))
 		}
-		if err := tx.CreateSigningKey(ctx, key); err != nil {
-			return fmt.Errorf("store signing key: %w", err)
+		for _, key := range keys {
+			if err := tx.CreateSigningKey(ctx, key); err != nil {
+				return fmt.Errorf("store %s signing key: %w", key.Algorithm, err)
+			}
 		}
 		details := []domain.KeyValue{{Key: "Reason", Value: reason}}
 		if len(purged) > 0 {
@@ -93,7 +109,7 @@ type SigningKeyState struct {
 // ListSigningKeys lists the token signing keys newest first, each with what it
 // does now; alg is the algorithm new tokens are signed with. Only the key ids
 // and periods are of use to the caller; the sealed private keys stay sealed.
-func (s *Service) ListSigningKeys(ctx context.Context, actor domain.Actor, alg string) ([]SigningKeyState, error) {
+func (s *Service) ListSigningKeys(ctx context.Context, actor domain.Actor, algs ...string) ([]SigningKeyState, error) {
 	if err := actor.Require(domain.ActManageKeys); err != nil {
 		return nil, err
 	}
@@ -103,12 +119,17 @@ func (s *Service) ListSigningKeys(ctx context.Context, actor domain.Actor, alg s
 	}
 	now := s.now()
 	slices.SortFunc(keys, domain.CompareSigningKeys)
-	signer, _ := domain.SignerAt(keys, alg, now)
+	signers := map[string]bool{} // one per algorithm
+	for _, alg := range algs {
+		if k, ok := domain.SignerAt(keys, alg, now); ok {
+			signers[k.ID] = true
+		}
+	}
 	out := make([]SigningKeyState, len(keys))
 	for i, k := range keys {
 		st := KeyRetired
 		switch {
-		case k.ID == signer.ID:
+		case signers[k.ID]:
 			st = KeySigning
 		case k.VerifiesAt(now):
 			st = KeyVerifying

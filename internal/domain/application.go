@@ -37,6 +37,39 @@ type Application struct {
 	Permissions      []Permission
 	RequiredStrength Strength
 	CreatedDateTime  time.Time
+	// IDTokenSigningAlg is the JWS algorithm of the application's ID tokens
+	// (OpenID Connect's id_token_signed_response_alg): one of
+	// IDTokenSigningAlgs; "" means the default, RS256.
+	IDTokenSigningAlg string
+}
+
+// JWS algorithms of tokens. Access tokens are ES256 (their audience is
+// firstkey itself, and P-256 signs about 20 times faster than RSA-2048); ID
+// tokens are RS256 unless an application asks for ES256, since OpenID Connect
+// requires RS256 and relying parties assume it.
+const (
+	AlgRS256 = "RS256"
+	AlgES256 = "ES256"
+)
+
+// IDTokenSigningAlgs are the algorithms an application may choose for its ID
+// tokens, the default first.
+var IDTokenSigningAlgs = []string{AlgRS256, AlgES256}
+
+// IDTokenAlg is the algorithm the application's ID tokens are signed with.
+func (a Application) IDTokenAlg() string {
+	if a.IDTokenSigningAlg == "" {
+		return AlgRS256
+	}
+	return a.IDTokenSigningAlg
+}
+
+// CheckIDTokenSigningAlg refuses an ID token algorithm firstkey does not sign with.
+func CheckIDTokenSigningAlg(alg string) error {
+	if !slices.Contains(IDTokenSigningAlgs, alg) {
+		return Invalid("idTokenSignedResponseAlg must be RS256 (the default) or ES256, not %q.", alg)
+	}
+	return nil
 }
 
 // SecretInfo is what may be shown of a client secret: Graph's passwordCredential
@@ -63,6 +96,11 @@ func (a Application) Validate() error {
 	case StrengthNone, StrengthMFA, StrengthPhishingResistant:
 	default:
 		return Invalid("requiredAuthenticationStrength must be one of mfa, phishing_resistant or empty, not %q.", a.RequiredStrength)
+	}
+	if a.IDTokenSigningAlg != "" {
+		if err := CheckIDTokenSigningAlg(a.IDTokenSigningAlg); err != nil {
+			return err
+		}
 	}
 	for _, r := range a.RedirectURIs {
 		if err := checkRedirectURI(r); err != nil {

@@ -5,7 +5,7 @@ import "time"
 // SigningKey is a token signing key; the private half is encrypted with the master key.
 type SigningKey struct {
 	ID               string // kid: the RFC 7638 thumbprint of the public key
-	Algorithm        string // JWS alg: RS256 (ES256 for keys made before RS256 became the default)
+	Algorithm        string // JWS alg: RS256 (ID tokens) or ES256 (access tokens)
 	PrivateKeySealed []byte
 	PublicKeyJWK     []byte
 	CreatedDateTime  time.Time
@@ -56,10 +56,9 @@ func (k SigningKey) Replaced(now time.Time, overlap time.Duration) SigningKey {
 
 // Why a signing key was added, as its audit record says.
 const (
-	KeyReasonFirst     = "first key"
-	KeyReasonRenewal   = "the signing period of the previous key ended"
-	KeyReasonAlgorithm = "the previous key's algorithm is no longer used for signing"
-	KeyReasonRotation  = "rotation requested"
+	KeyReasonFirst    = "first key"
+	KeyReasonRenewal  = "the signing period of the previous key ended"
+	KeyReasonRotation = "rotation requested"
 )
 
 // SignerAt returns the key that signs at now among keys of the algorithm alg:

@@ -40,7 +40,9 @@ func redirectList(a domain.Application, public bool) []string {
 }
 
 // applicationJSON renders an application as Graph's application resource, with
-// firstkey's permissions and requiredAuthenticationStrength as extensions. It never
+// firstkey's permissions, requiredAuthenticationStrength and
+// idTokenSignedResponseAlg (OpenID Connect's id_token_signed_response_alg:
+// RS256 by default, or ES256) as extensions. It never
 // holds the secret.
 func applicationJSON(a domain.Application) obj {
 	perms := make([]string, len(a.Permissions))
@@ -65,6 +67,7 @@ func applicationJSON(a domain.Application) obj {
 		{"requiredResourceAccess", required},
 		{"permissions", perms},
 		{"requiredAuthenticationStrength", nullable(string(a.RequiredStrength))},
+		{"idTokenSignedResponseAlg", a.IDTokenAlg()},
 		{"passwordCredentials", passwordCredentials(a)},
 	}
 }
@@ -240,6 +243,7 @@ type appPatch struct {
 	public      *bool
 	perms       *[]domain.Permission
 	strength    *domain.Strength
+	idTokenAlg  *string
 }
 
 func readAppPatch(b body) (appPatch, error) {
@@ -286,6 +290,17 @@ func readAppPatch(b body) (appPatch, error) {
 			return p, badRequest("Invalid value for property 'requiredAuthenticationStrength': expected mfa, phishing_resistant or null, not '%s'.", truncate(v))
 		}
 		p.strength = &s
+	}
+	if b.isNull("idTokenSignedResponseAlg") {
+		def := ""
+		p.idTokenAlg = &def
+	} else if v, ok, err := prop[string](b, "idTokenSignedResponseAlg"); err != nil {
+		return p, err
+	} else if ok {
+		if domain.CheckIDTokenSigningAlg(v) != nil {
+			return p, badRequest("Invalid value for property 'idTokenSignedResponseAlg': expected RS256 (the default), ES256 or null, not '%s'.", truncate(v))
+		}
+		p.idTokenAlg = &v
 	}
 	return p, nil
 }
@@ -430,6 +445,9 @@ func (p appPatch) apply(a *domain.Application) error {
 	}
 	if p.strength != nil {
 		a.RequiredStrength = *p.strength
+	}
+	if p.idTokenAlg != nil {
+		a.IDTokenSigningAlg = *p.idTokenAlg
 	}
 	return nil
 }

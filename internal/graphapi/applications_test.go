@@ -94,6 +94,10 @@ func TestApplicationsCreateAndGet(t *testing.T) {
 			wantError(t, http.StatusBadRequest, "badRequest", "permissions", "Everything.All")
 		post(map[string]any{"displayName": "x", "requiredAuthenticationStrength": "strong"}).
 			wantError(t, http.StatusBadRequest, "badRequest", "requiredAuthenticationStrength")
+		post(map[string]any{"displayName": "x", "idTokenSignedResponseAlg": "HS256"}).
+			wantError(t, http.StatusBadRequest, "badRequest", "idTokenSignedResponseAlg", "RS256", "ES256")
+		post(map[string]any{"displayName": "x", "idTokenSignedResponseAlg": true}).
+			wantError(t, http.StatusBadRequest, "badRequest", "idTokenSignedResponseAlg")
 		post(map[string]any{"displayName": "x", "requiredResourceAccess": []any{map[string]any{"resourceAppId": graphResource,
 			"resourceAccess": []any{map[string]any{"id": "11111111-2222-3333-4444-555555555555", "type": "Role"}}}}}).
 			wantError(t, http.StatusBadRequest, "badRequest", "requiredResourceAccess")
@@ -116,7 +120,8 @@ func TestApplicationsCreateAndGet(t *testing.T) {
 		if id == "" || appID == "" || id == appID || len(sec) < 32 || c.str("displayName") != "Provisioning" ||
 			c.str("@odata.context") != env.URL+"/v1.0/$metadata#applications/$entity" ||
 			c.Header.Get("Location") != env.URL+"/v1.0/applications/"+id || c.str("createdDateTime") == "" ||
-			c.JSON["isFallbackPublicClient"] != false || c.str("requiredAuthenticationStrength") != "mfa" {
+			c.JSON["isFallbackPublicClient"] != false || c.str("requiredAuthenticationStrength") != "mfa" ||
+			c.str("idTokenSignedResponseAlg") != "RS256" {
 			t.Fatalf("created application: %s", c.Raw)
 		}
 		if got := redirects(c.JSON, "web"); len(got) != 1 || got[0] != "https://app.example.com/cb" || len(redirects(c.JSON, "publicClient")) != 0 {
@@ -149,7 +154,19 @@ func TestApplicationsCreateAndGet(t *testing.T) {
 
 		// A public client: no secret, redirect URIs under publicClient.
 		p := post(map[string]any{"displayName": "Portal", "publicClient": map[string]any{"redirectUris": []string{"http://localhost:3000/cb"}},
-			"requiredAuthenticationStrength": nil}).must(t, http.StatusCreated)
+			"requiredAuthenticationStrength": nil, "idTokenSignedResponseAlg": "ES256"}).must(t, http.StatusCreated)
+		if p.str("idTokenSignedResponseAlg") != "ES256" {
+			t.Errorf("idTokenSignedResponseAlg of a new application: %s", p.Raw)
+		}
+		// Changed through the API, it is audited; null restores the default.
+		a.do(http.MethodPatch, "/v1.0/applications/"+p.str("id"), map[string]any{"idTokenSignedResponseAlg": nil}).must(t, http.StatusNoContent)
+		if g := a.get("/v1.0/applications/"+p.str("id")).must(t, http.StatusOK); g.str("idTokenSignedResponseAlg") != "RS256" {
+			t.Errorf("after PATCH null: %s", g.Raw)
+		}
+		if upd := auditsOf(t, env, domain.ActivityUpdateApplication); len(upd) == 0 ||
+			!strings.Contains(fmt.Sprint(upd[0].TargetResources), "idTokenSignedResponseAlg") {
+			t.Errorf("the change of idTokenSignedResponseAlg is not audited: %+v", upd)
+		}
 		if p.JSON["clientSecret"] != nil || p.JSON["isFallbackPublicClient"] != true || len(redirects(p.JSON, "web")) != 0 ||
 			strings.Join(redirects(p.JSON, "publicClient"), ",") != "http://localhost:3000/cb" || p.JSON["requiredAuthenticationStrength"] != nil {
 			t.Errorf("public client: %s", p.Raw)

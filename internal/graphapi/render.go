@@ -1,9 +1,7 @@
 package graphapi
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -25,29 +23,9 @@ type field struct {
 // that responses read like Graph's (@odata.type and id first).
 type obj []field
 
-// MarshalJSON writes the properties in order.
-func (o obj) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, f := range o {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		k, err := json.Marshal(f.K)
-		if err != nil {
-			return nil, err
-		}
-		v, err := json.Marshal(f.V)
-		if err != nil {
-			return nil, err
-		}
-		b.Write(k)
-		b.WriteByte(':')
-		b.Write(v)
-	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
-}
+// MarshalJSON writes the properties in order, for an obj inside a value of
+// another type; responses are encoded by appendJSON directly.
+func (o obj) MarshalJSON() ([]byte, error) { return o.appendJSON(nil) }
 
 // prepend returns o with f in front.
 func (o obj) prepend(fs ...field) obj { return append(append(obj{}, fs...), o...) }
@@ -78,7 +56,8 @@ func nullable(s string) any {
 // writeJSON writes v with the given status. Every API response is private to the
 // caller and some carry a pass once, so none may be cached.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	body, err := json.Marshal(v)
+	body, release, err := encodeResponse(v)
+	defer release()
 	if err != nil {
 		// Only our own values are marshalled; failing here is a programming error.
 		http.Error(w, `{"error":{"code":"generalException","message":"The response could not be encoded."}}`, http.StatusInternalServerError)

@@ -18,6 +18,18 @@ import (
 type call struct {
 	clientID string
 	grant    *domain.Grant
+	// idTokenAlg is the algorithm of the request's application's ID tokens,
+	// learnt when zitadel asks for the client; zitadel asks storage for "the"
+	// signing key without saying for which token.
+	idTokenAlg string
+	// signingAccessToken is set while zitadel builds an access token: it asks
+	// for the access token's private claims right before its signing key.
+	signingAccessToken bool
+	// app is the request's application as read from the store.
+	app *domain.Application
+	// keysLoaded says the signing keys were read from the store in this
+	// request already (an access token and an ID token need one read).
+	keysLoaded bool
 }
 
 type callKey struct{}

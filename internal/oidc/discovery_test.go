@@ -109,7 +109,8 @@ func TestDiscoveryDocument(t *testing.T) {
 				}
 			}
 
-			// JWKS publishes the RS256 key tokens are signed with.
+			// JWKS publishes the ES256 key access tokens are signed with (and the
+			// RS256 key of ID tokens).
 			jr, err := http.Get(d.JWKSURI)
 			if err != nil {
 				t.Fatal(err)
@@ -123,11 +124,14 @@ func TestDiscoveryDocument(t *testing.T) {
 			tok := e.AppToken(t, domain.PermUserReadAll)
 			kid, _ := jwtSegment(t, tok, 0)["kid"].(string)
 			keys := jwks.Key(kid)
-			if len(keys) != 1 || keys[0].Algorithm != "RS256" || !keys[0].IsPublic() || keys[0].Use != "sig" {
-				t.Fatalf("JWKS has no public RS256 signing key %q: %+v", kid, keys)
+			if len(keys) != 1 || keys[0].Algorithm != "ES256" || !keys[0].IsPublic() || keys[0].Use != "sig" {
+				t.Fatalf("JWKS has no public ES256 signing key %q: %+v", kid, keys)
 			}
-			if _, err := jose.ParseSigned(tok, []jose.SignatureAlgorithm{jose.RS256}); err != nil {
-				t.Fatalf("a token is not RS256: %v", err)
+			if _, err := jose.ParseSigned(tok, []jose.SignatureAlgorithm{jose.ES256}); err != nil {
+				t.Fatalf("an access token is not ES256: %v", err)
+			}
+			if !slices.Contains(d.IDTokenSigningAlgValuesSupported, "ES256") {
+				t.Fatalf("id_token_signing_alg_values_supported %v lacks ES256", d.IDTokenSigningAlgValuesSupported)
 			}
 			for _, k := range jwks.Keys {
 				if !k.IsPublic() {

@@ -1,6 +1,7 @@
 package oidc
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"crypto/ecdsa"
@@ -33,18 +34,38 @@ const signingPeriod = 90 * 24 * time.Hour
 // not-yet-valid side, and the margin added to key retirement.
 const maxClockSkew = 5 * time.Minute
 
-// SigningAlgorithm is what new keys sign with. OpenID Connect requires every
-// provider to offer RS256 (Discovery 1.0 §3) and it is the default that relying
-// parties assume when they registered none: Entra ID signs with it, Kubernetes'
-// --oidc-signing-algs accepts only it unless told otherwise, and so do many
-// libraries. zitadel's provider signs with one key, so one algorithm serves all.
-const SigningAlgorithm = jose.RS256
+// AccessTokenAlgorithm signs access tokens. Their audience is firstkey itself
+// (its API, userinfo, introspection), so the algorithm is ours to choose: an
+// ECDSA P-256 signature costs about a twentieth of an RSA-2048 one, and the
+// token endpoint is bound by signing (client credentials sign nothing else).
+const AccessTokenAlgorithm = jose.ES256
 
-// rsaKeyBits is the size of a new key, as Entra ID's and Google's.
+// IDTokenAlgorithm signs ID tokens unless the application chose otherwise
+// (domain.Application.IDTokenSigningAlg). OpenID Connect requires every
+// provider to offer RS256 (Discovery 1.0 §3) and it is the default that relying
+// parties assume when they registered none: Entra ID signs with it,
+// Kubernetes' --oidc-signing-algs accepts only it unless told otherwise, and so
+// do many libraries.
+const IDTokenAlgorithm = jose.RS256
+
+// SigningAlgorithms are the algorithms a key signs with at any time: one
+// current key of each, rotated together.
+var SigningAlgorithms = []jose.SignatureAlgorithm{jose.RS256, jose.ES256}
+
+// SigningAlgorithmNames are SigningAlgorithms as the names keys are stored under.
+func SigningAlgorithmNames() []string {
+	names := make([]string, len(SigningAlgorithms))
+	for i, a := range SigningAlgorithms {
+		names[i] = string(a)
+	}
+	return names
+}
+
+// rsaKeyBits is the size of a new RSA key, as Entra ID's and Google's.
 const rsaKeyBits = 2048
 
-// verifyingAlgorithms are the algorithms of stored keys that still verify until
-// they retire: RS256, and ES256 from the releases that signed with it.
+// verifyingAlgorithms are the algorithms of stored keys that verify until they
+// retire.
 var verifyingAlgorithms = []jose.SignatureAlgorithm{jose.RS256, jose.ES256}
 
 // keyEntry is one stored signing key. The private half stays sealed until the key
@@ -58,7 +79,7 @@ type keyEntry struct {
 func (e *keyEntry) alg() jose.SignatureAlgorithm { return jose.SignatureAlgorithm(e.Algorithm) }
 
 // keyring caches the store's signing keys. Every replica signs with the newest key
-// in the store and publishes every key not yet retired; the store is the only
+// of each algorithm in the store and publishes every key not yet retired; the store is the only
 // shared state, so the cache is refreshed whenever it might be stale.
 type keyring struct {
 	st      store.Store
@@ -73,7 +94,11 @@ type keyring struct {
 
 func sealedKeyAD(kid string) []byte { return []byte("firstkey signing key " + kid) }
 
-// load replaces the cache with the store's keys, keeping already unsealed private keys.
+// load replaces the cache with the store's keys. A row already parsed (same
+// id and key material) keeps its parsed public key and unsealed private key:
+// rotation only adds rows or shortens periods, never changes a key's material,
+// so this reuse is right on every replica without any shared invalidation;
+// parsing (an RSA JWK, a PKCS#8 unseal) is what it saves on every token.
 func (r *keyring) load(ctx context.Context) error {
 	rows, err := r.st.ListSigningKeys(ctx)
 	if err != nil {
@@ -86,12 +111,18 @@ func (r *keyring) load(ctx context.Context) error {
 		if !slices.Contains(verifyingAlgorithms, jose.SignatureAlgorithm(row.Algorithm)) {
 			continue // not ours to use
 		}
+		if old, ok := r.keys[row.ID]; ok && old.Algorithm == row.Algorithm &&
+			bytes.Equal(old.PublicKeyJWK, row.PublicKeyJWK) && bytes.Equal(old.PrivateKeySealed, row.PrivateKeySealed) {
+			if old.SigningKey.CreatedDateTime.Equal(row.CreatedDateTime) && old.NotAfter.Equal(row.NotAfter) && old.RetireAfter.Equal(row.RetireAfter) {
+				keys[row.ID] = old
+			} else {
+				keys[row.ID] = &keyEntry{SigningKey: row, public: old.public, private: old.private}
+			}
+			continue
+		}
 		e, err := entryFromRow(row)
 		if err != nil {
 			return err
-		}
-		if old, ok := r.keys[row.ID]; ok && old.private != nil && slices.Equal(old.PrivateKeySealed, row.PrivateKeySealed) {
-			e.private = old.private
 		}
 		keys[row.ID] = e
 	}
@@ -147,19 +178,19 @@ func (r *keyring) published(now time.Time) []*keyEntry {
 	return out
 }
 
-// current returns the key that signs at now, unsealing it if needed, or nil.
-func (r *keyring) current(now time.Time) (*keyEntry, error) {
+// current returns the key of alg that signs at now, unsealing it if needed, or nil.
+func (r *keyring) current(alg jose.SignatureAlgorithm, now time.Time) (*keyEntry, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	rows := make([]domain.SigningKey, 0, len(r.keys))
+	var best *keyEntry
 	for _, e := range r.keys {
-		rows = append(rows, e.SigningKey)
+		if e.alg() == alg && e.SignsAt(now) && (best == nil || domain.CompareSigningKeys(e.SigningKey, best.SigningKey) < 0) {
+			best = e
+		}
 	}
-	k, ok := domain.SignerAt(rows, string(SigningAlgorithm), now)
-	if !ok {
+	if best == nil {
 		return nil, nil
 	}
-	best := r.keys[k.ID]
 	if best.private == nil {
 		priv, err := r.unseal(best)
 		if err != nil {
@@ -177,12 +208,10 @@ func (r *keyring) unseal(e *keyEntry) (crypto.Signer, error) {
 	}
 	defer clear(der)
 	var priv crypto.Signer
-	if e.alg() == jose.ES256 {
-		priv, err = x509.ParseECPrivateKey(der) // keys from before RS256 were sealed as SEC 1
-	} else {
-		var k any
-		k, err = x509.ParsePKCS8PrivateKey(der)
-		priv, _ = k.(crypto.Signer)
+	k, err := x509.ParsePKCS8PrivateKey(der)
+	priv, _ = k.(crypto.Signer)
+	if err != nil && e.alg() == jose.ES256 {
+		priv, err = x509.ParseECPrivateKey(der) // ES256 keys of early releases were sealed as SEC 1
 	}
 	if err != nil || priv == nil {
 		return nil, fmt.Errorf("parse signing key %s: %v", e.ID, err)
@@ -193,48 +222,81 @@ func (r *keyring) unseal(e *keyEntry) (crypto.Signer, error) {
 	return priv, nil
 }
 
-// signer returns the key to sign with now, generating one when the store has none
-// that may sign (first start, the last key's signing period ended, or it is of an
-// algorithm no longer used for signing). It reads the store every time so that a
-// rotation by another replica takes effect at once.
-func (r *keyring) signer(ctx context.Context) (*keyEntry, error) {
-	if err := r.load(ctx); err != nil {
-		return nil, err
+// signer returns the key to sign with now with alg, generating one when the
+// store has none of alg that may sign (first start, the last key's signing
+// period ended, or an upgrade from a release that signed with one algorithm
+// only). It reads the store every time, unless the request already did, so
+// that a rotation by another replica takes effect at once; parsed keys come
+// from the cache.
+func (r *keyring) signer(ctx context.Context, alg jose.SignatureAlgorithm) (*keyEntry, error) {
+	if c := callFrom(ctx); !c.keysLoaded {
+		if err := r.load(ctx); err != nil {
+			return nil, err
+		}
+		c.keysLoaded = true
 	}
-	e, err := r.current(r.clock.Now())
+	e, err := r.current(alg, r.clock.Now())
 	if err != nil || e != nil {
 		return e, err
 	}
-	if err := r.addKey(ctx, domain.TokenServiceActor(), r.renewalReason()); err != nil {
+	if err := r.addKeys(ctx, domain.TokenServiceActor(), r.renewalReason(alg), alg); err != nil {
 		return nil, err
 	}
-	e, err = r.current(r.clock.Now())
+	e, err = r.current(alg, r.clock.Now())
 	if err == nil && e == nil {
 		err = errors.New("no usable signing key after generating one")
 	}
 	return e, err
 }
 
-// renewalReason says why the token service needs a key of its own accord.
-func (r *keyring) renewalReason() string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	now := r.clock.Now()
-	reason := domain.KeyReasonFirst
-	for _, e := range r.keys {
-		if e.SignsAt(now) {
-			return domain.KeyReasonAlgorithm
-		}
-		reason = domain.KeyReasonRenewal
+// ensure makes sure a key of every signing algorithm signs, generating the
+// missing ones together (one audit record), and unseals them: a wrong master
+// key fails here, at start-up, rather than at the first token.
+func (r *keyring) ensure(ctx context.Context) error {
+	if err := r.load(ctx); err != nil {
+		return err
 	}
-	return reason
+	var missing []jose.SignatureAlgorithm
+	for _, alg := range SigningAlgorithms {
+		e, err := r.current(alg, r.clock.Now())
+		if err != nil {
+			return err
+		}
+		if e == nil {
+			missing = append(missing, alg)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	if err := r.addKeys(ctx, domain.TokenServiceActor(), r.renewalReason(missing[0]), missing...); err != nil {
+		return err
+	}
+	for _, alg := range missing {
+		if _, err := r.current(alg, r.clock.Now()); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
-// addKey generates a key and has the directory store it, with its audit record.
-// Keys still signing stop now and stay published for the overlap, so tokens they
-// signed keep verifying until they expire; on the token service's own accord
-// that touches only keys of another algorithm (an ES256 key from before RS256).
-func (r *keyring) addKey(ctx context.Context, actor domain.Actor, reason string) error {
+// renewalReason says why the token service needs a key of alg of its own accord.
+func (r *keyring) renewalReason(alg jose.SignatureAlgorithm) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, e := range r.keys {
+		if e.alg() == alg {
+			return domain.KeyReasonRenewal
+		}
+	}
+	return domain.KeyReasonFirst
+}
+
+// addKeys generates a key of each alg and has the directory store them, with
+// one audit record. Keys of those algorithms still signing stop now and stay
+// published for the overlap, so tokens they signed keep verifying until they
+// expire.
+func (r *keyring) addKeys(ctx context.Context, actor domain.Actor, reason string, algs ...jose.SignatureAlgorithm) error {
 	if err := actor.Require(domain.ActManageKeys); err != nil {
 		return err // before spending a key generation on it
 	}
@@ -242,23 +304,37 @@ func (r *keyring) addKey(ctx context.Context, actor domain.Actor, reason string)
 	if err := r.sealer.Follow(ctx, r.st); err != nil {
 		return err
 	}
-	key, err := r.generate(r.clock.Now())
-	if err != nil {
-		return err
+	keys := make([]domain.SigningKey, 0, len(algs))
+	for _, alg := range algs {
+		key, err := r.generate(alg, r.clock.Now())
+		if err != nil {
+			return err
+		}
+		keys = append(keys, key)
 	}
-	if err := r.dir.AddSigningKey(ctx, actor, key, true, r.overlap, reason); err != nil {
+	if err := r.dir.AddSigningKeys(ctx, actor, keys, true, r.overlap, reason); err != nil {
 		return fmt.Errorf("add signing key: %w", err)
 	}
 	return r.load(ctx)
 }
 
-// generate makes a new RS256 key whose id is its RFC 7638 thumbprint.
-func (r *keyring) generate(now time.Time) (domain.SigningKey, error) {
-	priv, err := rsa.GenerateKey(rand.Reader, rsaKeyBits)
-	if err != nil {
-		return domain.SigningKey{}, fmt.Errorf("generate signing key: %w", err)
+// generate makes a new key of alg (RS256 or ES256) whose id is its RFC 7638
+// thumbprint; the private half is sealed as PKCS #8.
+func (r *keyring) generate(alg jose.SignatureAlgorithm, now time.Time) (domain.SigningKey, error) {
+	var priv crypto.Signer
+	var err error
+	switch alg {
+	case jose.RS256:
+		priv, err = rsa.GenerateKey(rand.Reader, rsaKeyBits)
+	case jose.ES256:
+		priv, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	default:
+		return domain.SigningKey{}, fmt.Errorf("generate signing key: algorithm %s is not one firstkey signs with", alg)
 	}
-	jwk := jose.JSONWebKey{Key: &priv.PublicKey, Algorithm: string(SigningAlgorithm), Use: "sig"}
+	if err != nil {
+		return domain.SigningKey{}, fmt.Errorf("generate %s signing key: %w", alg, err)
+	}
+	jwk := jose.JSONWebKey{Key: priv.Public(), Algorithm: string(alg), Use: "sig"}
 	thumb, err := jwk.Thumbprint(crypto.SHA256)
 	if err != nil {
 		return domain.SigningKey{}, fmt.Errorf("signing key thumbprint: %w", err)
@@ -280,7 +356,7 @@ func (r *keyring) generate(now time.Time) (domain.SigningKey, error) {
 	notAfter := now.Add(signingPeriod)
 	return domain.SigningKey{
 		ID:               jwk.KeyID,
-		Algorithm:        string(SigningAlgorithm),
+		Algorithm:        string(alg),
 		PrivateKeySealed: sealed,
 		PublicKeyJWK:     pub,
 		CreatedDateTime:  now,
@@ -302,3 +378,34 @@ func (k opPublicKey) ID() string                         { return k.e.ID }
 func (k opPublicKey) Algorithm() jose.SignatureAlgorithm { return k.e.alg() }
 func (k opPublicKey) Use() string                        { return "sig" }
 func (k opPublicKey) Key() any                           { return k.e.public }
+
+// verifyingKeySet is zitadel's oidc.KeySet for the tokens it checks itself
+// (access tokens at userinfo and introspection, ID token hints at logout): the
+// keyring's parsed keys, read again from the store only for a key id it does
+// not know (another replica's rotation). zitadel's default would list and
+// parse every key on every check.
+type verifyingKeySet struct {
+	keys  *keyring
+	clock domain.Clock
+}
+
+func (s verifyingKeySet) VerifySignature(ctx context.Context, jws *jose.JSONWebSignature) ([]byte, error) {
+	if len(jws.Signatures) != 1 {
+		return nil, errors.New("a token must carry exactly one signature")
+	}
+	h := jws.Signatures[0].Header
+	now := s.clock.Now()
+	key, ok := s.keys.publicKey(h.KeyID, now)
+	if !ok {
+		if err := s.keys.load(ctx); err != nil {
+			return nil, fmt.Errorf("reload signing keys: %w", err)
+		}
+		if key, ok = s.keys.publicKey(h.KeyID, now); !ok {
+			return nil, errors.New("signed by an unknown or retired key")
+		}
+	}
+	if jose.SignatureAlgorithm(h.Algorithm) != key.alg() {
+		return nil, errors.New("not signed with its key's algorithm")
+	}
+	return jws.Verify(key.public)
+}

@@ -31,15 +31,28 @@ func TestSigningKeyStoredSealed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(keys) != 1 {
-		t.Fatalf("%d signing keys after first start, want 1", len(keys))
+	if len(keys) != 2 {
+		t.Fatalf("%d signing keys after first start, want 2 (RS256 and ES256)", len(keys))
+	}
+	var kids []string
+	for _, k := range keys {
+		if !k.NotAfter.After(e.clock.Now()) || !k.RetireAfter.After(k.NotAfter) {
+			t.Fatalf("stored key %s: alg %s, notAfter %v, retireAfter %v", k.ID, k.Algorithm, k.NotAfter, k.RetireAfter)
+		}
+		kids = append(kids, k.ID)
+	}
+	if jwks := e.jwksKids(); !sameSet(jwks, kids) {
+		t.Fatalf("JWKS kids %v, want the stored keys %v", jwks, kids)
+	}
+	if keys[0].Algorithm == "ES256" {
+		checkSealedES256(t, e, keys[0])
+		keys[0], keys[1] = keys[1], keys[0]
+	} else {
+		checkSealedES256(t, e, keys[1])
 	}
 	k := keys[0]
-	if k.Algorithm != "RS256" || !k.NotAfter.After(e.clock.Now()) || !k.RetireAfter.After(k.NotAfter) {
-		t.Fatalf("stored key %s: alg %s, notAfter %v, retireAfter %v", k.ID, k.Algorithm, k.NotAfter, k.RetireAfter)
-	}
-	if jwks := e.jwksKids(); !slices.Equal(jwks, []string{k.ID}) {
-		t.Fatalf("JWKS kids %v, want the stored key %s", jwks, k.ID)
+	if k.Algorithm != "RS256" {
+		t.Fatalf("stored keys are %s and %s, want RS256 and ES256", keys[0].Algorithm, keys[1].Algorithm)
 	}
 
 	// The stored bytes open with the master key into the real private key...
@@ -86,6 +99,35 @@ func TestSigningKeyStoredSealed(t *testing.T) {
 	}
 }
 
+func sameSet(a, b []string) bool {
+	return len(a) == len(b) && !slices.ContainsFunc(a, func(s string) bool { return !slices.Contains(b, s) })
+}
+
+// checkSealedES256 opens the stored ES256 key with the master key: a P-256
+// key, sealed as PKCS #8 for its own key id, whose public half is the published one.
+func checkSealedES256(t *testing.T, e *env, k domain.SigningKey) {
+	t.Helper()
+	der, err := e.sealer.Open(k.PrivateKeySealed, sealedKeyAD(k.ID))
+	if err != nil {
+		t.Fatalf("stored ES256 key does not open with the master key: %v", err)
+	}
+	parsed, err := x509.ParsePKCS8PrivateKey(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	priv, ok := parsed.(*ecdsa.PrivateKey)
+	if !ok || priv.Curve != elliptic.P256() {
+		t.Fatalf("the sealed ES256 key is a %T", parsed)
+	}
+	own, err := e.p.keys.signer(context.Background(), jose.ES256)
+	if err != nil || own.ID != k.ID || !priv.PublicKey.Equal(own.public) {
+		t.Fatalf("the sealed ES256 key is not the key access tokens are signed with (%v)", err)
+	}
+	if bytes.Contains(k.PrivateKeySealed, der) || bytes.Contains(k.PublicKeyJWK, []byte(`"d"`)) {
+		t.Fatal("the ES256 key is stored in the clear")
+	}
+}
+
 func TestWrongMasterKeyRefusesToStart(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	_, err := New(context.Background(), Config{Issuer: e.base, Store: e.st, Directory: testDirectory(t, e.st, e.clock), Sealer: newSealer(t), Clock: e.clock})
@@ -93,7 +135,7 @@ func TestWrongMasterKeyRefusesToStart(t *testing.T) {
 		t.Fatalf("New with another master key: %v, want ErrKeyMismatch", err)
 	}
 	keys, _ := e.st.ListSigningKeys(context.Background())
-	if len(keys) != 1 {
+	if len(keys) != 2 {
 		t.Fatalf("%d keys: a wrong master key must not add keys", len(keys))
 	}
 }
@@ -121,11 +163,11 @@ func TestReplicasShareKeys(t *testing.T) {
 			kid1 := jwtPart(t, tok1, 0)["kid"].(string)
 
 			r := a.replica(t, stB)
-			if keys, _ := stB.ListSigningKeys(ctx); len(keys) != 1 {
+			if keys, _ := stB.ListSigningKeys(ctx); len(keys) != 2 {
 				t.Fatalf("second process added a key: %d keys", len(keys))
 			}
-			if kids := r.jwksKids(); !slices.Equal(kids, []string{kid1}) {
-				t.Fatalf("replica JWKS %v, want [%s]", kids, kid1)
+			if kids := r.jwksKids(); len(kids) != 2 || !slices.Contains(kids, kid1) {
+				t.Fatalf("replica JWKS %v, want 2 keys with %s", kids, kid1)
 			}
 			if _, err := r.p.VerifyAccessToken(ctx, tok1); err != nil {
 				t.Fatalf("replica refuses the first process's token: %v", err)
@@ -149,8 +191,8 @@ func TestReplicasShareKeys(t *testing.T) {
 			if kid := jwtPart(t, r.token(app.ClientID, sec), 0)["kid"]; kid != kid2 {
 				t.Fatalf("replica still signs with %v after rotation, want %s", kid, kid2)
 			}
-			if kids := r.jwksKids(); len(kids) != 2 || kids[0] != kid2 || kids[1] != kid1 {
-				t.Fatalf("replica JWKS %v, want [%s %s]", kids, kid2, kid1)
+			if kids := r.jwksKids(); len(kids) != 4 || !slices.Contains(kids, kid2) || !slices.Contains(kids, kid1) {
+				t.Fatalf("replica JWKS %v, want 4 keys with %s and %s", kids, kid2, kid1)
 			}
 			if _, err := r.p.VerifyAccessToken(ctx, tok1); err != nil {
 				t.Fatalf("replica refuses the pre-rotation token: %v", err)
@@ -174,8 +216,8 @@ func TestRotationKeepsOldKeyForOverlap(t *testing.T) {
 	if kid2 == kid1 {
 		t.Fatal("rotation did not change the signing key")
 	}
-	if kids := e.jwksKids(); !slices.Equal(kids, []string{kid2, kid1}) {
-		t.Fatalf("JWKS after rotation %v, want [%s %s]", kids, kid2, kid1)
+	if kids := e.jwksKids(); len(kids) != 4 || !slices.Contains(kids, kid2) || !slices.Contains(kids, kid1) {
+		t.Fatalf("JWKS after rotation %v, want 4 keys (2 signing, 2 verifying) with %s and %s", kids, kid2, kid1)
 	}
 
 	// The old token lives out its hour.
@@ -188,8 +230,8 @@ func TestRotationKeepsOldKeyForOverlap(t *testing.T) {
 
 	// After the overlap the old key leaves JWKS, and the next rotation deletes it.
 	e.clock.Advance(time.Hour + maxClockSkew - 59*time.Minute + time.Second)
-	if kids := e.jwksKids(); !slices.Equal(kids, []string{kid2}) {
-		t.Fatalf("JWKS after the overlap %v, want [%s]", kids, kid2)
+	if kids := e.jwksKids(); len(kids) != 2 || !slices.Contains(kids, kid2) || slices.Contains(kids, kid1) {
+		t.Fatalf("JWKS after the overlap %v, want the 2 new keys with %s", kids, kid2)
 	}
 	if err := e.p.RotateKeys(ctx, domain.SystemActor()); err != nil {
 		t.Fatal(err)
@@ -202,7 +244,7 @@ func TestRotationKeepsOldKeyForOverlap(t *testing.T) {
 	for _, k := range keys {
 		ids = append(ids, k.ID)
 	}
-	if len(ids) != 2 || slices.Contains(ids, kid1) || !slices.Contains(ids, kid2) {
+	if len(ids) != 4 || slices.Contains(ids, kid1) || !slices.Contains(ids, kid2) {
 		t.Fatalf("stored keys %v: want the retired %s gone and %s kept for its overlap", ids, kid1, kid2)
 	}
 }
@@ -222,13 +264,15 @@ func TestSigningKeyRenewsAfterItsPeriod(t *testing.T) {
 		t.Fatalf("token from the renewed key refused: %v", err)
 	}
 	keys, _ := e.st.ListSigningKeys(ctx)
-	if len(keys) != 1 || keys[0].ID == kid1 {
-		t.Fatalf("stored keys after renewal: %d, want only the new one", len(keys))
+	// Both first keys are past retirement and purged; the ID token key is
+	// renewed when an ID token is next signed.
+	if len(keys) != 1 || keys[0].ID == kid1 || keys[0].Algorithm != "ES256" {
+		t.Fatalf("stored keys after renewal: %d, want only the new ES256 key", len(keys))
 	}
 }
 
-// legacyES256Key is a key as releases before RS256 stored it: ES256, its private
-// half sealed as SEC 1 DER, still inside its signing period.
+// legacyES256Key is a key as early releases stored it: ES256, its private half
+// sealed as SEC 1 DER, still inside its signing period.
 func legacyES256Key(t *testing.T, sealer *seal.Sealer, now time.Time) (domain.SigningKey, *ecdsa.PrivateKey) {
 	t.Helper()
 	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -249,10 +293,10 @@ func legacyES256Key(t *testing.T, sealer *seal.Sealer, now time.Time) (domain.Si
 		RetireAfter: now.Add(30*24*time.Hour + time.Hour + maxClockSkew)}, priv
 }
 
-// A directory upgraded from a release that signed with ES256: the first start
-// signs with a new RS256 key at once, and the ES256 key stops signing but stays
-// published, verifying the tokens it signed, until they have expired.
-func TestES256KeyFromAnEarlierReleaseRetires(t *testing.T) {
+// A directory upgraded from a release that signed with ES256 only: its key
+// (sealed as SEC 1) goes on signing access tokens, an RS256 key is added for ID
+// tokens, and a rotation retires the old key with overlap like any other.
+func TestES256KeyFromAnEarlierReleaseSignsUntilRotated(t *testing.T) {
 	for _, b := range storetest.Backends() {
 		t.Run(b.Name, func(t *testing.T) {
 			ctx := context.Background()
@@ -264,26 +308,16 @@ func TestES256KeyFromAnEarlierReleaseRetires(t *testing.T) {
 			}
 			e := newEnv(t, envOptions{st: st, sealer: sealer, clock: clock})
 			app, sec := createApp(t, st, false, domain.PermUserReadAll)
-			oldTok := sign(t, jose.ES256, oldPriv, old.ID, validClaims(e, app.ClientID))
 			// A token that would outlive the overlap shows the key itself retiring.
 			longTok := sign(t, jose.ES256, oldPriv, old.ID, with(validClaims(e, app.ClientID), "exp", clock.Now().Add(24*time.Hour).Unix()))
 
-			newTok := e.token(app.ClientID, sec)
-			if h := jwtPart(t, newTok, 0); h["alg"] != "RS256" || h["kid"] == old.ID {
-				t.Fatalf("after the upgrade tokens are signed with %v", h)
-			}
-			kids := e.jwksKids()
-			if len(kids) != 2 || kids[1] != old.ID {
-				t.Fatalf("JWKS %v, want the new key and then the ES256 key %s", kids, old.ID)
+			oldTok := e.token(app.ClientID, sec)
+			if h := jwtPart(t, oldTok, 0); h["alg"] != "ES256" || h["kid"] != old.ID {
+				t.Fatalf("after the upgrade access tokens are signed with %v, want the ES256 key %s", h, old.ID)
 			}
 			keys, _ := st.ListSigningKeys(ctx)
-			for _, k := range keys {
-				if k.ID == old.ID && (k.NotAfter.After(clock.Now()) || k.RetireAfter.After(clock.Now().Add(time.Hour+maxClockSkew))) {
-					t.Fatalf("the ES256 key still signs until %v and is published until %v", k.NotAfter, k.RetireAfter)
-				}
-			}
-			if _, err := e.p.VerifyAccessToken(ctx, oldTok); err != nil {
-				t.Fatalf("a token the ES256 key signed is refused within its lifetime: %v", err)
+			if len(keys) != 2 || !slices.ContainsFunc(keys, func(k domain.SigningKey) bool { return k.Algorithm == "RS256" }) {
+				t.Fatalf("%d keys after the upgrade, want the ES256 key and a new RS256 key", len(keys))
 			}
 			// The ES256 key's id with an RS256 header is not a way in.
 			forged := strings.Split(oldTok, ".")
@@ -292,12 +326,28 @@ func TestES256KeyFromAnEarlierReleaseRetires(t *testing.T) {
 				t.Fatal("an RS256 header on the ES256 key's signature verified")
 			}
 
+			if err := e.p.RotateKeys(ctx, domain.SystemActor()); err != nil {
+				t.Fatal(err)
+			}
+			if h := jwtPart(t, e.token(app.ClientID, sec), 0); h["alg"] != "ES256" || h["kid"] == old.ID {
+				t.Fatalf("after rotation access tokens are signed with %v", h)
+			}
+			keys, _ = st.ListSigningKeys(ctx)
+			for _, k := range keys {
+				if k.ID == old.ID && (k.NotAfter.After(clock.Now()) || k.RetireAfter.After(clock.Now().Add(time.Hour+maxClockSkew))) {
+					t.Fatalf("the rotated ES256 key still signs until %v and is published until %v", k.NotAfter, k.RetireAfter)
+				}
+			}
+			if _, err := e.p.VerifyAccessToken(ctx, oldTok); err != nil {
+				t.Fatalf("a token the old ES256 key signed is refused within its lifetime: %v", err)
+			}
+
 			clock.Advance(time.Hour + maxClockSkew + time.Second)
-			if kids := e.jwksKids(); len(kids) != 1 || kids[0] == old.ID {
-				t.Fatalf("JWKS after the overlap %v, want only the RS256 key", kids)
+			if kids := e.jwksKids(); len(kids) != 2 || slices.Contains(kids, old.ID) {
+				t.Fatalf("JWKS after the overlap %v, want only the two new keys", kids)
 			}
 			if _, err := e.p.VerifyAccessToken(ctx, longTok); err == nil || !strings.Contains(err.Error(), "retired") {
-				t.Fatalf("a token of the ES256 key after the overlap: %v, want refused as signed by a retired key", err)
+				t.Fatalf("a token of the old ES256 key after the overlap: %v, want refused as signed by a retired key", err)
 			}
 		})
 	}

@@ -334,7 +334,7 @@ func TestForgedTokensRefused(t *testing.T) {
 			}
 			header := jwtSegment(t, tok.AccessToken, 0)
 			kid, _ := header["kid"].(string)
-			if header["alg"] != "RS256" || kid == "" {
+			if header["alg"] != "ES256" || kid == "" {
 				t.Fatalf("access token header %v", header)
 			}
 			claims := jwtClaims(t, tok.AccessToken)

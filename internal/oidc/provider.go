@@ -9,9 +9,11 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
+	jose "github.com/go-jose/go-jose/v4"
 	zoidc "github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
 
@@ -88,8 +90,8 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	}
 	keys := &keyring{st: cfg.Store, dir: cfg.Directory, sealer: cfg.Sealer, clock: cfg.Clock,
 		overlap: cfg.AccessTokenLifetime + maxClockSkew}
-	if _, err := keys.signer(ctx); err != nil {
-		return nil, fmt.Errorf("oidc: signing key: %w", err)
+	if err := keys.ensure(ctx); err != nil {
+		return nil, fmt.Errorf("oidc: signing keys: %w", err)
 	}
 	tenantID, err := cfg.Directory.TenantID(ctx)
 	if err != nil {
@@ -113,6 +115,13 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 		op.WithCustomRevocationEndpoint(op.NewEndpoint(RevocationPath)),
 		op.WithCustomIntrospectionEndpoint(op.NewEndpoint(IntrospectionPath)),
 		op.WithCustomDeviceAuthorizationEndpoint(op.NewEndpoint(DeviceCodePath)),
+		// zitadel checks access tokens (userinfo, introspection) and ID token
+		// hints (logout) itself: with the keyring's parsed keys, and with both
+		// algorithms firstkey signs with (zitadel's default is RS256 alone).
+		op.WithAccessTokenKeySet(verifyingKeySet{keys: keys, clock: cfg.Clock}),
+		op.WithIDTokenHintKeySet(verifyingKeySet{keys: keys, clock: cfg.Clock}),
+		op.WithAccessTokenVerifierOpts(op.WithSupportedAccessTokenSigningAlgorithms(algNames(verifyingAlgorithms)...)),
+		op.WithIDTokenHintVerifierOpts(op.WithSupportedIDTokenHintSigningAlgorithms(algNames(verifyingAlgorithms)...)),
 	}
 	if strings.HasPrefix(issuer, "http://") {
 		opts = append(opts, op.WithAllowInsecure())
@@ -135,6 +144,14 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	}
 	return &Provider{issuer: issuer, prefix: prefix, clock: cfg.Clock, log: cfg.Logger,
 		lifetime: cfg.AccessTokenLifetime, keys: keys, storage: st, op: provider, origins: cfg.Directory, tenantID: tenantID}, nil
+}
+
+func algNames(algs []jose.SignatureAlgorithm) []string {
+	out := make([]string, len(algs))
+	for i, a := range algs {
+		out[i] = string(a)
+	}
+	return out
 }
 
 // checkIssuer returns the issuer without a trailing slash and its path.
@@ -304,7 +321,7 @@ func (p *Provider) discoveryDoc() zoidc.DiscoveryConfiguration {
 			zoidc.GrantTypeDeviceCode, zoidc.GrantTypeClientCredentials},
 		ACRValuesSupported:                        []string{"phishing_resistant", "mfa"},
 		SubjectTypesSupported:                     []string{"public"},
-		IDTokenSigningAlgValuesSupported:          []string{string(SigningAlgorithm)},
+		IDTokenSigningAlgValuesSupported:          slices.Clone(domain.IDTokenSigningAlgs),
 		TokenEndpointAuthMethodsSupported:         []zoidc.AuthMethod{zoidc.AuthMethodBasic, zoidc.AuthMethodPost, zoidc.AuthMethodNone},
 		RevocationEndpointAuthMethodsSupported:    []zoidc.AuthMethod{zoidc.AuthMethodBasic, zoidc.AuthMethodPost, zoidc.AuthMethodNone},
 		IntrospectionEndpointAuthMethodsSupported: []zoidc.AuthMethod{zoidc.AuthMethodBasic, zoidc.AuthMethodPost},
@@ -371,11 +388,11 @@ func truncate(s string, n int) string {
 	return s
 }
 
-// RotateKeys adds a new signing key and signs with it from now on, on every
+// RotateKeys adds a new signing key of each algorithm and signs with it from now on, on every
 // replica. The keys it replaces stay in JWKS, and keep verifying, for the access
 // token lifetime plus clock skew, so no token issued before the rotation fails.
 func (p *Provider) RotateKeys(ctx context.Context, actor domain.Actor) error {
-	if err := p.keys.addKey(ctx, actor, domain.KeyReasonRotation); err != nil {
+	if err := p.keys.addKeys(ctx, actor, domain.KeyReasonRotation, SigningAlgorithms...); err != nil {
 		return fmt.Errorf("rotate signing keys: %w", err)
 	}
 	p.log.InfoContext(ctx, "signing keys rotated")

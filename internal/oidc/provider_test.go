@@ -38,7 +38,7 @@ func TestDiscovery(t *testing.T) {
 			}
 			assertList(t, r.body, "token_endpoint_auth_methods_supported", "client_secret_basic", "client_secret_post")
 			assertList(t, r.body, "grant_types_supported", "client_credentials")
-			assertList(t, r.body, "id_token_signing_alg_values_supported", "RS256")
+			assertList(t, r.body, "id_token_signing_alg_values_supported", "RS256", "ES256")
 			// Every advertised endpoint lives under the issuer and is really served.
 			for _, k := range []string{"authorization_endpoint", "userinfo_endpoint", "device_authorization_endpoint",
 				"end_session_endpoint", "revocation_endpoint", "introspection_endpoint"} {
@@ -89,15 +89,29 @@ func TestJWKS(t *testing.T) {
 		t.Fatalf("jwks: %d %s", r.status, r.raw)
 	}
 	keys, _ := r.body["keys"].([]any)
-	if len(keys) != 1 {
-		t.Fatalf("jwks has %d keys, want 1: %s", len(keys), r.raw)
+	if len(keys) != 2 {
+		t.Fatalf("jwks has %d keys, want 2 (ES256 for access tokens, RS256 for ID tokens): %s", len(keys), r.raw)
 	}
-	k := keys[0].(map[string]any)
-	for field, want := range map[string]string{"kty": "RSA", "e": "AQAB", "alg": "RS256", "use": "sig"} {
-		if k[field] != want {
-			t.Errorf("%s = %v, want %s", field, k[field], want)
+	byAlg := map[string]map[string]any{}
+	for _, k := range keys {
+		k := k.(map[string]any)
+		byAlg[k["alg"].(string)] = k
+	}
+	for alg, fields := range map[string]map[string]string{
+		"RS256": {"kty": "RSA", "e": "AQAB", "use": "sig"},
+		"ES256": {"kty": "EC", "crv": "P-256", "use": "sig"},
+	} {
+		k := byAlg[alg]
+		if k == nil {
+			t.Fatalf("jwks has no %s key: %s", alg, r.raw)
+		}
+		for field, want := range fields {
+			if k[field] != want {
+				t.Errorf("%s key: %s = %v, want %s", alg, field, k[field], want)
+			}
 		}
 	}
+	k := byAlg["RS256"]
 	for _, field := range []string{"kid", "n"} {
 		if s, _ := k[field].(string); s == "" {
 			t.Errorf("%s missing", field)
@@ -156,8 +170,8 @@ func TestClientCredentials(t *testing.T) {
 			tok := r.body["access_token"].(string)
 
 			h := jwtPart(t, tok, 0)
-			if h["alg"] != "RS256" || !slices.Contains(kids, h["kid"].(string)) {
-				t.Errorf("header %v: want RS256 and a kid from JWKS %v", h, kids)
+			if h["alg"] != "ES256" || !slices.Contains(kids, h["kid"].(string)) {
+				t.Errorf("header %v: want ES256 and a kid from JWKS %v", h, kids)
 			}
 			p := jwtPart(t, tok, 1)
 			for claim, want := range map[string]any{"iss": e.base, "sub": app.ClientID, "aud": Audience,

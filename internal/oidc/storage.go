@@ -97,8 +97,18 @@ func (r *appTokenRequest) GetSubject() string    { return r.app.ClientID }
 func (r *appTokenRequest) GetAudience() []string { return []string{Audience} }
 func (r *appTokenRequest) GetScopes() []string   { return r.scopes }
 
+// application reads the client's row once per token request: zitadel asks for
+// the client twice in a client-credentials grant (to authenticate it, then for
+// the token request) and within one request the answer cannot usefully change.
 func (s *storage) application(ctx context.Context, clientID string) (domain.Application, error) {
+	c := callFrom(ctx)
+	if c.app != nil && c.app.ClientID == clientID {
+		return *c.app, nil
+	}
 	app, err := s.dir.ApplicationByClientID(ctx, clientID)
+	if err == nil {
+		c.app = &app
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		return app, errUnknownClient
 	}
@@ -170,6 +180,9 @@ func (s *storage) ClientCredentialsTokenRequest(ctx context.Context, clientID st
 // GetPrivateClaimsFromRequest adds the claims Entra puts in an app-only token:
 // the application's permissions as roles, who it is, and that it is an app.
 func (s *storage) GetPrivateClaimsFromRequest(ctx context.Context, req op.TokenRequest, _ []string) (map[string]any, error) {
+	// zitadel calls this only while it builds an access token, and asks for the
+	// signing key next (op.CreateJWT): that key is AccessTokenAlgorithm's.
+	callFrom(ctx).signingAccessToken = true
 	r, ok := req.(*appTokenRequest)
 	if !ok {
 		g, ok := grantOf(ctx, req)
@@ -206,7 +219,9 @@ func newTokenID() (string, error) {
 }
 
 func (s *storage) client(ctx context.Context, app domain.Application) client {
-	return client{app: app, lifetime: s.lifetime, baseURL: s.baseURL, call: callFrom(ctx), now: s.clock.Now}
+	c := callFrom(ctx)
+	c.idTokenAlg = app.IDTokenAlg()
+	return client{app: app, lifetime: s.lifetime, baseURL: s.baseURL, call: c, now: s.clock.Now}
 }
 
 func (s *storage) GetClientByClientID(ctx context.Context, clientID string) (op.Client, error) {
@@ -227,16 +242,35 @@ func (s *storage) AuthorizeClientIDSecret(ctx context.Context, clientID, clientS
 	return err
 }
 
+// SigningKey is the key for the token zitadel is about to sign: the access
+// token's (AccessTokenAlgorithm) right after its private claims were asked
+// for, otherwise the ID token's, of the algorithm its application chose.
 func (s *storage) SigningKey(ctx context.Context) (op.SigningKey, error) {
-	e, err := s.keys.signer(ctx)
+	c := callFrom(ctx)
+	alg := IDTokenAlgorithm
+	if c.signingAccessToken {
+		alg, c.signingAccessToken = AccessTokenAlgorithm, false
+	} else if c.idTokenAlg != "" {
+		alg = jose.SignatureAlgorithm(c.idTokenAlg)
+	}
+	e, err := s.keys.signer(ctx, alg)
 	if err != nil {
 		return nil, storeFault(ctx, err)
 	}
 	return opSigningKey{e}, nil
 }
 
+// SignatureAlgorithms are those an ID token may be signed with, the default first.
 func (s *storage) SignatureAlgorithms(context.Context) ([]jose.SignatureAlgorithm, error) {
-	return []jose.SignatureAlgorithm{SigningAlgorithm}, nil
+	return idTokenAlgorithms(), nil
+}
+
+func idTokenAlgorithms() []jose.SignatureAlgorithm {
+	out := make([]jose.SignatureAlgorithm, len(domain.IDTokenSigningAlgs))
+	for i, a := range domain.IDTokenSigningAlgs {
+		out[i] = jose.SignatureAlgorithm(a)
+	}
+	return out
 }
 
 // KeySet reads the store so that JWKS shows another replica's rotation at once.

@@ -16,7 +16,7 @@ const FirstPartyClientID = "firstkey"
 // firstkey's own consoles calling the API on that person's behalf. The API checks
 // such a token by the person's current directory roles.
 func (p *Provider) MintUserAccessToken(ctx context.Context, userID string, amr []string) (string, error) {
-	key, err := p.keys.signer(ctx)
+	key, err := p.keys.signer(ctx, AccessTokenAlgorithm)
 	if err != nil {
 		return "", fmt.Errorf("signing key: %w", err)
 	}

@@ -19,7 +19,7 @@ func TestUserAccessTokenVerifiesAsDelegated(t *testing.T) {
 	if c.IDType != IDTypeUser || c.Subject != "7d7f0c53-5f3c-4a3e-9d53-8f2a1c1b2a10" || len(c.Roles) != 0 {
 		t.Fatalf("claims %+v", c)
 	}
-	if hdr := jwtPart(t, tok, 0); hdr["alg"] != "RS256" || hdr["kid"] == "" {
+	if hdr := jwtPart(t, tok, 0); hdr["alg"] != "ES256" || hdr["kid"] == "" {
 		t.Fatalf("header %v", hdr)
 	}
 	e.clock.Advance(DefaultAccessTokenLifetime + time.Minute)

@@ -58,7 +58,7 @@ func (p *Provider) VerifyAccessToken(ctx context.Context, raw string) (AccessCla
 	// are refused before any key is looked at.
 	jws, err := jose.ParseSignedCompact(raw, verifyingAlgorithms)
 	if err != nil || len(jws.Signatures) != 1 {
-		return AccessClaims{}, unauthenticated("Access token is malformed or not signed with " + string(SigningAlgorithm) + ".")
+		return AccessClaims{}, unauthenticated("Access token is malformed or not signed with ES256 or RS256.")
 	}
 	now := p.clock.Now()
 	kid := jws.Signatures[0].Header.KeyID

@@ -39,10 +39,11 @@ func sign(t *testing.T, alg jose.SignatureAlgorithm, key any, kid string, claims
 	return tok
 }
 
-// ownKey is the provider's current signing key, read the way the provider does.
+// ownKey is the provider's current RS256 signing key (ID tokens, and access
+// tokens of releases before ES256), read the way the provider does.
 func ownKey(t *testing.T, e *env) *keyEntry {
 	t.Helper()
-	k, err := e.p.keys.signer(context.Background())
+	k, err := e.p.keys.signer(context.Background(), jose.RS256)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +105,11 @@ func TestVerifyRejectsForgedTokens(t *testing.T) {
 	payload := jwtPart(t, real, 1)
 	payload["roles"] = []string{"RoleManagement.ReadWrite.Directory", "User.ReadWrite.All"}
 	tamperedPayload, _ := json.Marshal(payload)
-	realJWS, _ := jose.ParseSignedCompact(real, []jose.SignatureAlgorithm{jose.RS256})
+	realJWS, err := jose.ParseSignedCompact(real, verifyingAlgorithms)
+	if err != nil {
+		t.Fatal(err)
+	}
+	esKid := realJWS.Signatures[0].Header.KeyID // the access token's ES256 key
 	other := strings.Split(sign(t, jose.RS256, own.private, own.ID, claims), ".")
 
 	cases := map[string]string{
@@ -134,6 +139,8 @@ func TestVerifyRejectsForgedTokens(t *testing.T) {
 		"no subject":                          sign(t, jose.RS256, own.private, own.ID, with(claims, "sub", nil)),
 		"no idtyp (an ID token, say)":         sign(t, jose.RS256, own.private, own.ID, with(claims, "idtyp", nil)),
 		"JSON serialization":                  realJWS.FullSerialize(),
+		"RS256 header on our ES256 signature": header(`{"alg":"RS256","kid":"`+esKid+`"}`) + "." + parts[1] + "." + parts[2],
+		"our RS256 key naming the ES256 kid":  sign(t, jose.RS256, own.private, esKid, claims),
 	}
 	for name, tok := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -73,10 +73,12 @@ func testApplicationCRUD(t *testing.T, s store.Store) {
 		a.SecretHash = ""
 		a.PublicClient = true
 		a.RequiredStrength = domain.StrengthPhishingResistant
+		a.IDTokenSigningAlg = domain.AlgES256
 		return a, nil
 	})
 	must(t, err)
 	want := storedApp(a)
+	want.IDTokenSigningAlg = domain.AlgES256
 	want.DisplayName, want.RedirectURIs, want.Permissions = "Payroll 2", []string{"https://new.example.com/cb"}, []domain.Permission{}
 	want.SecretHash, want.PublicClient, want.RequiredStrength = "", true, domain.StrengthPhishingResistant
 	wantEqual(t, got, want)

@@ -11,7 +11,7 @@ import (
 
 const applicationColumns = `id, client_id, display_name, secret_hash, public_client,
 	redirect_uris, permissions, required_strength, created_at, provisioning_token_hash, spa_redirect_uris,
-	secret_key_id, secret_hint, secret_display_name, secret_created_at`
+	secret_key_id, secret_hint, secret_display_name, secret_created_at, id_token_signed_response_alg`
 
 var applicationFilter = filterSpec{fields: map[string]field{
 	"id":              {col: "id", typ: exactField},
@@ -25,7 +25,7 @@ func scanApplication(r rowScanner) (domain.Application, error) {
 	var token *string
 	err := r.Scan(&a.ID, &a.ClientID, &a.DisplayName, &a.SecretHash, &a.PublicClient,
 		jsonDest{&a.RedirectURIs}, jsonDest{&a.Permissions}, &a.RequiredStrength, timeDest{&a.CreatedDateTime}, &token,
-		jsonDest{&a.SPARedirectURIs}, &a.Secret.KeyID, &a.Secret.Hint, &a.Secret.DisplayName, nullTimeDest{&a.Secret.StartDateTime})
+		jsonDest{&a.SPARedirectURIs}, &a.Secret.KeyID, &a.Secret.Hint, &a.Secret.DisplayName, nullTimeDest{&a.Secret.StartDateTime}, &a.IDTokenSigningAlg)
 	if token != nil {
 		a.ProvisioningTokenHash = *token
 	}
@@ -41,12 +41,12 @@ func (s *Store) CreateApplication(ctx context.Context, a domain.Application) err
 	return s.inTx(ctx, func(tx *Store) error {
 		_, err := tx.exec(ctx, `INSERT INTO applications (id, client_id, display_name, secret_hash,
 			public_client, redirect_uris, permissions, required_strength, created_at, provisioning_token_hash, spa_redirect_uris,
-			secret_key_id, secret_hint, secret_display_name, secret_created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			secret_key_id, secret_hint, secret_display_name, secret_created_at, id_token_signed_response_alg)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			a.ID, a.ClientID, a.DisplayName, a.SecretHash, a.PublicClient,
 			jsonText(a.RedirectURIs), jsonText(a.Permissions), string(a.RequiredStrength), tx.d.time(a.CreatedDateTime),
 			nullString(a.ProvisioningTokenHash), jsonText(nonNil(a.SPARedirectURIs)),
-			a.Secret.KeyID, a.Secret.Hint, a.Secret.DisplayName, tx.d.nullTime(a.Secret.StartDateTime))
+			a.Secret.KeyID, a.Secret.Hint, a.Secret.DisplayName, tx.d.nullTime(a.Secret.StartDateTime), a.IDTokenSigningAlg)
 		if err != nil {
 			return tx.fail(fmt.Sprintf("create application %q", a.ID), err)
 		}
@@ -138,11 +138,13 @@ func (s *Store) UpdateApplication(ctx context.Context, id string, fn func(domain
 		if _, err := tx.exec(ctx, `UPDATE applications SET client_id = ?, display_name = ?,
 			secret_hash = ?, public_client = ?, redirect_uris = ?, permissions = ?,
 			required_strength = ?, created_at = ?, provisioning_token_hash = ?, spa_redirect_uris = ?,
-			secret_key_id = ?, secret_hint = ?, secret_display_name = ?, secret_created_at = ? WHERE id = ?`,
+			secret_key_id = ?, secret_hint = ?, secret_display_name = ?, secret_created_at = ?,
+			id_token_signed_response_alg = ? WHERE id = ?`,
 			a.ClientID, a.DisplayName, a.SecretHash, a.PublicClient, jsonText(a.RedirectURIs),
 			jsonText(a.Permissions), string(a.RequiredStrength), tx.d.time(a.CreatedDateTime),
 			nullString(a.ProvisioningTokenHash), jsonText(nonNil(a.SPARedirectURIs)),
-			a.Secret.KeyID, a.Secret.Hint, a.Secret.DisplayName, tx.d.nullTime(a.Secret.StartDateTime), id); err != nil {
+			a.Secret.KeyID, a.Secret.Hint, a.Secret.DisplayName, tx.d.nullTime(a.Secret.StartDateTime),
+			a.IDTokenSigningAlg, id); err != nil {
 			return tx.fail(fmt.Sprintf("update application %q", id), err)
 		}
 		a.ID = id

@@ -193,7 +193,7 @@ var labels = map[string]string{
 	"internal/secret Verify/argon2id-production":     "pass verify only, argon2id production",
 	"internal/secret Verify/sha256-long-pass":        "pass verify only, SHA-256 (48 chars)",
 	"internal/oidc RefSHA256":                        "sha256 of 32 bytes",
-	"internal/oidc VerifyAccessToken":                "VerifyAccessToken (RS256 JWT)",
+	"internal/oidc VerifyAccessToken":                "VerifyAccessToken (ES256 JWT)",
 	"internal/directory RefSHA256":                   "sha256 of 32 bytes",
 	"internal/directory SignInWithPass":              "SignInWithPass, multi-use pass, fast argon2",
 	"internal/directory IssuePass":                   "IssuePass, multi-use, fast argon2",
@@ -206,6 +206,11 @@ var labels = map[string]string{
 	"internal/bench RefreshRotation":                 "POST /oauth/token refresh_token (rotation)",
 	"internal/bench CodeExchange":                    "POST /oauth/token authorization_code + PKCE",
 	"internal/bench Userinfo":                        "GET /userinfo with a person's token",
+	"internal/bench RefSignRS256":                    "RSA-2048 signature, 8 in flight (the RS256 bound)",
+	"internal/bench RefSignES256":                    "P-256 signature, 8 in flight (the ES256 bound)",
+	"internal/bench ClientCredentials":               "POST /oauth/token client_credentials, 8 in flight",
+	"internal/bench RefreshRotationParallel":         "POST /oauth/token refresh_token, 8 chains in flight",
+	"internal/bench CodeExchangeParallel":            "POST /oauth/token authorization_code, 8 in flight",
 }
 
 func label(pkg, name string) string {
