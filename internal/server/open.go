@@ -18,6 +18,20 @@ import (
 // openStore opens (and migrates) the configured database and loads the master key,
 // refusing a key that does not match the one the database was initialised with.
 func openStore(ctx context.Context, c Config) (store.Store, *seal.Sealer, error) {
+	st, sealer, err := openUnchecked(ctx, c)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := seal.CheckKey(ctx, st, sealer); err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return st, sealer, nil
+}
+
+// openUnchecked opens (and migrates) the configured database and loads the
+// master key without checking the one against the other.
+func openUnchecked(ctx context.Context, c Config) (store.Store, *seal.Sealer, error) {
 	kind, dsn, err := c.backend()
 	if err != nil {
 		return nil, nil, err
@@ -42,10 +56,6 @@ func openStore(ctx context.Context, c Config) (store.Store, *seal.Sealer, error)
 	}
 	sealer, err := loadSealer(c)
 	if err != nil {
-		st.Close()
-		return nil, nil, err
-	}
-	if err := seal.CheckKey(ctx, st, sealer); err != nil {
 		st.Close()
 		return nil, nil, err
 	}

@@ -400,19 +400,7 @@ func describeSQLite(ctx context.Context, q querier, t *table) error {
 	for _, p := range pks {
 		t.pk = append(t.pk, p.name)
 	}
-	fks, err := q.QueryContext(ctx, `SELECT "table", "from" FROM pragma_foreign_key_list(?)`, t.Name)
-	if err != nil {
-		return err
-	}
-	defer fks.Close()
-	for fks.Next() {
-		var ref, from string
-		if err := fks.Scan(&ref, &from); err != nil {
-			return err
-		}
-		t.addRef(ref, from)
-	}
-	return fks.Err()
+	return t.addRefs(q.QueryContext(ctx, `SELECT "table", "from" FROM pragma_foreign_key_list(?)`, t.Name))
 }
 
 func describePostgres(ctx context.Context, d Dialect, q querier, t *table) error {
@@ -439,10 +427,14 @@ func describePostgres(ctx context.Context, d Dialect, q querier, t *table) error
 		WHERE i.indrelid = `+rel+` AND i.indisprimary ORDER BY array_position(i.indkey, a.attnum)`), t.Name); err != nil {
 		return err
 	}
-	fks, err := q.QueryContext(ctx, d.rebind(`SELECT r.relname, a.attname FROM pg_constraint c
+	return t.addRefs(q.QueryContext(ctx, d.rebind(`SELECT r.relname, a.attname FROM pg_constraint c
 		JOIN pg_class r ON r.oid = c.confrelid
 		JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey)
-		WHERE c.contype = 'f' AND c.conrelid = `+rel), t.Name)
+		WHERE c.contype = 'f' AND c.conrelid = `+rel), t.Name))
+}
+
+// addRefs reads foreign keys as (referenced table, referring column) rows.
+func (t *table) addRefs(fks *sql.Rows, err error) error {
 	if err != nil {
 		return err
 	}
