@@ -43,6 +43,8 @@ func TestConsoleAccessible(t *testing.T) {
 		t.Fatal(err)
 	}
 	issuePass(t, env, "ada@example.com", true)
+	// A failed sign-in, so that the reports and logs show a failure too.
+	env.SignInWithPass(t, testenv.Browser(t), "ada@example.com", "ABCD-EFGH", "")
 	app, _ := env.RegisterApp(t, domain.Application{DisplayName: "Payroll", RedirectURIs: []string{"https://payroll.example.com/callback"},
 		RequiredStrength: domain.StrengthPhishingResistant, Permissions: []domain.Permission{domain.PermUserReadAll}})
 	file := filepath.Join(t.TempDir(), "joiners.csv")
@@ -95,7 +97,26 @@ func TestConsoleAccessible(t *testing.T) {
 		consolePage{name: "application-delete", path: "/admin/applications/" + app.ID + "/delete", wait: "#confirm-delete"},
 		consolePage{name: "not-found", path: "/admin/no-such-page", wait: "#page-error"},
 	)
-	dark := map[string]bool{"overview": true, "people": true, "person": true, "pass-shown": true, "bulk-check": true, "policy-pass-review": true, "applications": true}
+	// The reports in every range, the logs, filtered and empty, and an entry of each.
+	for _, r := range []string{"7d", "30d", "90d", "365d"} {
+		pages = append(pages, consolePage{name: "reports-" + r, path: "/admin/reports?range=" + r, wait: "#registration-table"})
+	}
+	pages = append(pages,
+		consolePage{name: "reports-custom", path: "/admin/reports?range=custom&from=2020-01-01&to=2020-01-31", wait: "#registration-table"},
+		consolePage{name: "reports-custom-refused", path: "/admin/reports?range=custom&from=2020-02-01", wait: "#registration-table"},
+		consolePage{name: "reports-notyet", path: "/admin/reports?who=notyet&q=ada#registration", wait: "#registration-table"},
+		consolePage{name: "logs-signins-failed", path: "/admin/logs/signins?result=failure", wait: "#signin-log"},
+		consolePage{name: "logs-signins-empty", path: "/admin/logs/signins?user=nobody&method=passkey", wait: "#signin-empty"},
+		consolePage{name: "logs-signin", path: "/admin/logs/signins?result=failure", wait: "#signin-detail",
+			steps: []chromedp.Action[chromedp.Void]{chromedp.Click(chromedp.CSS("#signin-log a.row-link"))}},
+		consolePage{name: "logs-audits", path: "/admin/logs/audits", wait: "#audit-log"},
+		consolePage{name: "logs-audits-filtered", path: "/admin/logs/audits?user=ada&range=30d", wait: "#audit-log"},
+		consolePage{name: "logs-audits-empty", path: "/admin/logs/audits?user=nobody", wait: "#audit-empty"},
+		consolePage{name: "logs-audit", path: "/admin/logs/audits?user=ada", wait: "#audit-detail",
+			steps: []chromedp.Action[chromedp.Void]{chromedp.Click(chromedp.CSS("#audit-log a.row-link"))}},
+	)
+	dark := map[string]bool{"overview": true, "people": true, "person": true, "pass-shown": true, "bulk-check": true, "policy-pass-review": true, "applications": true,
+		"reports": true, "reports-7d": true, "logs": true, "logs-audits": true, "logs-signin": true, "logs-audit": true, "logs-signins-empty": true}
 
 	var failures []string
 	for _, p := range pages {
