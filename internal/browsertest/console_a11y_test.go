@@ -1,6 +1,7 @@
 package browsertest_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"os"
@@ -138,6 +139,11 @@ func TestConsoleAccessible(t *testing.T) {
 			if v := scanA11y(t, ctx); v != "" {
 				failures = append(failures, fmt.Sprintf("%s (%s mode):\n%s", p.name, map[bool]string{false: "light", true: "dark"}[mode], v))
 			}
+			if strings.HasPrefix(p.name, "reports") {
+				if low := faintChartMarks(t, ctx); len(low) > 0 {
+					failures = append(failures, fmt.Sprintf("%s (%s mode): chart marks below 3:1 against their panel: %v", p.name, map[bool]string{false: "light", true: "dark"}[mode], low))
+				}
+			}
 			if mode && dark[p.name] {
 				screenshot(t, ctx, "console-"+p.name+"-dark")
 			}
@@ -158,4 +164,34 @@ func TestConsoleAccessible(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/svg+xml" {
 		t.Errorf("/favicon.ico: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
+}
+
+// faintChartMarks lists the bars, lines, legend swatches and reason bars of
+// the page whose colour has less than 3:1 contrast against the panel they are
+// drawn on (WCAG 1.4.11, which axe-core does not check for graphics).
+func faintChartMarks(t *testing.T, ctx context.Context) []string {
+	t.Helper()
+	low, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(() => {
+		const lum = c => {
+			const [r, g, b] = c.match(/[\d.]+/g).slice(0, 3).map(Number).map(v => {
+				v /= 255;
+				return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+			});
+			return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+		};
+		const out = [], marks = document.querySelectorAll(".chart rect, .chart .line, .swatch, .hbar");
+		if (marks.length === 0) return ["no chart marks on the page"];
+		for (const e of marks) {
+			const st = getComputedStyle(e);
+			const c = e.matches(".line") ? st.stroke : e.matches(".swatch, .hbar") ? st.backgroundColor : st.fill;
+			const bg = lum(getComputedStyle(e.closest(".panel")).backgroundColor), l = lum(c);
+			const ratio = (Math.max(l, bg) + 0.05) / (Math.min(l, bg) + 0.05);
+			if (ratio < 3) out.push(e.getAttribute("class") + " " + c + " " + ratio.toFixed(2));
+		}
+		return [...new Set(out)];
+	})()`))
+	if err != nil {
+		t.Fatalf("read the charts' colours: %v", err)
+	}
+	return low
 }
