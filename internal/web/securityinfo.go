@@ -21,7 +21,7 @@ type securityInfoPage struct {
 	// SetUpNow asks for a passkey: only while the person has none, since
 	// after the first the call to action is done (the "added" notice says so).
 	SetUpNow bool
-	CSRF             string
+	CSRF     string
 	// ContinueURL and ContinueApp are set while the person registers a passkey
 	// in the middle of signing in to an application: where to go on afterwards.
 	ContinueURL string
