@@ -1,6 +1,7 @@
 package browsertest_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"os"
@@ -43,6 +44,8 @@ func TestConsoleAccessible(t *testing.T) {
 		t.Fatal(err)
 	}
 	issuePass(t, env, "ada@example.com", true)
+	// A failed sign-in, so that the reports and logs show a failure too.
+	env.SignInWithPass(t, testenv.Browser(t), "ada@example.com", "ABCD-EFGH", "")
 	app, _ := env.RegisterApp(t, domain.Application{DisplayName: "Payroll", RedirectURIs: []string{"https://payroll.example.com/callback"},
 		RequiredStrength: domain.StrengthPhishingResistant, Permissions: []domain.Permission{domain.PermUserReadAll}})
 	file := filepath.Join(t.TempDir(), "joiners.csv")
@@ -95,7 +98,26 @@ func TestConsoleAccessible(t *testing.T) {
 		consolePage{name: "application-delete", path: "/admin/applications/" + app.ID + "/delete", wait: "#confirm-delete"},
 		consolePage{name: "not-found", path: "/admin/no-such-page", wait: "#page-error"},
 	)
-	dark := map[string]bool{"overview": true, "people": true, "person": true, "pass-shown": true, "bulk-check": true, "policy-pass-review": true, "applications": true}
+	// The reports in every range, the logs, filtered and empty, and an entry of each.
+	for _, r := range []string{"7d", "30d", "90d", "365d"} {
+		pages = append(pages, consolePage{name: "reports-" + r, path: "/admin/reports?range=" + r, wait: "#registration-table"})
+	}
+	pages = append(pages,
+		consolePage{name: "reports-custom", path: "/admin/reports?range=custom&from=2020-01-01&to=2020-01-31", wait: "#registration-table"},
+		consolePage{name: "reports-custom-refused", path: "/admin/reports?range=custom&from=2020-02-01", wait: "#registration-table"},
+		consolePage{name: "reports-notyet", path: "/admin/reports?who=notyet&q=ada#registration", wait: "#registration-table"},
+		consolePage{name: "logs-signins-failed", path: "/admin/logs/signins?result=failure", wait: "#signin-log"},
+		consolePage{name: "logs-signins-empty", path: "/admin/logs/signins?user=nobody&method=passkey", wait: "#signin-empty"},
+		consolePage{name: "logs-signin", path: "/admin/logs/signins?result=failure", wait: "#signin-detail",
+			steps: []chromedp.Action[chromedp.Void]{chromedp.Click(chromedp.CSS("#signin-log a.row-link"))}},
+		consolePage{name: "logs-audits", path: "/admin/logs/audits", wait: "#audit-log"},
+		consolePage{name: "logs-audits-filtered", path: "/admin/logs/audits?user=ada&range=30d", wait: "#audit-log"},
+		consolePage{name: "logs-audits-empty", path: "/admin/logs/audits?user=nobody", wait: "#audit-empty"},
+		consolePage{name: "logs-audit", path: "/admin/logs/audits?user=ada", wait: "#audit-detail",
+			steps: []chromedp.Action[chromedp.Void]{chromedp.Click(chromedp.CSS("#audit-log a.row-link"))}},
+	)
+	dark := map[string]bool{"overview": true, "people": true, "person": true, "pass-shown": true, "bulk-check": true, "policy-pass-review": true, "applications": true,
+		"reports": true, "reports-7d": true, "logs": true, "logs-audits": true, "logs-signin": true, "logs-audit": true, "logs-signins-empty": true}
 
 	var failures []string
 	for _, p := range pages {
@@ -117,6 +139,11 @@ func TestConsoleAccessible(t *testing.T) {
 			if v := scanA11y(t, ctx); v != "" {
 				failures = append(failures, fmt.Sprintf("%s (%s mode):\n%s", p.name, map[bool]string{false: "light", true: "dark"}[mode], v))
 			}
+			if strings.HasPrefix(p.name, "reports") {
+				if low := faintChartMarks(t, ctx); len(low) > 0 {
+					failures = append(failures, fmt.Sprintf("%s (%s mode): chart marks below 3:1 against their panel: %v", p.name, map[bool]string{false: "light", true: "dark"}[mode], low))
+				}
+			}
 			if mode && dark[p.name] {
 				screenshot(t, ctx, "console-"+p.name+"-dark")
 			}
@@ -137,4 +164,34 @@ func TestConsoleAccessible(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/svg+xml" {
 		t.Errorf("/favicon.ico: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
+}
+
+// faintChartMarks lists the bars, lines, legend swatches and reason bars of
+// the page whose colour has less than 3:1 contrast against the panel they are
+// drawn on (WCAG 1.4.11, which axe-core does not check for graphics).
+func faintChartMarks(t *testing.T, ctx context.Context) []string {
+	t.Helper()
+	low, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(() => {
+		const lum = c => {
+			const [r, g, b] = c.match(/[\d.]+/g).slice(0, 3).map(Number).map(v => {
+				v /= 255;
+				return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+			});
+			return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+		};
+		const out = [], marks = document.querySelectorAll(".chart rect, .chart .line, .swatch, .hbar");
+		if (marks.length === 0) return ["no chart marks on the page"];
+		for (const e of marks) {
+			const st = getComputedStyle(e);
+			const c = e.matches(".line") ? st.stroke : e.matches(".swatch, .hbar") ? st.backgroundColor : st.fill;
+			const bg = lum(getComputedStyle(e.closest(".panel")).backgroundColor), l = lum(c);
+			const ratio = (Math.max(l, bg) + 0.05) / (Math.min(l, bg) + 0.05);
+			if (ratio < 3) out.push(e.getAttribute("class") + " " + c + " " + ratio.toFixed(2));
+		}
+		return [...new Set(out)];
+	})()`))
+	if err != nil {
+		t.Fatalf("read the charts' colours: %v", err)
+	}
+	return low
 }

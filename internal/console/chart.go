@@ -28,6 +28,16 @@ type chart struct {
 	Labels []string
 	Series []series
 	Wide   bool // spans the page rather than half of it
+	// Phone marks the half-width copy of a wide chart that phones show
+	// instead of it: scaled to a phone, the wide one is a flat strip of tiny text.
+	Phone bool
+}
+
+// ForPhone is the chart drawn half-width, for phones (reports.css shows one
+// of the two); its ids differ from the wide one's.
+func (c chart) ForPhone() chart {
+	c.Wide, c.Phone, c.ID = false, true, c.ID+"-phone"
+	return c
 }
 
 func (c chart) width() int {
@@ -74,6 +84,9 @@ func (c chart) open(b *strings.Builder, max int) {
 	class := "chart"
 	if c.Wide {
 		class += " wide"
+	}
+	if c.Phone {
+		class += " phone"
 	}
 	fmt.Fprintf(b, `<svg class="%s" viewBox="0 0 %d %d" role="img" aria-labelledby="%s-t %s-d" focusable="false">`, class, c.width(), chartH, c.ID, c.ID)
 	fmt.Fprintf(b, `<title id="%s-t">%s</title><desc id="%s-d">%s</desc>`, c.ID, esc(c.Title), c.ID, esc(c.Desc))

@@ -84,3 +84,31 @@ func TestUserToldOfNewPasskey(t *testing.T) {
 		})
 	}
 }
+
+// TestSetUpBannerOnlyWithoutPasskey: the "Set up your passkey now" banner
+// greets a person who signed in with a pass and has no passkey, and is gone
+// once they have added one, in the same session and in the next pass session.
+func TestSetUpBannerOnlyWithoutPasskey(t *testing.T) {
+	eachBackend(t, nil, func(t *testing.T, env *testenv.Env) {
+		env.CreateUser(t, "ada@example.com")
+		p := issuePass(t, env, "ada@example.com", true)
+		b := newBrowser(t, env)
+		b.signInWithPass("ada@example.com", p.Code)
+		const banner = "Set up your passkey now"
+		if page := b.get("/mysecurityinfo"); page.Status != http.StatusOK || !strings.Contains(page.Body, banner) {
+			t.Fatalf("without a passkey: %d, banner shown: %v", page.Status, strings.Contains(page.Body, banner))
+		}
+		b.registerPasskey(newSoftKey(t, env.URL), "Work laptop")
+		page := b.get("/mysecurityinfo?done=added")
+		if page.Status != http.StatusOK || strings.Contains(page.Body, banner) || !strings.Contains(page.Body, "Your passkey was added") {
+			t.Errorf("after adding a passkey: %d, banner shown: %v, added notice shown: %v", page.Status,
+				strings.Contains(page.Body, banner), strings.Contains(page.Body, "Your passkey was added"))
+		}
+		// A new pass session of someone who already has a passkey.
+		again := newBrowser(t, env)
+		again.signInWithPass("ada@example.com", issuePass(t, env, "ada@example.com", true).Code)
+		if page := again.get("/mysecurityinfo"); page.Status != http.StatusOK || strings.Contains(page.Body, banner) || !strings.Contains(page.Body, "Work laptop") {
+			t.Errorf("a pass session with a passkey: %d, banner shown: %v", page.Status, strings.Contains(page.Body, banner))
+		}
+	})
+}

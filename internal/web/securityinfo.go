@@ -18,7 +18,10 @@ type securityInfoPage struct {
 	Passes           []passRow
 	RegistrationOnly bool
 	MinutesLeft      int // of a one-time pass session
-	CSRF             string
+	// SetUpNow asks for a passkey: only while the person has none, since
+	// after the first the call to action is done (the "added" notice says so).
+	SetUpNow bool
+	CSRF     string
 	// ContinueURL and ContinueApp are set while the person registers a passkey
 	// in the middle of signing in to an application: where to go on afterwards.
 	ContinueURL string
@@ -103,6 +106,7 @@ func (h *Handler) showSecurityInfo(w http.ResponseWriter, r *http.Request, s *si
 	for _, v := range passes {
 		p.Passes = append(p.Passes, passRow{PassView: v, State: passState(v)})
 	}
+	p.SetUpNow = s.sess.RegistrationOnly && len(keys) == 0
 	if s.sess.RegistrationOnly {
 		left := s.sess.ExpiresDateTime.Sub(h.dir.Clock().Now()).Minutes()
 		p.MinutesLeft = max(1, int(math.Ceil(left)))
