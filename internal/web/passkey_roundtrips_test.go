@@ -4,10 +4,12 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/firstkey/firstkey/internal/store"
 	"github.com/firstkey/firstkey/internal/store/sqlstore"
 	"github.com/firstkey/firstkey/internal/testenv"
+	"github.com/firstkey/firstkey/internal/web"
 )
 
 // TestPasskeySignInRoundTrips holds a passkey sign-in (begin by username and
@@ -15,16 +17,28 @@ import (
 // round trip on PostgreSQL and a parse or a lock on SQLite, and a new one in
 // this path costs every person every day. Counted by the store itself.
 func TestPasskeySignInRoundTrips(t *testing.T) {
-	eachBackend(t, nil, func(t *testing.T, env *testenv.Env) {
-		// Begin: the cache version, the passkeys by name, the ceremony.
-		// Finish: the ceremony, the passkey, the cache version, the user, and
-		// one transaction taking the ceremony, recording the passkey's use,
-		// opening the session and logging the sign-in. On PostgreSQL the
-		// per-address limit, shared by the replicas, adds one transaction of
-		// two statements to each request.
+	// Begin: the cache version, the passkeys by name, the ceremony.
+	// Finish: the ceremony, the passkey, the cache version, the user, and
+	// one transaction taking the ceremony, recording the passkey's use,
+	// opening the session and logging the sign-in. On PostgreSQL the
+	// per-address limit, shared by the replicas, adds one transaction of
+	// two statements to each request at the default rate (20 a minute,
+	// spent one attempt at a time), and nothing to most requests from a
+	// busy address whose allowance is spent in batches (addresslimit.go).
+	roundTrips(t, "default rate", nil, 15, 3)
+	busy := func(c *web.Config) { c.SignInRate = web.Rate{Attempts: 100000, Per: time.Minute} }
+	roundTrips(t, "busy address", busy, 11, 1)
+}
+
+func roundTrips(t *testing.T, name string, opt func(*web.Config), pgStatements, pgTransactions int64) {
+	t.Run(name, func(t *testing.T) { roundTripsOn(t, opt, pgStatements, pgTransactions) })
+}
+
+func roundTripsOn(t *testing.T, opt func(*web.Config), pgStatements, pgTransactions int64) {
+	eachBackend(t, opt, func(t *testing.T, env *testenv.Env) {
 		maxStatements, maxTransactions := int64(11), int64(1)
 		if strings.HasSuffix(t.Name(), "postgres") {
-			maxStatements, maxTransactions = 15, 3
+			maxStatements, maxTransactions = pgStatements, pgTransactions
 		}
 		counted := countingStore(t, env)
 		env.CreateUser(t, "ada@example.com")
