@@ -77,7 +77,9 @@ func (r Rate) TakeN(tat, now time.Time, n int) (next time.Time, ok bool, wait ti
 // Left is how many attempts the allowance in state tat holds at now.
 func (r Rate) Left(tat, now time.Time) int {
 	interval := r.Per / time.Duration(r.Attempts)
-	if tat.Before(now) {
+	// More attempts than nanoseconds in the period (ParseRate refuses it, a
+	// Config may not) is no limit at all.
+	if tat.Before(now) || interval <= 0 {
 		return r.Attempts
 	}
 	return int((r.Per - tat.Sub(now)) / interval)

@@ -100,3 +100,14 @@ func TestRateTakeN(t *testing.T) {
 		t.Errorf("Left 2.5s later = %d, want 2", l)
 	}
 }
+
+// A rate finer than a nanosecond never refuses, and Left does not divide by
+// its zero interval.
+func TestRateFinerThanANanosecond(t *testing.T) {
+	r := Rate{Attempts: 1 << 30, Per: time.Second}
+	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	tat, ok, _ := r.TakeN(time.Time{}, now, 64)
+	if !ok || r.Left(tat, now) != r.Attempts {
+		t.Errorf("TakeN: %v, Left %d", ok, r.Left(tat, now))
+	}
+}
