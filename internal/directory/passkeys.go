@@ -423,17 +423,19 @@ func (s *Service) FinishPasskeyLogin(ctx context.Context, at Attempt, ceremonyID
 		return fail(domain.SignInPasskeyFailed, "The authenticator's answer could not be read.", nil)
 	}
 	// The credential names its owner; the ceremony, when begun with a username, too.
-	key, err := s.store.GetPasskeyByCredentialID(ctx, parsed.RawID)
+	// One read brings the passkey, its owner and the cache version.
+	read, err := s.store.GetPasskeySignIn(ctx, parsed.RawID)
 	if errors.Is(err, store.ErrNotFound) {
 		return fail(domain.SignInPasskeyFailed, "The passkey is not registered.", nil)
 	}
 	if err != nil {
 		return SignInResult{}, fmt.Errorf("look up passkey: %w", err)
 	}
+	key := read.Passkey
 	if c.UserID != "" && c.UserID != key.UserID {
 		return fail(domain.SignInPasskeyFailed, "The passkey belongs to another account than the one named.", nil)
 	}
-	u, err := s.passkeyOwner(ctx, key.UserID)
+	u, err := s.passkeyOwner(ctx, cached{s: s, version: read.CacheVersion}, read.Owner)
 	if domain.KindOf(err) == domain.KindForbidden {
 		return fail(domain.SignInPasskeyFailed, "Passkeys are disabled by policy for this user.", &u)
 	}
@@ -534,21 +536,13 @@ func (s *Service) FinishPasskeyLogin(ctx context.Context, at Attempt, ceremonyID
 	return SignInResult{User: u, Session: sess, Token: token}, nil
 }
 
-// passkeyOwner loads the owner of a passkey signing in and checks that the
-// passkey policy (from the cache) covers them; their groups are read only
-// when the policy's answer depends on them.
-func (s *Service) passkeyOwner(ctx context.Context, userID string) (domain.User, error) {
-	c, err := s.cached(ctx)
-	if err != nil {
-		return domain.User{}, err
-	}
+// passkeyOwner checks that the passkey policy (from the cache at c's
+// version) covers u, the owner of a passkey signing in; their groups are read
+// only when the policy's answer depends on them.
+func (s *Service) passkeyOwner(ctx context.Context, c cached, u domain.User) (domain.User, error) {
 	policy, err := c.fido2Policy(ctx)
 	if err != nil {
 		return domain.User{}, err
-	}
-	u, err := s.store.GetUser(ctx, userID)
-	if err != nil {
-		return u, notFound(err, "user", userID)
 	}
 	if policy.State != domain.StateEnabled {
 		return u, domain.Forbidden("Passkeys are not enabled for your account; ask your administrator.")

@@ -43,6 +43,9 @@ type Service struct {
 	delivery  DeliveryOptions
 	// cache keeps the policies and applications between changes (cache.go).
 	cache cache
+	// leases hold batches of busy addresses' shared sign-in allowances
+	// (addresslimit.go).
+	leases addressLeases
 }
 
 // Config holds what a Service needs.

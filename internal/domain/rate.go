@@ -57,13 +57,30 @@ func ParseRate(s string) (Rate, error) {
 // and how long until an attempt is allowed again. The state is one instant, so
 // that replicas can share it in one database row.
 func (r Rate) Take(tat, now time.Time) (next time.Time, ok bool, wait time.Duration) {
+	return r.TakeN(tat, now, 1)
+}
+
+// TakeN spends n attempts at now at once, as n calls to Take would, or none
+// of them: wait is then how long until all n would be allowed.
+func (r Rate) TakeN(tat, now time.Time, n int) (next time.Time, ok bool, wait time.Duration) {
 	interval := r.Per / time.Duration(r.Attempts)
-	tolerance := r.Per - interval
+	tolerance := r.Per - time.Duration(n)*interval
 	if tat.Before(now) {
 		tat = now
 	}
 	if ahead := tat.Sub(now); ahead > tolerance {
 		return tat, false, ahead - tolerance
 	}
-	return tat.Add(interval), true, 0
+	return tat.Add(time.Duration(n) * interval), true, 0
+}
+
+// Left is how many attempts the allowance in state tat holds at now.
+func (r Rate) Left(tat, now time.Time) int {
+	interval := r.Per / time.Duration(r.Attempts)
+	// More attempts than nanoseconds in the period (ParseRate refuses it, a
+	// Config may not) is no limit at all.
+	if tat.Before(now) || interval <= 0 {
+		return r.Attempts
+	}
+	return int((r.Per - tat.Sub(now)) / interval)
 }

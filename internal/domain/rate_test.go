@@ -70,3 +70,44 @@ func TestRateTake(t *testing.T) {
 		t.Fatalf("after an hour, %d attempts passed; want the burst of 3", n)
 	}
 }
+
+// TakeN is n Takes or nothing, and Left counts what n could be.
+func TestRateTakeN(t *testing.T) {
+	r := Rate{Attempts: 10, Per: 10 * time.Second}
+	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	var tat time.Time
+	if l := r.Left(tat, now); l != 10 {
+		t.Fatalf("Left of a full allowance = %d", l)
+	}
+	tat, ok, _ := r.TakeN(tat, now, 4)
+	if !ok || r.Left(tat, now) != 6 {
+		t.Fatalf("after taking 4: ok %v, left %d", ok, r.Left(tat, now))
+	}
+	var one time.Time
+	for range 4 {
+		one, _, _ = r.Take(one, now)
+	}
+	if !one.Equal(tat) {
+		t.Errorf("TakeN(4) = %v, four Takes = %v", tat, one)
+	}
+	if next, ok, wait := r.TakeN(tat, now, 7); ok || !next.Equal(tat) || wait != time.Second {
+		t.Errorf("taking 7 of 6: %v %v %v", next, ok, wait)
+	}
+	if tat, ok, _ = r.TakeN(tat, now, 6); !ok || r.Left(tat, now) != 0 {
+		t.Errorf("taking the last 6: %v, left %d", ok, r.Left(tat, now))
+	}
+	if l := r.Left(tat, now.Add(2500*time.Millisecond)); l != 2 {
+		t.Errorf("Left 2.5s later = %d, want 2", l)
+	}
+}
+
+// A rate finer than a nanosecond never refuses, and Left does not divide by
+// its zero interval.
+func TestRateFinerThanANanosecond(t *testing.T) {
+	r := Rate{Attempts: 1 << 30, Per: time.Second}
+	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	tat, ok, _ := r.TakeN(time.Time{}, now, 64)
+	if !ok || r.Left(tat, now) != r.Attempts {
+		t.Errorf("TakeN: %v, Left %d", ok, r.Left(tat, now))
+	}
+}

@@ -248,6 +248,11 @@ func (s *Store) GetPasskeyByCredentialID(ctx context.Context, credentialID []byt
 	return s.Store.GetPasskeyByCredentialID(ctx, credentialID)
 }
 
+func (s *Store) GetPasskeySignIn(ctx context.Context, credentialID []byte) (store.PasskeySignIn, error) {
+	defer s.time("GetPasskeySignIn")()
+	return s.Store.GetPasskeySignIn(ctx, credentialID)
+}
+
 func (s *Store) ListUserPasskeys(ctx context.Context, userID string) ([]domain.Passkey, error) {
 	defer s.time("ListUserPasskeys")()
 	return s.Store.ListUserPasskeys(ctx, userID)

@@ -197,6 +197,9 @@ type Store interface {
 	CreatePasskey(ctx context.Context, p domain.Passkey) error
 	GetPasskey(ctx context.Context, id string) (domain.Passkey, error)
 	GetPasskeyByCredentialID(ctx context.Context, credentialID []byte) (domain.Passkey, error)
+	// GetPasskeySignIn reads, in one round trip, the passkey a sign-in's
+	// authenticator names, its owner and the CacheVersion.
+	GetPasskeySignIn(ctx context.Context, credentialID []byte) (PasskeySignIn, error)
 	// ListUserPasskeys lists a user's passkeys, oldest first.
 	ListUserPasskeys(ctx context.Context, userID string) ([]domain.Passkey, error)
 	// ListPasskeysByUPN lists the passkeys of the user with that user principal
@@ -335,4 +338,11 @@ type Store interface {
 	// counter stays where it was when it read them, and every process sees a
 	// change made through any other at once.
 	CacheVersion(ctx context.Context) (int64, error)
+}
+
+// PasskeySignIn is what finishing a passkey sign-in reads (GetPasskeySignIn).
+type PasskeySignIn struct {
+	Passkey      domain.Passkey
+	Owner        domain.User
+	CacheVersion int64
 }

@@ -111,3 +111,48 @@ func sharedAllowance(t *testing.T, a, b *testenv.Env) {
 		t.Fatalf("throttle row %+v, %v", th, err)
 	}
 }
+
+// TestSignInRateBatchedAcrossReplicas: a busy address's shared allowance is
+// spent in batches (one write takes up to 1 % of it), and still holds across
+// two replicas to within two batches either way: attempts spread over both are
+// let through until the allowance is spent, then both refuse.
+func TestSignInRateBatchedAcrossReplicas(t *testing.T) {
+	t.Parallel()
+	const attempts, batch = 400, 4 // 1 % of 400
+	envs := testenv.NewReplicas(t, 2, testenv.Options{Web: func(c *web.Config) { c.SignInRate = web.Rate{Attempts: attempts, Per: time.Hour} }})
+	a, b := envs[0], envs[1]
+	if d := b.Clock.Now().Sub(a.Clock.Now()); d > 0 {
+		a.Clock.Advance(d)
+	} else {
+		b.Clock.Advance(-d)
+	}
+	counted := countingStore(t, a)
+	before := counted.Counts()
+	passed, refusedInARow := 0, 0
+	browsers := []*browser{newBrowser(t, a), newBrowser(t, b)}
+	for i := 0; refusedInARow < 4; i++ {
+		if i > 2*attempts {
+			t.Fatalf("%d attempts and no end of the allowance", i)
+		}
+		// Uneven spread: two on A for each on B.
+		r := browsers[min(i%3, 1)].json("/webauthn/login/begin", map[string]any{})
+		switch r.Status {
+		case http.StatusTooManyRequests:
+			refusedInARow++
+		default:
+			passed, refusedInARow = passed+1, 0
+		}
+	}
+	if passed < attempts-2*batch || passed > attempts+2*batch {
+		t.Errorf("%d attempts passed across two replicas; the allowance is %d, give or take %d", passed, attempts, 2*batch)
+	}
+	// A's store counts only A's statements; A served two thirds of them.
+	if txs := counted.Counts().Transactions - before.Transactions; txs > int64(passed)/2 {
+		t.Errorf("replica A ran %d transactions for %d attempts over two replicas: the allowance is not spent in batches", txs, passed)
+	}
+	for _, br := range browsers {
+		if r := br.json("/webauthn/login/begin", map[string]any{}); r.Status != http.StatusTooManyRequests || r.Header.Get("Retry-After") == "" {
+			t.Errorf("past the allowance on %s: %d", br.env.URL, r.Status)
+		}
+	}
+}

@@ -11,6 +11,7 @@ import (
 var passkeyTests = []test{
 	{"Passkey/CreateGet", testPasskeyCreateGet},
 	{"Passkey/CredentialIDUnique", testPasskeyCredentialIDUnique},
+	{"Passkey/SignInReadInOne", testPasskeySignIn},
 	{"Passkey/ListOldestFirst", testPasskeyList},
 	{"Passkey/Update", testPasskeyUpdate},
 	{"Passkey/Delete", testPasskeyDelete},
@@ -285,4 +286,42 @@ func testPasskeyListByUPN(t *testing.T, s store.Store) {
 	list, err = s.ListPasskeysByUPN(ctx, "nobody@example.com")
 	must(t, err)
 	wantEqual(t, list, []domain.Passkey{})
+}
+
+// testPasskeySignIn: the passkey a credential id names comes with its whole
+// owner (a manager, a hire date: the nullable columns too) and the cache
+// version as CacheVersion reads it; an unknown credential is not found.
+func testPasskeySignIn(t *testing.T, s store.Store) {
+	u := newUser("u1", "Ada@Example.com")
+	u.ManagerID, u.EmployeeHireDate, u.JobTitle = "boss", ptr(t0.Add(time.Hour)), "Analyst"
+	createUsers(t, s, newUser("boss", "boss@example.com"), u, newUser("u2", "b@example.com"))
+	key := newPasskey("pk1", "u1", 0x00, 0xff, 0x10)
+	key.LastUsedDateTime = ptr(t0.Add(time.Minute))
+	must(t, s.CreatePasskey(ctx, key))
+	bare := newPasskey("pk2", "u2", 9)
+	bare.Transports = nil
+	must(t, s.CreatePasskey(ctx, bare))
+	must(t, s.CreateApplication(ctx, newApp("a1", "client-1", "Payroll"))) // moves the cache version
+
+	version, err := s.CacheVersion(ctx)
+	must(t, err)
+	got, err := s.GetPasskeySignIn(ctx, []byte{0x00, 0xff, 0x10})
+	must(t, err)
+	wantEqual(t, got.Passkey, storedPasskey(key))
+	owner, err := s.GetUser(ctx, "u1")
+	must(t, err)
+	wantEqual(t, got.Owner, owner)
+	wantEqual(t, got.CacheVersion, version)
+
+	got, err = s.GetPasskeySignIn(ctx, []byte{9})
+	must(t, err)
+	wantEqual(t, got.Passkey, storedPasskey(bare))
+	wantEqual(t, got.Owner.ID, "u2")
+	if got.Owner.ManagerID != "" || got.Owner.EmployeeHireDate != nil {
+		t.Errorf("owner without a manager or hire date: %+v", got.Owner)
+	}
+	for _, id := range [][]byte{{0x00, 0xff}, {0x00, 0xff, 0x10, 0x00}, {}} {
+		_, err = s.GetPasskeySignIn(ctx, id)
+		wantErr(t, err, store.ErrNotFound)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/firstkey/firstkey/internal/domain"
+	"github.com/firstkey/firstkey/internal/store"
 )
 
 // Errors name a passkey by its object id, never by its credential id or key.
@@ -17,12 +18,17 @@ const passkeyColumns = `id, user_id, credential_id, public_key, attestation_type
 
 func scanPasskey(r rowScanner) (domain.Passkey, error) {
 	var p domain.Passkey
-	err := r.Scan(&p.ID, &p.UserID, &p.CredentialID, &p.PublicKey, &p.AttestationType,
-		&p.AttestationLevel, &p.AAGUID, &p.SignCount, jsonDest{&p.Transports}, &p.BackupEligible,
-		&p.BackupState, &p.DisplayName, timeDest{&p.CreatedDateTime}, nullTimeDest{&p.LastUsedDateTime},
-		&p.CloneWarning)
+	err := r.Scan(passkeyDest(&p)...)
 	p.Transports = nonNil(p.Transports)
 	return p, err
+}
+
+// passkeyDest is where a row of passkeyColumns goes.
+func passkeyDest(p *domain.Passkey) []any {
+	return []any{&p.ID, &p.UserID, &p.CredentialID, &p.PublicKey, &p.AttestationType,
+		&p.AttestationLevel, &p.AAGUID, &p.SignCount, jsonDest{&p.Transports}, &p.BackupEligible,
+		&p.BackupState, &p.DisplayName, timeDest{&p.CreatedDateTime}, nullTimeDest{&p.LastUsedDateTime},
+		&p.CloneWarning}
 }
 
 // nonNilBytes keeps a nil slice out of a NOT NULL column: drivers bind nil as NULL.
@@ -70,6 +76,27 @@ func (s *Store) GetPasskeyByCredentialID(ctx context.Context, credentialID []byt
 		return domain.Passkey{}, s.fail("get passkey by credential id", err)
 	}
 	return p, nil
+}
+
+// GetPasskeySignIn reads what finishing a passkey sign-in needs in one
+// statement: the passkey an authenticator names, its owner, and the cache
+// version.
+func (s *Store) GetPasskeySignIn(ctx context.Context, credentialID []byte) (store.PasskeySignIn, error) {
+	var r store.PasskeySignIn
+	var manager *string
+	dest := append(passkeyDest(&r.Passkey), userDest(&r.Owner, &manager)...)
+	err := s.queryRow(ctx, "SELECT "+qualifiedPasskeyColumns+", "+userColumns+
+		`, (SELECT version FROM cache_version WHERE id = 1)
+		FROM passkeys JOIN users ON users.id = passkeys.user_id WHERE passkeys.credential_id = ?`,
+		nonNilBytes(credentialID)).Scan(append(dest, &r.CacheVersion)...)
+	if err != nil {
+		return store.PasskeySignIn{}, s.fail("get passkey sign-in by credential id", err)
+	}
+	r.Passkey.Transports = nonNil(r.Passkey.Transports)
+	if manager != nil {
+		r.Owner.ManagerID = *manager
+	}
+	return r, nil
 }
 
 // ListUserPasskeys returns a user's passkeys, oldest first; none for an unknown user.

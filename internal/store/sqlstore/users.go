@@ -40,14 +40,20 @@ var userOrder = []odata.OrderBy{{Field: "userPrincipalName"}}
 func scanUser(r rowScanner) (domain.User, error) {
 	var u domain.User
 	var manager *string
-	err := r.Scan(&u.ID, &u.UserPrincipalName, &u.DisplayName, &u.GivenName,
-		&u.Surname, &u.Mail, &u.MailNickname, &u.JobTitle, &u.Department,
-		&u.AccountEnabled, timeDest{&u.CreatedDateTime}, &manager, nullTimeDest{&u.EmployeeHireDate},
-		&u.EmployeeID, &u.ExternalID, &u.Version, timeDest{&u.LastModifiedDateTime}, nullTimeDest{&u.EmployeeLeaveDateTime})
+	err := r.Scan(userDest(&u, &manager)...)
 	if manager != nil {
 		u.ManagerID = *manager
 	}
 	return u, err
+}
+
+// userDest is where a row of userColumns goes, the manager id (nullable)
+// into manager.
+func userDest(u *domain.User, manager **string) []any {
+	return []any{&u.ID, &u.UserPrincipalName, &u.DisplayName, &u.GivenName,
+		&u.Surname, &u.Mail, &u.MailNickname, &u.JobTitle, &u.Department,
+		&u.AccountEnabled, timeDest{&u.CreatedDateTime}, manager, nullTimeDest{&u.EmployeeHireDate},
+		&u.EmployeeID, &u.ExternalID, &u.Version, timeDest{&u.LastModifiedDateTime}, nullTimeDest{&u.EmployeeLeaveDateTime}}
 }
 
 // CreateUser stores a new user. A taken id or userPrincipalName (in any case)
