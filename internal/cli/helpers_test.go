@@ -22,6 +22,10 @@ func TestMain(m *testing.M) {
 		}
 	}
 	os.Setenv("FIRSTKEY_TEST_FAST_HASH", "1")
+	// serve sets a soft memory limit sized for one server unless GOMEMLIMIT is
+	// set; here many servers share the test process (TestServeMemoryLimit
+	// clears it).
+	os.Setenv("GOMEMLIMIT", "off")
 	os.Exit(m.Run())
 }
 

@@ -33,6 +33,7 @@ type serveOptions struct {
 	tlsCert, tlsKey             string
 	delivery                    deliveryFlags
 	metricsListen, otelEndpoint string
+	memoryLimit                 string
 }
 
 // serveFlags are serve's command line, which doctor reads too.
@@ -116,6 +117,9 @@ func (sf *serveFlags) register(c *cobra.Command) {
 	f.StringVar(&o.otelEndpoint, "otel-endpoint", "", "send a trace span per request over OTLP/HTTP to this collector URL, such as http://collector:4318; off when empty (env FIRSTKEY_OTEL_ENDPOINT)")
 	envFlag(f, "metrics-listen", "FIRSTKEY_METRICS_LISTEN")
 	envFlag(f, "otel-endpoint", "FIRSTKEY_OTEL_ENDPOINT")
+	f.Var(memoryLimitValue{&o.memoryLimit}, "memory-limit",
+		"soft memory limit of the Go runtime, such as 200MiB, or off; the default (auto, unless GOMEMLIMIT is set) is 48 MiB plus 32 MiB per --hash-concurrency slot (env FIRSTKEY_MEMORY_LIMIT)")
+	envFlag(f, "memory-limit", "FIRSTKEY_MEMORY_LIMIT")
 	issuerFlag(c, &sf.issuer)
 }
 
@@ -206,6 +210,7 @@ func (g *globals) serve(ctx context.Context, listen, issuer, admin string, o ser
 		return usageError{err}
 	}
 	cfg.Logger = log
+	applyMemoryLimit(log, o.memoryLimit, o.hashConcurrency)
 	// zitadel's OpenID Provider logs through the default logger: keep every line
 	// JSON, without a line for every poll of a waiting device.
 	slog.SetDefault(slog.New(oidc.QuietPolls(log.Handler())))

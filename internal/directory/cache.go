@@ -137,11 +137,20 @@ func (c cached) application(ctx context.Context, clientID string) (domain.Applic
 // in the store (from memory while nothing changed): for the token endpoint
 // and the APIs, which look the caller up on every request.
 func (s *Service) ApplicationByClientID(ctx context.Context, clientID string) (domain.Application, error) {
+	a, _, err := s.ApplicationAt(ctx, clientID)
+	return a, err
+}
+
+// ApplicationAt is ApplicationByClientID that also returns the cache version
+// it read (store.Store's CacheVersion), so that the token endpoint can check
+// its other caches (the signing keys) against it without reading it again.
+func (s *Service) ApplicationAt(ctx context.Context, clientID string) (domain.Application, int64, error) {
 	c, err := s.cached(ctx)
 	if err != nil {
-		return domain.Application{}, err
+		return domain.Application{}, 0, err
 	}
-	return c.application(ctx, clientID)
+	a, err := c.application(ctx, clientID)
+	return a, c.version, err
 }
 
 // Callers may change what they are given; the cache keeps its own copies.

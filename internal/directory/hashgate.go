@@ -16,8 +16,18 @@ import (
 // attempts (even for names that are no account) takes the server's memory with
 // it. A few attempts may wait briefly for a slot; the rest are refused at once,
 // without hashing, and told when to try again.
+//
+// Admission and hashing are two bounds: a sign-in is admitted (or refused) on
+// arrival, then does its database work (reserving the attempt, reading the
+// user and the pass) holding only its admission, and takes one of the hashing
+// slots just for the hash. Admission holds twice as many as hash at once, so
+// that the cores hash while other sign-ins wait on the database: when one slot
+// covered both, a core sat idle for every round trip of the sign-in holding it
+// (on PostgreSQL, a quarter of the hashing rate). Memory is bounded by the
+// hashing slots alone.
 type hashGate struct {
-	slots       chan struct{}
+	slots       chan struct{} // admitted sign-ins (admitPerSlot per hashing slot)
+	hashing     chan struct{} // hashes running
 	waiting     atomic.Int64
 	maxQueue    int64
 	maxWait     time.Duration
@@ -34,6 +44,7 @@ const freeEvery = 5 * time.Second
 const (
 	defaultHashQueuePerSlot = 4
 	defaultHashMaxWait      = 2 * time.Second
+	admitPerSlot            = 2
 )
 
 func newHashGate(slots, queue int) *hashGate {
@@ -45,7 +56,8 @@ func newHashGate(slots, queue int) *hashGate {
 	} else if queue == 0 {
 		queue = defaultHashQueuePerSlot * slots
 	}
-	return &hashGate{slots: make(chan struct{}, slots), maxQueue: int64(queue), maxWait: defaultHashMaxWait}
+	return &hashGate{slots: make(chan struct{}, admitPerSlot*slots), hashing: make(chan struct{}, slots),
+		maxQueue: int64(queue), maxWait: defaultHashMaxWait}
 }
 
 // ErrBusy is what a sign-in is told when every hash slot is taken and the queue
@@ -83,15 +95,29 @@ func (g *hashGate) tryAcquire(ctx context.Context) (release func(), err error) {
 	}
 }
 
-// acquire waits for a slot as long as ctx allows: for work an administrator asked
-// for (issuing passes), which should queue rather than fail.
+// acquire waits for a hashing slot as long as ctx allows: for work an
+// administrator asked for (issuing passes), which should queue rather than fail.
 func (g *hashGate) acquire(ctx context.Context) (release func(), err error) {
 	select {
-	case g.slots <- struct{}{}:
-		return g.releaser(), nil
+	case g.hashing <- struct{}{}:
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+	var done atomic.Bool
+	return func() {
+		if done.CompareAndSwap(false, true) {
+			<-g.hashing
+		}
+	}, nil
+}
+
+// hash runs f, a pass check of an admitted sign-in, in a hashing slot. It waits
+// without a deadline: the attempt is already counted, and only admitted
+// sign-ins (a bounded number) ever wait here.
+func (g *hashGate) hash(f func()) {
+	g.hashing <- struct{}{}
+	defer func() { <-g.hashing }()
+	f()
 }
 
 // releaser returns a function that frees the slot once, however often it is
@@ -123,5 +149,5 @@ func (g *hashGate) releaser() func() {
 // HashGateStats reports the pass checks running and the sign-ins waiting for
 // one, for the metrics.
 func (s *Service) HashGateStats() (running, waiting int) {
-	return len(s.hashes.slots), int(s.hashes.waiting.Load())
+	return len(s.hashes.hashing), int(s.hashes.waiting.Load())
 }

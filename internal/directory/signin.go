@@ -78,10 +78,10 @@ func loggableName(name string) string {
 
 // SignInWithPass checks a Temporary Access Pass and opens a session.
 //
-// The order is what makes it hold under concurrency: a hash slot is taken first
-// (no slot, no work: ErrBusy); then the attempt is counted against the typed name
+// The order is what makes it hold under concurrency: the sign-in is admitted
+// first (no admission, no work: ErrBusy; see hashGate); then the attempt is counted against the typed name
 // before the pass is checked, so a burst cannot pass the lock-out check together;
-// then the pass is checked, outside any transaction; and then, on success, the
+// then the pass is checked in a hashing slot, outside any transaction; and then, on success, the
 // user's and the pass's rows are written (which serialises with a concurrent
 // disablement or deletion), the one-time pass consumed, the lock-out cleared,
 // the session created and the sign-in logged in one transaction, or none of it.
@@ -129,17 +129,18 @@ func (s *Service) SignInWithPass(ctx context.Context, at Attempt, code string) (
 			&RetryAfter{Err: ErrAccountLocked, After: lockedUntil.Sub(now)})
 	}
 	if userErr != nil {
-		s.burnTime(code)
+		s.hashes.hash(func() { s.burnTime(code) })
 		release()
 		return SignInResult{}, s.logFailure(ctx, log, refuse(domain.SignInUserNotFound, "The user account does not exist in the directory."), ErrSignInFailed)
 	}
 	if len(passes) == 0 {
-		s.burnTime(code)
+		s.hashes.hash(func() { s.burnTime(code) })
 		release()
 		return SignInResult{}, s.logFailure(ctx, log, refuse(domain.SignInPassInvalid, "The user has no Temporary Access Pass."), ErrSignInFailed)
 	}
 	p := passes[0]
-	match, err := secret.Verify(p.Hash, code)
+	var match bool
+	s.hashes.hash(func() { match, err = secret.Verify(p.Hash, code) })
 	release()
 	if err != nil {
 		return SignInResult{}, fmt.Errorf("verify pass %s: %w", p.ID, err)

@@ -457,3 +457,8 @@ func (s *Store) CountPendingDeliveries(ctx context.Context) (int, error) {
 	defer s.time("CountPendingDeliveries")()
 	return s.Store.CountPendingDeliveries(ctx)
 }
+
+func (s *Store) CacheVersion(ctx context.Context) (int64, error) {
+	defer s.time("CacheVersion")()
+	return s.Store.CacheVersion(ctx)
+}

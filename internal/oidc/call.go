@@ -27,9 +27,13 @@ type call struct {
 	signingAccessToken bool
 	// app is the request's application as read from the store.
 	app *domain.Application
-	// keysLoaded says the signing keys were read from the store in this
-	// request already (an access token and an ID token need one read).
+	// keysLoaded says the signing keys were checked against the store in
+	// this request already (an access token and an ID token need one check).
 	keysLoaded bool
+	// cacheVersion is the store's cache version as read for the application
+	// (0: not read): the signing keys are checked against it too, so that a
+	// token request makes one round trip for all it caches.
+	cacheVersion int64
 }
 
 type callKey struct{}

@@ -80,7 +80,9 @@ func (e *keyEntry) alg() jose.SignatureAlgorithm { return jose.SignatureAlgorith
 
 // keyring caches the store's signing keys. Every replica signs with the newest key
 // of each algorithm in the store and publishes every key not yet retired; the store is the only
-// shared state, so the cache is refreshed whenever it might be stale.
+// shared state, so the cache is refreshed whenever it might be stale: whenever
+// the store's cache version (which a trigger moves with every change to the
+// signing keys, migration 0018) is past the one the keys were read at.
 type keyring struct {
 	st      store.Store
 	dir     *directory.Service // adds keys, with their audit records
@@ -88,8 +90,9 @@ type keyring struct {
 	clock   domain.Clock
 	overlap time.Duration // how long a replaced key keeps verifying
 
-	mu   sync.Mutex
-	keys map[string]*keyEntry
+	mu      sync.Mutex
+	keys    map[string]*keyEntry
+	version int64 // the store's cache version keys was read at or after
 }
 
 func sealedKeyAD(kid string) []byte { return []byte("firstkey signing key " + kid) }
@@ -100,12 +103,31 @@ func sealedKeyAD(kid string) []byte { return []byte("firstkey signing key " + ki
 // so this reuse is right on every replica without any shared invalidation;
 // parsing (an RSA JWK, a PKCS#8 unseal) is what it saves on every token.
 func (r *keyring) load(ctx context.Context) error {
+	v, err := r.st.CacheVersion(ctx)
+	if err != nil {
+		return fmt.Errorf("read cache version: %w", err)
+	}
+	return r.loadAt(ctx, v)
+}
+
+// loadAt is load for a request that read the cache version v already: it
+// reads the keys only when they were read before v.
+func (r *keyring) loadAt(ctx context.Context, v int64) error {
+	r.mu.Lock()
+	fresh := r.keys != nil && v <= r.version
+	r.mu.Unlock()
+	if fresh {
+		return nil
+	}
 	rows, err := r.st.ListSigningKeys(ctx)
 	if err != nil {
 		return fmt.Errorf("list signing keys: %w", err)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.keys != nil && v < r.version {
+		return nil // a concurrent request put newer keys in place
+	}
 	keys := make(map[string]*keyEntry, len(rows))
 	for _, row := range rows {
 		if !slices.Contains(verifyingAlgorithms, jose.SignatureAlgorithm(row.Algorithm)) {
@@ -126,7 +148,7 @@ func (r *keyring) load(ctx context.Context) error {
 		}
 		keys[row.ID] = e
 	}
-	r.keys = keys
+	r.keys, r.version = keys, v
 	return nil
 }
 
@@ -225,12 +247,19 @@ func (r *keyring) unseal(e *keyEntry) (crypto.Signer, error) {
 // signer returns the key to sign with now with alg, generating one when the
 // store has none of alg that may sign (first start, the last key's signing
 // period ended, or an upgrade from a release that signed with one algorithm
-// only). It reads the store every time, unless the request already did, so
-// that a rotation by another replica takes effect at once; parsed keys come
-// from the cache.
+// only). It checks the keys against the store's cache version once per
+// request (the version the request read for its application, when it did), so
+// that a rotation by another replica takes effect at once; the keys themselves
+// are read only after a change.
 func (r *keyring) signer(ctx context.Context, alg jose.SignatureAlgorithm) (*keyEntry, error) {
 	if c := callFrom(ctx); !c.keysLoaded {
-		if err := r.load(ctx); err != nil {
+		var err error
+		if c.cacheVersion != 0 {
+			err = r.loadAt(ctx, c.cacheVersion)
+		} else {
+			err = r.load(ctx)
+		}
+		if err != nil {
 			return nil, err
 		}
 		c.keysLoaded = true

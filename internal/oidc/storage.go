@@ -105,7 +105,10 @@ func (s *storage) application(ctx context.Context, clientID string) (domain.Appl
 	if c.app != nil && c.app.ClientID == clientID {
 		return *c.app, nil
 	}
-	app, err := s.dir.ApplicationByClientID(ctx, clientID)
+	app, v, err := s.dir.ApplicationAt(ctx, clientID)
+	if v != 0 {
+		c.cacheVersion = v
+	}
 	if err == nil {
 		c.app = &app
 	}

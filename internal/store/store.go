@@ -333,8 +333,8 @@ type Store interface {
 	PutSetting(ctx context.Context, key, value string, ifAbsent bool) error
 
 	// CacheVersion is a counter that moves, in the same transaction, with every
-	// change to the TAP and passkey policies, to any application, and with the
-	// deletion of any group: a process may keep those in memory while the
+	// change to the TAP and passkey policies, to any application or signing
+	// key, and with the deletion of any group: a process may keep those in memory while the
 	// counter stays where it was when it read them, and every process sees a
 	// change made through any other at once.
 	CacheVersion(ctx context.Context) (int64, error)

@@ -2,12 +2,13 @@ package conformance
 
 import (
 	"testing"
+	"time"
 
 	"github.com/firstkey/firstkey/internal/domain"
 	"github.com/firstkey/firstkey/internal/store"
 )
 
-// testCacheVersion: every change to a policy, an application, or the set of
+// testCacheVersion: every change to a policy, an application, a signing key, or the set of
 // groups moves the counter, as another process reads it; a failed change and
 // changes to anything else do not.
 func testCacheVersion(t *testing.T, s store.Store, reopen func(t testing.TB) store.Store) {
@@ -57,6 +58,13 @@ func testCacheVersion(t *testing.T, s store.Store, reopen func(t testing.TB) sto
 	_, err = s.UpdateFido2Policy(ctx, func(p domain.Fido2Policy) (domain.Fido2Policy, error) { return p, errRefused })
 	wantErr(t, err, errRefused)
 	moved("a refused passkey policy change", false)
+
+	key := domain.SigningKey{ID: "k1", Algorithm: "ES256", PrivateKeySealed: []byte{1},
+		PublicKeyJWK: []byte(`{"kty":"EC"}`), CreatedDateTime: t0, NotAfter: t0.Add(time.Hour), RetireAfter: t0.Add(2 * time.Hour)}
+	must(t, s.CreateSigningKey(ctx, key))
+	moved("adding a signing key", true)
+	must(t, s.DeleteSigningKey(ctx, "k1"))
+	moved("deleting a signing key", true)
 
 	must(t, s.DeleteGroup(ctx, "g1"))
 	moved("deleting a group", true)
