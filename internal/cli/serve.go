@@ -33,6 +33,7 @@ type serveOptions struct {
 	tlsCert, tlsKey             string
 	delivery                    deliveryFlags
 	metricsListen, otelEndpoint string
+	debugListen                 string
 	memoryLimit                 string
 }
 
@@ -116,6 +117,8 @@ func (sf *serveFlags) register(c *cobra.Command) {
 	f.StringVar(&o.metricsListen, "metrics-listen", "", "serve Prometheus /metrics on this address alone instead of on --listen (env FIRSTKEY_METRICS_LISTEN)")
 	f.StringVar(&o.otelEndpoint, "otel-endpoint", "", "send a trace span per request over OTLP/HTTP to this collector URL, such as http://collector:4318; off when empty (env FIRSTKEY_OTEL_ENDPOINT)")
 	envFlag(f, "metrics-listen", "FIRSTKEY_METRICS_LISTEN")
+	f.StringVar(&o.debugListen, "debug-listen", "", "serve Go's CPU and heap profiles (/debug/pprof/) on this loopback address, such as 127.0.0.1:6060; off when empty (env FIRSTKEY_DEBUG_LISTEN)")
+	envFlag(f, "debug-listen", "FIRSTKEY_DEBUG_LISTEN")
 	envFlag(f, "otel-endpoint", "FIRSTKEY_OTEL_ENDPOINT")
 	f.Var(memoryLimitValue{&o.memoryLimit}, "memory-limit",
 		"soft memory limit of the Go runtime, such as 200MiB, or off; the default (auto, unless GOMEMLIMIT is set) is 48 MiB plus 32 MiB per --hash-concurrency slot (env FIRSTKEY_MEMORY_LIMIT)")
@@ -189,6 +192,12 @@ func (o serveOptions) apply(cfg *server.Config) error {
 	cfg.HashConcurrency, cfg.HashQueue = o.hashConcurrency, o.hashQueue
 	cfg.TLSCertFile, cfg.TLSKeyFile = o.tlsCert, o.tlsKey
 	cfg.MetricsListen, cfg.OTelEndpoint = o.metricsListen, o.otelEndpoint
+	if o.debugListen != "" {
+		if err := server.CheckDebugListen(o.debugListen); err != nil {
+			return usagef("%v", err)
+		}
+		cfg.DebugListen = o.debugListen
+	}
 	o.delivery.apply(cfg)
 	return nil
 }

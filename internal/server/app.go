@@ -191,6 +191,13 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	if err != nil {
 		return err
 	}
+	dln, err := a.listenDebug()
+	if err != nil {
+		if mln != nil {
+			mln.Close()
+		}
+		return err
+	}
 	errc := make(chan error, 1)
 	if a.certs != nil {
 		srv.TLSConfig = a.certs.tlsConfig()
@@ -200,6 +207,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	if mln != nil {
 		go a.serveMetrics(ctx, mln)
+	}
+	if dln != nil {
+		go a.serveDebug(ctx, dln)
 	}
 	go a.housekeep(ctx)
 	go a.sendDeliveries(ctx)

@@ -62,6 +62,9 @@ type Config struct {
 	// MetricsListen, when set, serves /metrics on this address alone instead
 	// of on the main listener.
 	MetricsListen string
+	// DebugListen, when set, serves Go's profiles (net/http/pprof) on this
+	// loopback address.
+	DebugListen string
 	// OTelEndpoint, when set, exports a span per request over OTLP/HTTP to
 	// this URL (http(s)://collector:4318); tracing is off without it.
 	OTelEndpoint string
