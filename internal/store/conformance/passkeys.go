@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"math"
 	"testing"
 	"time"
 
@@ -263,6 +264,12 @@ func testPasskeyRecordUse(t *testing.T, s store.Store) {
 	must(t, s.RecordPasskeyUse(ctx, "pk2", 0, false, true, t0.Add(4*time.Minute)))
 	wantNever.CloneWarning, wantNever.LastUsedDateTime = true, ptr(at(4*time.Minute))
 	check("flagged by the caller", "pk2", wantNever)
+
+	// The counter is a uint32: its top half does not fit a 32-bit integer column
+	// or parameter.
+	must(t, s.RecordPasskeyUse(ctx, "pk1", math.MaxUint32, false, false, t0.Add(5*time.Minute)))
+	want.SignCount, want.LastUsedDateTime = math.MaxUint32, ptr(at(5*time.Minute))
+	check("2^32-1 after 9", "pk1", want)
 
 	wantErr(t, s.RecordPasskeyUse(ctx, "ghost", 1, false, false, t0), store.ErrNotFound)
 }

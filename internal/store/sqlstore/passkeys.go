@@ -162,9 +162,11 @@ func (s *Store) UpdatePasskey(ctx context.Context, id string, fn func(domain.Pas
 // sign-ins cannot lower it.
 func (s *Store) RecordPasskeyUse(ctx context.Context, id string, counter uint32, backupState, cloneWarning bool, at time.Time) error {
 	c := int64(counter)
+	// Each counter placeholder is cast: PostgreSQL would type "? <> 0" as
+	// int4, which a counter above 2^31 overflows.
 	return s.execOne(ctx, fmt.Sprintf("record use of passkey %q", id), `UPDATE passkeys SET
-		clone_warning = (clone_warning OR ? OR (? <= sign_count AND (? <> 0 OR sign_count <> 0))),
-		sign_count = CASE WHEN ? > sign_count THEN ? ELSE sign_count END,
+		clone_warning = (clone_warning OR ? OR (CAST(? AS BIGINT) <= sign_count AND (CAST(? AS BIGINT) <> 0 OR sign_count <> 0))),
+		sign_count = CASE WHEN CAST(? AS BIGINT) > sign_count THEN CAST(? AS BIGINT) ELSE sign_count END,
 		backup_state = ?, last_used_at = ?
 		WHERE id = ?`,
 		cloneWarning, c, c, c, c, backupState, s.d.time(at), id)
