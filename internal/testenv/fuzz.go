@@ -9,7 +9,10 @@ import (
 	"os"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/firstkey/firstkey/internal/domain"
+	"github.com/firstkey/firstkey/internal/server"
 	"github.com/firstkey/firstkey/internal/store/storetest"
 )
 
@@ -32,6 +35,16 @@ func NewFuzz(t testing.TB, o Options) *FuzzEnv {
 	t.Helper()
 	errs := newErrorLog()
 	o.Logger = slog.New(errs)
+	// A fuzzer sends thousands of requests a second as one application: the
+	// API throttles (tested in graphapi) would answer most of them 429.
+	adjust := o.Server
+	o.Server = func(c *server.Config) {
+		c.APIAppRate = domain.Rate{Attempts: 1 << 30, Per: time.Second}
+		c.APIUserRate = c.APIAppRate
+		if adjust != nil {
+			adjust(c)
+		}
+	}
 	name := "sqlite"
 	if os.Getenv(FuzzBackendEnv) == "postgres" {
 		name = "postgres"
