@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -136,27 +137,33 @@ func signInRowOf(s domain.SignIn) signInRow {
 	return row
 }
 
-// signInLogPage is logs_signins.html's data.
-type signInLogPage struct {
-	Filters signInFilters
-	Rows    []signInRow
+// logPage is the data of a log's list page (logs_signins.html, logs_audits.html).
+type logPage[F, R any] struct {
+	Filters F
+	Rows    []R
 	Pager   pager
 }
 
-func (h *Handler) signInLog(w http.ResponseWriter, r *http.Request, a *Admin) error {
-	f, filter := h.readSignInFilters(r)
-	p := signInLogPage{Filters: f, Pager: pageOf(r, logPageSize)}
-	rows, total, err := h.dir.ListSignIns(r.Context(), a.Actor, store.ListOptions{Filter: filter, Top: p.Pager.Size,
+// logList reads one page of a log with the page's filter and renders it.
+func logList[F, T, R any](h *Handler, w http.ResponseWriter, r *http.Request, a *Admin, f F, filter odata.Expr, rangeErr string,
+	list func(context.Context, domain.Actor, store.ListOptions) ([]T, int, error), rowOf func(T) R, tmpl, title string) error {
+	p := logPage[F, R]{Filters: f, Pager: pageOf(r, logPageSize)}
+	rows, total, err := list(r.Context(), a.Actor, store.ListOptions{Filter: filter, Top: p.Pager.Size,
 		Skip: p.Pager.Skip(), Count: true})
 	if err != nil {
 		return err
 	}
 	p.Pager.Total = total
-	for _, s := range rows {
-		p.Rows = append(p.Rows, signInRowOf(s))
+	for _, x := range rows {
+		p.Rows = append(p.Rows, rowOf(x))
 	}
-	h.render(w, r, a, http.StatusOK, "logs_signins.html", view{Title: "Sign-in log", Page: p, Error: f.Range.err})
+	h.render(w, r, a, http.StatusOK, tmpl, view{Title: title, Page: p, Error: rangeErr})
 	return nil
+}
+
+func (h *Handler) signInLog(w http.ResponseWriter, r *http.Request, a *Admin) error {
+	f, filter := h.readSignInFilters(r)
+	return logList(h, w, r, a, f, filter, f.Range.err, h.dir.ListSignIns, signInRowOf, "logs_signins.html", "Sign-in log")
 }
 
 func (h *Handler) signInDetail(w http.ResponseWriter, r *http.Request, a *Admin) error {
@@ -269,27 +276,9 @@ func initiatorName(a domain.Actor) string {
 	return "firstkey"
 }
 
-// auditLogPage is logs_audits.html's data.
-type auditLogPage struct {
-	Filters auditFilters
-	Rows    []auditRow
-	Pager   pager
-}
-
 func (h *Handler) auditLog(w http.ResponseWriter, r *http.Request, a *Admin) error {
 	f, filter := h.readAuditFilters(r)
-	p := auditLogPage{Filters: f, Pager: pageOf(r, logPageSize)}
-	rows, total, err := h.dir.ListAudits(r.Context(), a.Actor, store.ListOptions{Filter: filter, Top: p.Pager.Size,
-		Skip: p.Pager.Skip(), Count: true})
-	if err != nil {
-		return err
-	}
-	p.Pager.Total = total
-	for _, rec := range rows {
-		p.Rows = append(p.Rows, auditRowOf(rec))
-	}
-	h.render(w, r, a, http.StatusOK, "logs_audits.html", view{Title: "Audit log", Page: p, Error: f.Range.err})
-	return nil
+	return logList(h, w, r, a, f, filter, f.Range.err, h.dir.ListAudits, auditRowOf, "logs_audits.html", "Audit log")
 }
 
 func (h *Handler) auditDetail(w http.ResponseWriter, r *http.Request, a *Admin) error {
